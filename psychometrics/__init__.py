@@ -1,0 +1,53 @@
+"""psychometrics: score, norm and validate burnout questionnaires.
+
+The public API is the set of top-level functions below, each documented in its module. They
+are imported lazily (on first use), so ``import psychometrics`` stays fast and the CLI starts
+quickly even though the statistics modules pull in scipy and pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_API = {
+    # instruments and scoring
+    "list_instruments": "instruments", "load_instrument": "instruments", "Instrument": "instruments",
+    "score": "scoring", "keyed_items": "scoring",
+    "read_export": "io", "read_table": "io", "write_table": "io", "match_items": "io",
+    # norms and rules
+    "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
+    "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
+    "rake": "weights",
+    "list_rules": "rules", "classify": "rules", "profile": "rules",
+    # reliability
+    "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
+    "sem": "reliability", "rci": "reliability", "icc": "reliability",
+    "omega": "omega",
+    # factor analysis
+    "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
+    "efa": "factor.efa", "cfa": "factor.cfa", "invariance": "factor.invariance",
+    # cut-offs
+    "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
+    # reports
+    "render_report": "report",
+    # resampling
+    "bootstrap": "resample",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'psychometrics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,159 @@
+"""Input validation in one place (as scikit-learn's ``check_array``).
+
+Statistics functions call :func:`check_items` / :func:`check_vector` first and then work on
+plain float arrays; they never validate on their own. The caller's objects are never modified:
+everything returned is a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, describe_rows
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """A validated respondents x items float matrix (NaN = missing) with its labels."""
+
+    values: np.ndarray
+    columns: list[str]
+    index: pd.Index
+
+    @property
+    def n(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def k(self) -> int:
+        return self.values.shape[1]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.values, index=self.index, columns=self.columns)
+
+
+def _to_frame(items, name: str = "items") -> pd.DataFrame:
+    if isinstance(items, pd.DataFrame):
+        return items
+    if isinstance(items, pd.Series):
+        return items.to_frame()
+    arr = np.asarray(items)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be a 2-D table (respondents x items); got {arr.ndim} dimensions")
+    return pd.DataFrame(arr, columns=[f"item{j + 1}" for j in range(arr.shape[1])])
+
+
+def _numeric_column(col: pd.Series, label: str) -> np.ndarray:
+    """Convert one column to float, naming the first non-numeric cells if any."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    conv = pd.to_numeric(col, errors="coerce")
+    bad = conv.isna() & col.notna()
+    if bad.any():
+        pos = np.flatnonzero(bad.to_numpy())
+        vals = col.iloc[pos]
+        raise DataError(
+            f"column {label!r}: non-numeric value {vals.iloc[0]!r} at "
+            f"{describe_rows(list(col.index[pos]), list(pos))}")
+    return conv.to_numpy(dtype=float)
+
+
+def check_items(items, *, min_items: int = 1, min_rows: int = 1,
+                listwise: bool = False, name: str = "items") -> ItemMatrix:
+    """Validate an item matrix: numeric, 2-D, enough items and rows.
+
+    Parameters
+    ----------
+    items : DataFrame or array-like, shape (n_respondents, n_items)
+    min_items, min_rows : int
+        Minimum numbers of columns and of rows with at least one answer.
+    listwise : bool
+        Drop rows with any missing value (the returned index says which were kept).
+
+    Returns
+    -------
+    ItemMatrix
+        A float copy with NaN for missing cells, item names and the original index.
+    """
+    df = _to_frame(items, name)
+    if df.columns.duplicated().any():
+        dup = list(df.columns[df.columns.duplicated()])
+        raise DataError(f"{name}: duplicate column names {dup}")
+    cols = [str(c) for c in df.columns]
+    if len(cols) < min_items:
+        raise DataError(f"{name}: need at least {min_items} item(s), got {len(cols)}")
+    values = np.column_stack([_numeric_column(df.iloc[:, j], cols[j]) for j in range(len(cols))]) \
+        if cols else np.empty((len(df), 0))
+    index = df.index
+    if np.isinf(values).any():
+        r, c = np.argwhere(np.isinf(values))[0]
+        raise DataError(f"column {cols[c]!r}: infinite value at {describe_rows([index[r]], [r])}")
+    if listwise:
+        keep = ~np.isnan(values).any(axis=1)
+        values, index = values[keep], index[keep]
+    answered = (~np.isnan(values)).any(axis=1).sum()
+    if answered < min_rows:
+        raise DataError(f"{name}: need at least {min_rows} respondent(s) with answers, got {answered}")
+    return ItemMatrix(values=values, columns=cols, index=index)
+
+
+def check_vector(x, *, name: str = "x", allow_nan: bool = False) -> np.ndarray:
+    """Validate a 1-D numeric vector (a score), returning a float copy."""
+    if isinstance(x, pd.DataFrame):
+        if x.shape[1] != 1:
+            raise DataError(f"{name} must be one column, got {x.shape[1]}")
+        x = x.iloc[:, 0]
+    s = x if isinstance(x, pd.Series) else pd.Series(np.asarray(x).ravel())
+    arr = _numeric_column(s, name)
+    if not allow_nan and np.isnan(arr).any():
+        pos = np.flatnonzero(np.isnan(arr))
+        raise DataError(f"{name}: missing value at {describe_rows(list(s.index[pos]), list(pos))}")
+    return arr
+
+
+def check_binary(y, *, positive=None, name: str = "criterion") -> np.ndarray:
+    """Turn a two-level criterion into a boolean array (True = case).
+
+    ``positive`` names the case level; without it a 0/1 or boolean criterion is accepted and
+    anything else is an error, because guessing which label is a case is how ROC analyses
+    end up upside down.
+    """
+    s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
+    if s.isna().any():
+        pos = np.flatnonzero(s.isna().to_numpy())
+        raise DataError(f"{name}: missing value at {describe_rows(list(s.index[pos]), list(pos))}")
+    levels = pd.unique(s)
+    if positive is None:
+        if set(levels) <= {0, 1}:
+            return s.to_numpy().astype(bool)
+        raise DataError(f"{name} has levels {sorted(map(str, levels))}: say which one is a case "
+                        "with positive=...")
+    if positive not in set(levels):
+        raise DataError(f"{name}: positive={positive!r} is not one of its levels "
+                        f"{sorted(map(str, levels))}")
+    if len(levels) > 2:
+        raise DataError(f"{name} must have two levels, got {len(levels)}: {sorted(map(str, levels))}")
+    return (s == positive).to_numpy()
+
+
+def check_unique_ids(ids: Sequence, name: str = "id") -> None:
+    """Raise :class:`DataError` naming duplicated respondent ids and their rows."""
+    s = pd.Series(list(ids))
+    dup = s.duplicated(keep=False).to_numpy()
+    if dup.any():
+        pos = np.flatnonzero(dup)
+        from .errors import DuplicateIdError
+        raise DuplicateIdError(
+            f"column {name!r}: duplicate respondent ids "
+            f"{sorted(set(map(str, s.iloc[pos])))[:5]} at rows {[int(p) + 1 for p in pos[:10]]}")
+    if s.isna().any():
+        pos = np.flatnonzero(s.isna().to_numpy())
+        raise DataError(f"column {name!r}: missing respondent id at rows {[int(p) + 1 for p in pos[:10]]}")

@@ -1,0 +1,65 @@
+"""Exception hierarchy.
+
+Every user-facing error names where (file, field, column, row/respondent) and what (the value),
+so a researcher can fix the export or the data file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class PsychometricsError(Exception):
+    """Base class of every error raised on purpose by this package."""
+
+
+class InstrumentError(PsychometricsError):
+    """An instrument file is missing, unreadable or does not validate against the schema."""
+
+
+class NormError(PsychometricsError):
+    """A norm file is missing or invalid, or a respondent's stratum is not in the norm set."""
+
+
+class DataError(PsychometricsError, ValueError):
+    """The data passed in cannot be used as it is (wrong shape, columns, types)."""
+
+
+class MissingColumnError(DataError):
+    """Columns the instrument needs are not in the data."""
+
+
+class DuplicateIdError(DataError):
+    """Respondent ids are not unique."""
+
+
+class InvalidResponseError(DataError):
+    """Response values outside the instrument's scale, non-numeric text, or non-integers."""
+
+    def __init__(self, message: str, cells: Sequence[dict] | None = None):
+        super().__init__(message)
+        #: one dict per invalid cell: column, row (position), respondent, value
+        self.cells = list(cells or [])
+
+
+class ExportError(DataError):
+    """An export file cannot be read."""
+
+
+class ModelError(PsychometricsError, ValueError):
+    """A factor model (lavaan syntax) cannot be parsed or identified."""
+
+
+class ConvergenceError(PsychometricsError, RuntimeError):
+    """An iterative estimator did not converge."""
+
+
+def describe_rows(respondents: Sequence, positions: Sequence[int], limit: int = 5) -> str:
+    """Human-readable list of the first few offending rows: ``R12 (row 12), R40 (row 40)``.
+
+    Rows are 1-based data rows as a spreadsheet user counts them (header excluded).
+    """
+    parts = [f"{r!s} (row {p + 1})" if str(r) != str(p) else f"row {p + 1}"
+             for r, p in zip(respondents[:limit], positions[:limit])]
+    more = len(positions) - limit
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")

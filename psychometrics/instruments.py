@@ -1,0 +1,398 @@
+"""Instrument definitions: loading, schema validation, the ``Instrument`` object, the registry.
+
+An instrument is a YAML data file (``instruments/<id>.yaml``, shipped inside the package)
+validated against ``schemas/instrument.schema.json``. Nothing in the code knows a particular
+instrument: keys, scales, recodings, missing-data minimums, forms and their sources all live in
+the file. Facts the file marks ``uncertain`` raise an :class:`UncertainKeyWarning` when the
+instrument is used, until a user who holds the manual supplies a key file of their own
+(``load_instrument("ubos-a", keys="my-ubos-keys.yaml")``).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import yaml
+
+from ._results import format_table
+from .errors import InstrumentError
+
+_PKG = Path(__file__).resolve().parent
+
+
+class UncertainKeyWarning(UserWarning):
+    """An instrument fact (key, item map, answer direction) is not confirmed by its sources."""
+
+
+def data_dir(kind: str) -> Path:
+    """The folder of shipped data files (``instruments`` or ``norms``).
+
+    In an installed wheel they live inside the package (``psychometrics/_instruments``); in a
+    source checkout or editable install, at the repository root.
+    """
+    for candidate in (_PKG / f"_{kind}", _PKG.parent / kind):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    raise InstrumentError(f"the package's {kind} folder is missing; reinstall the package")
+
+
+def read_yaml(path: Path) -> Any:
+    """Load a YAML file safely (``yaml.safe_load``: no Python objects, no code)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise InstrumentError(f"{path}: not valid YAML: {exc}") from None
+
+
+@cache
+def schema(kind: str) -> dict:
+    """The JSON Schema of a data file kind (``instrument``, ``norms``, ``keys``)."""
+    return json.loads((_PKG / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8"))
+
+
+def validate(doc: Any, kind: str, source: str, error=InstrumentError) -> None:
+    """Validate a parsed data file; the error names the file, the field path and the problem."""
+    validator = jsonschema.Draft202012Validator(schema(kind))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{source}: field '{'/'.join(map(str, e.absolute_path)) or '(top)'}': {e.message}"
+                 for e in errors[:10]]
+        more = f"\n... and {len(errors) - 10} more problems" if len(errors) > 10 else ""
+        raise error(f"invalid {kind} file:\n" + "\n".join(lines) + more)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    number: int
+    reverse: bool = False
+    text: dict = field(default_factory=dict)
+    codes: tuple[int, ...] | None = None  # item-specific codes (e.g. HAMD 0-2 items)
+
+
+@dataclass(frozen=True)
+class Subscale:
+    id: str
+    name: dict
+    items: tuple[str, ...]
+    scoring: str
+    min_answered: int
+    reverse: frozenset[str]
+    higher_is: str = "worse"
+    composite: bool = False
+    secondary: bool = False
+
+
+@dataclass(frozen=True)
+class Scale:
+    codes: tuple[int, ...]
+    labels: dict
+    recode: dict  # code -> scored value; empty when codes are scored as they are
+    missing_codes: tuple[float, ...] = ()
+
+    @property
+    def scored_values(self) -> list[float]:
+        return [float(self.recode.get(c, c)) for c in self.codes]
+
+    @property
+    def scored_min(self) -> float:
+        return min(self.scored_values)
+
+    @property
+    def scored_max(self) -> float:
+        return max(self.scored_values)
+
+
+class Instrument:
+    """One validated instrument version.
+
+    Build it with :func:`load_instrument`. ``doc`` is the parsed, validated file; the
+    attributes below are read from it and never change afterwards.
+
+    Attributes
+    ----------
+    id, name, version : str
+    scale : Scale
+        Response codes, labels per language, recoding of codes to scored values.
+    items : list of Item
+        In questionnaire order; ``reverse`` already reflects the chosen ``form``.
+    subscales : dict of str to Subscale
+    form : str or None
+        The chosen answer-direction form, for instruments that have several.
+    uncertain : list of str
+        Unconfirmed facts still in force (empty once a user key file overrides them).
+    """
+
+    def __init__(self, doc: dict, *, path: str | None = None, form: str | None = None,
+                 keys_source: str | None = None):
+        self.doc = doc
+        self.path = path
+        self.id: str = doc["id"]
+        self.name: str = doc["name"]
+        self.version: str = doc["version"]
+        self.keys_source = keys_source
+        self._check_consistency()
+        forms = doc.get("forms") or {}
+        if forms and form is None:
+            raise InstrumentError(
+                f"instrument {self.id!r} exists in forms with different answer directions "
+                f"({'; '.join(k + ': ' + v['description'] for k, v in forms.items())}); "
+                f"say which one your questionnaire used with form=... (--form on the command line)")
+        if form is not None and form not in forms:
+            raise InstrumentError(f"instrument {self.id!r} has no form {form!r}; forms: {sorted(forms) or 'none'}")
+        self.form = form
+        form_reverse = set(forms[form]["reverse"]) if form else None
+        sc = doc["scale"]
+        labels = dict(sc.get("labels") or {})
+        if form and forms[form].get("labels"):
+            labels = dict(forms[form]["labels"])
+        self.scale = Scale(codes=tuple(sc["codes"]), labels=labels,
+                           recode={int(k): float(v) for k, v in (sc.get("recode") or {}).items()},
+                           missing_codes=tuple(sc.get("missing_codes") or ()))
+        self.items = [Item(id=it["id"], number=it["number"],
+                           reverse=(it["id"] in form_reverse) if form_reverse is not None
+                           else bool(it.get("reverse", False)),
+                           text=it.get("text") or {},
+                           codes=tuple(it["codes"]) if it.get("codes") else None)
+                      for it in doc["items"]]
+        rev = {it.id for it in self.items if it.reverse}
+        self.subscales = {
+            sid: Subscale(id=sid, name=s["name"], items=tuple(s["items"]), scoring=s["scoring"],
+                          min_answered=s["min_answered"],
+                          reverse=frozenset(s["reverse"]) if "reverse" in s else frozenset(rev & set(s["items"])),
+                          higher_is=s.get("higher_is", "worse"), composite=s.get("composite", False),
+                          secondary=s.get("secondary", False))
+            for sid, s in doc["subscales"].items()}
+        self.uncertain: list[str] = list(doc.get("uncertain") or [])
+        self.rules: list[dict] = list(doc.get("rules") or [])
+
+    # -- consistency the schema cannot express -------------------------------------------
+    def _check_consistency(self) -> None:
+        doc, src = self.doc, self.path or self.doc.get("id", "instrument")
+        ids = [it["id"] for it in doc["items"]]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise InstrumentError(f"{src}: field 'items': duplicate item ids {dup}")
+        nums = [it["number"] for it in doc["items"]]
+        if len(set(nums)) != len(nums):
+            raise InstrumentError(f"{src}: field 'items': duplicate item numbers")
+        known = set(ids)
+        for sid, s in doc["subscales"].items():
+            unknown = [i for i in s["items"] if i not in known]
+            if unknown:
+                raise InstrumentError(f"{src}: field 'subscales/{sid}/items': unknown item ids {unknown}")
+            if s["min_answered"] > len(s["items"]):
+                raise InstrumentError(f"{src}: field 'subscales/{sid}/min_answered': "
+                                      f"{s['min_answered']} is more than its {len(s['items'])} items")
+            bad = [i for i in s.get("reverse", []) if i not in s["items"]]
+            if bad:
+                raise InstrumentError(f"{src}: field 'subscales/{sid}/reverse': {bad} are not items of {sid}")
+        for fid, f in (doc.get("forms") or {}).items():
+            bad = [i for i in f["reverse"] if i not in known]
+            if bad:
+                raise InstrumentError(f"{src}: field 'forms/{fid}/reverse': unknown item ids {bad}")
+        sc = doc["scale"]
+        for lang, labs in (sc.get("labels") or {}).items():
+            if len(labs) != len(sc["codes"]):
+                raise InstrumentError(f"{src}: field 'scale/labels/{lang}': {len(labs)} labels for "
+                                      f"{len(sc['codes'])} codes")
+        bad = [k for k in (sc.get("recode") or {}) if int(k) not in sc["codes"]]
+        if bad:
+            raise InstrumentError(f"{src}: field 'scale/recode': codes {bad} are not in scale/codes")
+        if not doc["licence"]["item_texts"] and any(it.get("text") for it in doc["items"]):
+            raise InstrumentError(f"{src}: field 'items/text': the licence does not allow item texts "
+                                  "(licence/item_texts is false); ship item numbers and keys only")
+
+    # -- views ----------------------------------------------------------------------------
+    @property
+    def item_ids(self) -> list[str]:
+        return [it.id for it in self.items]
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def item_codes(self, item: Item) -> tuple[int, ...]:
+        """Valid codes of one item: its own where it has them, else the scale's."""
+        return item.codes if item.codes is not None else self.scale.codes
+
+    def item_range(self, item: Item) -> tuple[float, float]:
+        """Min and max scored value of an item (the reverse-keying range)."""
+        vals = [float(self.scale.recode.get(c, c)) for c in self.item_codes(item)]
+        return min(vals), max(vals)
+
+    def key(self) -> pd.DataFrame:
+        """The scoring key: one row per (item, subscale) with columns ``item``, ``number``,
+        ``subscale``, ``reverse`` (reversed within that subscale)."""
+        numbers = {it.id: it.number for it in self.items}
+        rows = [{"item": i, "number": numbers[i], "subscale": s.id, "reverse": i in s.reverse}
+                for s in self.subscales.values() for i in s.items]
+        return pd.DataFrame(rows, columns=["item", "number", "subscale", "reverse"])
+
+    def cfa_model(self) -> str:
+        """The measurement model in lavaan syntax, one line per (non-composite) subscale.
+
+        The file's own ``cfa_model`` wins where it gives one (e.g. a bifactor model).
+        """
+        if self.doc.get("cfa_model"):
+            return self.doc["cfa_model"].strip()
+        return "\n".join(f"{s.id} =~ {' + '.join(s.items)}" for s in self.subscales.values()
+                         if not s.composite and not s.secondary)
+
+    def warn_if_uncertain(self, stacklevel: int = 3) -> None:
+        """Warn about unconfirmed facts still in force (called when the instrument is used)."""
+        if self.uncertain:
+            warnings.warn(
+                f"instrument {self.id!r} uses facts that are not confirmed by its sources: "
+                + "; ".join(self.uncertain)
+                + ". If you hold the manual, pass your own key file: "
+                  f"load_instrument({self.id!r}, keys='my-keys.yaml').",
+                UncertainKeyWarning, stacklevel=stacklevel)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "version": self.version, "form": self.form,
+                "path": self.path, "keys_source": self.keys_source,
+                "licence": self.doc["licence"], "citations": self.doc["citations"],
+                "scale": {"codes": list(self.scale.codes), "labels": self.scale.labels,
+                          "recode": {str(k): v for k, v in self.scale.recode.items()}},
+                "subscales": {s.id: {"name": s.name, "items": list(s.items), "scoring": s.scoring,
+                                     "min_answered": s.min_answered, "reverse": sorted(s.reverse),
+                                     "higher_is": s.higher_is} for s in self.subscales.values()},
+                "uncertain": self.uncertain, "sources": self.doc["sources"]}
+
+    def summary(self) -> str:
+        head = [f"{self.name} ({self.id}, version {self.version})",
+                f"scale codes {list(self.scale.codes)}"
+                + (f", recoded to {self.scale.scored_values}" if self.scale.recode else ""),
+                f"licence: {self.doc['licence']['holder']}; item texts shipped: "
+                f"{'yes' if self.doc['licence']['item_texts'] else 'no'}"]
+        if self.form:
+            head.append(f"form: {self.form}")
+        sub = pd.DataFrame([{"subscale": s.id, "name": s.name.get("en", next(iter(s.name.values()))),
+                             "items": len(s.items), "reversed": ",".join(sorted(s.reverse)) or "-",
+                             "scoring": s.scoring, "min_answered": s.min_answered}
+                            for s in self.subscales.values()]).set_index("subscale")
+        text = "\n".join(head) + "\n" + format_table(sub)
+        if self.uncertain:
+            text += "\nunconfirmed: " + "; ".join(self.uncertain)
+        return text
+
+    def __repr__(self) -> str:
+        return f"Instrument({self.id!r}, items={len(self.items)}, subscales={list(self.subscales)})"
+
+
+def list_instruments() -> list[str]:
+    """Ids of the instruments shipped with the package, sorted.
+
+    Examples
+    --------
+    >>> "mbi-hss" in list_instruments()
+    True
+    """
+    return sorted(p.stem for p in data_dir("instruments").glob("*.yaml"))
+
+
+def _apply_keys(doc: dict, keys_path: Path) -> dict:
+    """Overlay a user's key file (items/reverse keys/subscale item lists) on an instrument."""
+    keys = read_yaml(keys_path)
+    validate(keys, "keys", str(keys_path))
+    doc = json.loads(json.dumps(doc))  # deep copy of plain data
+    if "items" in keys:
+        doc["items"] = keys["items"]
+    if "reverse" in keys:
+        rev = set(keys["reverse"])
+        unknown = rev - {it["id"] for it in doc["items"]}
+        if unknown:
+            raise InstrumentError(f"{keys_path}: field 'reverse': unknown item ids {sorted(unknown)}")
+        for it in doc["items"]:
+            it["reverse"] = it["id"] in rev
+        for f in (doc.get("forms") or {}).values():
+            f["reverse"] = sorted(rev)
+    for sid, s in (keys.get("subscales") or {}).items():
+        if sid not in doc["subscales"]:
+            raise InstrumentError(f"{keys_path}: field 'subscales/{sid}': instrument {doc['id']!r} "
+                                  f"has subscales {sorted(doc['subscales'])}")
+        doc["subscales"][sid].update(s)
+    user_src = {"ref": keys["source"], "confidence": "user"}
+    doc["sources"] = {**doc["sources"], "key": user_src}
+    doc["uncertain"] = list(keys.get("uncertain", []))
+    return doc
+
+
+def load_instrument(instrument: str | Path | Instrument, keys: str | Path | None = None, *,
+                    form: str | None = None, warn: bool = True) -> Instrument:
+    """Load and validate an instrument by id (shipped) or by path (your own file).
+
+    Parameters
+    ----------
+    instrument : str, Path or Instrument
+        A shipped id such as ``"mbi-hss"`` (see :func:`list_instruments`) or a path to a
+        YAML file that follows ``schemas/instrument.schema.json``. An Instrument is returned
+        as it is (or re-loaded when ``keys``/``form`` are given).
+    keys : str or Path, optional
+        A key file of your own (``source`` required; ``items``, ``reverse``, ``subscales`` with
+        ``items``) that replaces the instrument's keys, e.g. from a manual you hold. It clears
+        the instrument's *uncertain* flags and is recorded as the key's source.
+    form : str, optional
+        For instruments published with different answer directions (OLBI: 1 = agree or
+        1 = disagree), the form your questionnaire used. Required there; never inferred.
+    warn : bool
+        Emit :class:`UncertainKeyWarning` for unconfirmed facts.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    InstrumentError
+        Unknown id, unreadable file, or a file that does not validate (the message names
+        file, field and problem).
+
+    Examples
+    --------
+    >>> mbi = load_instrument("mbi-hss")
+    >>> list(mbi.subscales)
+    ['EE', 'DP', 'PA']
+    >>> mbi.key().head(2)
+      item  number subscale  reverse
+    0 mbi1       1       EE    False
+    1 mbi2       2       EE    False
+    """
+    if isinstance(instrument, Instrument):
+        if keys is None and (form is None or form == instrument.form):
+            return instrument
+        doc, path = instrument.doc, instrument.path
+    else:
+        p = Path(instrument)
+        if p.suffix in (".yaml", ".yml") or p.exists():
+            path = p
+        else:
+            path = data_dir("instruments") / f"{instrument}.yaml"
+            if not path.exists():
+                raise InstrumentError(f"unknown instrument {str(instrument)!r}; shipped instruments: "
+                                      f"{', '.join(list_instruments())}")
+        if not path.exists():
+            raise InstrumentError(f"instrument file {str(path)!r} does not exist")
+        doc = read_yaml(path)
+        validate(doc, "instrument", str(path))
+        path = str(path)
+    keys_source = None
+    if keys is not None:
+        doc = _apply_keys(doc, Path(keys))
+        validate(doc, "instrument", f"{path} with keys {keys}")
+        keys_source = str(keys)
+    inst = Instrument(doc, path=path, form=form, keys_source=keys_source)
+    if warn:
+        inst.warn_if_uncertain(stacklevel=3)
+    return inst
