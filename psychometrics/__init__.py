@@ -8,6 +8,8 @@ quickly even though the statistics modules pull in scipy and pandas.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -25,12 +27,14 @@ _API = {
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
-    "omega": "omega",
+    "omega": "omega", "omega_cfa": "omega", "feldt_ci": "reliability",
     # factor analysis
     "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
-    "efa": "factor.efa", "cfa": "factor.cfa", "invariance": "factor.invariance",
+    "efa": "factor.efa", "correlation_matrix": "factor.efa", "cfa": "factor.cfa", "invariance": "factor.invariance",
+    "CFAResult": "factor.cfa", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
     "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
+    "plot_roc": "plots",
     # reports
     "render_report": "report",
     # resampling
@@ -51,3 +55,21 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return __all__
+
+
+class _Package(types.ModuleType):
+    """Keeps the public functions ``reliability`` and ``omega`` from being shadowed.
+
+    Importing a submodule binds it as an attribute of its package; where a submodule shares
+    its name with the public function it defines (``psychometrics.reliability``), that would
+    replace the function by the module. Submodules stay reachable through ``sys.modules``
+    and ``from psychometrics.reliability import ...``.
+    """
+
+    def __setattr__(self, name, value):
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

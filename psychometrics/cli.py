@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +74,12 @@ def emit(result, args) -> None:
         print(result)
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _one_line_warning  # no source lines on a user's terminal
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,92 @@
+"""``psychometrics efa FILE (--items A1,A2,... | --instrument ID) [--factors N]``.
+
+Prints factorability (KMO, Bartlett), parallel analysis and the factor solution. Without
+``--factors`` the number suggested by parallel analysis is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from .._results import Result
+
+
+@dataclass(frozen=True)
+class EFAReport(Result):
+    """What ``psychometrics efa`` prints: KMO, Bartlett, parallel analysis and the EFA."""
+
+    kmo: object
+    bartlett: object
+    parallel: object
+    efa: object
+
+    def to_dict(self) -> dict:
+        return {"kmo": self.kmo.to_dict(), "bartlett": self.bartlett.to_dict(),
+                "parallel": self.parallel.to_dict(), "efa": self.efa.to_dict()}
+
+    def summary(self) -> str:
+        return "\n\n".join([self.kmo.summary(), self.bartlett.summary(),
+                            self.parallel.summary(), self.efa.summary()])
+
+
+def register(subparsers) -> None:
+    from psychometrics.cli import add_output_options
+
+    p = subparsers.add_parser(
+        "efa", help="exploratory factor analysis with KMO, Bartlett and parallel analysis",
+        description="Exploratory factor analysis as psych::fa (pairwise correlations, n = all "
+                    "rows), with the Kaiser-Meyer-Olkin measure, Bartlett's test and Horn's "
+                    "parallel analysis (psych::fa.parallel).")
+    p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--items", help="comma-separated item columns, e.g. A1,A2,A3")
+    src.add_argument("--instrument", help="instrument id or YAML file: all its items, keyed")
+    p.add_argument("--form", help="answer direction of instruments published in two forms")
+    p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
+    p.add_argument("--factors", type=int, default=None,
+                   help="number of factors (default: parallel analysis' suggestion)")
+    p.add_argument("--method", choices=["minres", "ml"], default="minres")
+    p.add_argument("--rotation", choices=["oblimin", "varimax", "promax", "none"],
+                   default="oblimin")
+    p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise")
+    p.add_argument("--n-iter", type=int, default=20, help="parallel analysis simulations")
+    p.add_argument("--seed", type=int, default=None, help="parallel analysis seed")
+    p.add_argument("--id", help="column of respondent ids")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def _items(args: argparse.Namespace):
+    import pandas as pd
+
+    from psychometrics.errors import MissingColumnError
+    from psychometrics.io import read_table
+
+    data = read_table(args.file, id=args.id)
+    if args.items:
+        cols = [c.strip() for c in args.items.split(",") if c.strip()]
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise MissingColumnError(f"{args.file}: no column(s) {missing}")
+        return data[cols]
+    from psychometrics.scoring import keyed_items
+    blocks = keyed_items(data, args.instrument, form=args.form, keys=args.keys, id=args.id)
+    frame = pd.concat(list(blocks.values()), axis=1)
+    return frame.loc[:, ~frame.columns.duplicated()]
+
+
+def run(args: argparse.Namespace) -> EFAReport:
+    from psychometrics.errors import DataError
+    from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
+
+    items = _items(args)
+    pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, missing=args.missing)
+    nf = args.factors if args.factors is not None else max(1, pa.n_factors)
+    if nf >= items.shape[1]:
+        raise DataError(f"--factors {nf} is too many for {items.shape[1]} items")
+    rotation = None if args.rotation == "none" else args.rotation
+    return EFAReport(kmo=kmo(items, missing=args.missing),
+                     bartlett=bartlett(items, missing=args.missing), parallel=pa,
+                     efa=efa(items, nf, method=args.method, rotation=rotation,
+                             missing=args.missing))
