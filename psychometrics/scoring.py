@@ -40,7 +40,8 @@ def _instrument(instrument, keys=None, form=None) -> Instrument:
     return load_instrument(instrument, keys=keys, form=form)
 
 
-def resolve_items(columns, instrument: Instrument, items=None) -> dict[str, str]:
+def resolve_items(columns, instrument: Instrument, items=None,
+                  subscales=None) -> dict[str, str]:
     """Map each instrument item id to a column of the data.
 
     Parameters
@@ -52,6 +53,9 @@ def resolve_items(columns, instrument: Instrument, items=None) -> dict[str, str]
         ``None``: columns named after the item ids. A dict: item id -> column (every item of
         the instrument must be mapped). A string with ``{n}`` (item number) or ``{id}``: a
         pattern such as ``"MBI_{n}"``. A path to a YAML file holding such a dict or pattern.
+
+    subscales : list of str, optional
+        Map only the items of these subscales.
 
     Raises
     ------
@@ -78,6 +82,9 @@ def resolve_items(columns, instrument: Instrument, items=None) -> dict[str, str]
         mapping = {it.id: items.get(it.id, it.id) for it in instrument.items}
     else:
         raise DataError(f"items must be a dict, a pattern string or a YAML file, not {type(items).__name__}")
+    if subscales is not None:
+        needed = {i for s in subscales for i in instrument.subscales[s].items}
+        mapping = {i: c for i, c in mapping.items() if i in needed}
     cols = {str(c) for c in columns}
     missing = [f"{i} (column {c!r})" if c != i else i for i, c in mapping.items() if str(c) not in cols]
     if missing:
@@ -195,8 +202,10 @@ def _out_of_scale(v: np.ndarray, codes: np.ndarray, integral: bool) -> np.ndarra
     of a clean column costs two passes)."""
     with np.errstate(invalid="ignore"):
         if np.all(np.diff(codes) == 1):
-            lo, hi = np.nanmin(v) if v.size else 0, np.nanmax(v) if v.size else 0
-            if np.isnan(lo) or (lo >= codes[0] and hi <= codes[-1] and
+            if not v.size or np.isnan(v).all():
+                return np.zeros(v.shape, dtype=bool)
+            lo, hi = np.nanmin(v), np.nanmax(v)
+            if (lo >= codes[0] and hi <= codes[-1] and
                                 (integral or np.array_equal(v[~np.isnan(v)], np.floor(v[~np.isnan(v)])))):
                 return np.zeros(v.shape, dtype=bool)
             return ~np.isnan(v) & ~((v >= codes[0]) & (v <= codes[-1]) & (v == np.floor(v)))
@@ -218,20 +227,21 @@ def _recode(values: np.ndarray, instrument: Instrument) -> np.ndarray:
     return out
 
 
-def _reverse_sums(instrument: Instrument) -> np.ndarray:
+def _reverse_sums(instrument: Instrument, item_ids: list[str]) -> np.ndarray:
     """Per item, min + max of its scored values: reversal is ``(min + max) - x``."""
-    return np.array([sum(instrument.item_range(it)) for it in instrument.items])
+    return np.array([sum(instrument.item_range(instrument.item(i))) for i in item_ids])
 
 
-def _aggregate(values: np.ndarray, inst: Instrument, subs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _aggregate(values: np.ndarray, inst: Instrument, subs: list[str],
+               item_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per respondent and subscale: the sum of the answered, reverse-keyed items and their number.
 
     Column by column over the whole respondent vector (a loop over items, never over
     respondents); faster here than one BLAS product, which is slow for a tall thin matrix.
     """
     n = values.shape[0]
-    pos = {i: j for j, i in enumerate(inst.item_ids)}
-    lo_hi = _reverse_sums(inst)
+    pos = {i: j for j, i in enumerate(item_ids)}
+    lo_hi = _reverse_sums(inst, item_ids)
     missing = np.isnan(values)
     complete = not missing.any()
     sums = np.zeros((n, len(subs)))
@@ -254,7 +264,25 @@ def _aggregate(values: np.ndarray, inst: Instrument, subs: list[str]) -> tuple[n
     return sums, counts
 
 
-def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form):
+def _any_item_present(columns, inst: Instrument, items, sub: str) -> bool:
+    try:
+        resolve_items(columns, inst, items, subscales=[sub])
+        return True
+    except MissingColumnError as exc:
+        return "none of its items" not in str(exc).lower()  # partly there: let the error surface
+
+
+def _check_subscales(inst: Instrument, subscales) -> list[str]:
+    if subscales is None:
+        return list(inst.subscales)
+    subscales = [subscales] if isinstance(subscales, str) else list(subscales)
+    unknown = [s for s in subscales if s not in inst.subscales]
+    if unknown:
+        raise DataError(f"{inst.id!r} has no subscale(s) {unknown}; its subscales: {list(inst.subscales)}")
+    return subscales
+
+
+def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form, subscales=None):
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     inst = _instrument(instrument, keys=keys, form=form)
@@ -263,16 +291,20 @@ def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form)
             raise MissingColumnError(f"id column {id!r} is not in the data; columns: "
                                      f"{', '.join(map(str, list(data.columns)[:15]))}")
         check_unique_ids(data[id], name=id)
-    mapping = resolve_items(data.columns, inst, items)
+    subs = _check_subscales(inst, subscales)
+    if subscales is None:  # secondary scales are optional: left out when none of their items is there
+        subs = [s for s in subs if not inst.subscales[s].secondary
+                or _any_item_present(data.columns, inst, items, s)]
+    mapping = resolve_items(data.columns, inst, items, subscales=subs)
     values, cells = read_items(data, inst, mapping, id=id, on_invalid=on_invalid,
                                missing_codes=missing_codes)
-    return inst, mapping, _recode(values, inst), cells
+    return inst, mapping, _recode(values, inst), cells, subs
 
 
 def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
           on_invalid: str = "raise", min_answered: int | Mapping[str, int] | None = None,
           method: str | None = None, missing_codes=None, keys=None,
-          form: str | None = None) -> pd.DataFrame:
+          form: str | None = None, subscales=None) -> pd.DataFrame:
     """Score every subscale of an instrument for every respondent.
 
     Parameters
@@ -301,6 +333,9 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
         ``NA``/``n/a``/``N/A`` texts.
     keys, form
         Passed to :func:`~psychometrics.instruments.load_instrument`.
+    subscales : list of str, optional
+        Score only these subscales (only their items must be in the data), e.g. the BAT-23
+        core scales of an export without the secondary items.
 
     Returns
     -------
@@ -329,12 +364,11 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     0  2.5  2.5     8
     1  2.5  2.5     8
     """
-    inst, mapping, values, cells = _prepare(data, instrument, items, id, on_invalid,
-                                            missing_codes, keys, form)
+    inst, mapping, values, cells, subs = _prepare(data, instrument, items, id, on_invalid,
+                                                  missing_codes, keys, form, subscales)
     if method not in (None, "mean", "sum"):
         raise DataError(f"method must be 'mean' or 'sum', not {method!r}")
-    subs = list(inst.subscales)
-    sums, counts = _aggregate(values, inst, subs)
+    sums, counts = _aggregate(values, inst, subs, list(mapping))
     sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
     mins = np.array([_min_answered(inst.subscales[s], min_answered) for s in subs], dtype=float)
     rules = {s: method or inst.subscales[s].scoring for s in subs}
@@ -375,7 +409,7 @@ def _min_answered(sub, override) -> int:
 
 def keyed_items(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
                 on_invalid: str = "raise", missing_codes=None, keys=None,
-                form: str | None = None) -> dict[str, pd.DataFrame]:
+                form: str | None = None, subscales=None) -> dict[str, pd.DataFrame]:
     """Validated, recoded and reverse-keyed item responses, one DataFrame per subscale.
 
     The item matrices that reliability and factor analyses of an instrument work on: columns
@@ -390,11 +424,13 @@ def keyed_items(data: pd.DataFrame, instrument, *, items=None, id: str | None = 
     0    4.0    4.0    1.0
     1    1.0    1.0    4.0
     """
-    inst, _, values, _ = _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form)
-    lo_hi = _reverse_sums(inst)
-    pos = {i: j for j, i in enumerate(inst.item_ids)}
+    inst, mapping, values, _, subs = _prepare(data, instrument, items, id, on_invalid,
+                                              missing_codes, keys, form, subscales)
+    lo_hi = _reverse_sums(inst, list(mapping))
+    pos = {i: j for j, i in enumerate(mapping)}
     out = {}
-    for sid, sub in inst.subscales.items():
+    for sid in subs:
+        sub = inst.subscales[sid]
         cols = [pos[i] for i in sub.items]
         block = values[:, cols].copy()
         flip = [j for j, i in enumerate(sub.items) if i in sub.reverse]

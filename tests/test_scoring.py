@@ -250,3 +250,21 @@ def test_broken_instrument_file_names_field(tmp_path):
     path.write_text(Path(BFI_INSTRUMENT).read_text().replace("scoring: mean", "scoring: median", 1))
     with pytest.raises(InstrumentError, match=r"broken.yaml: field 'subscales/A/scoring'"):
         pm.load_instrument(path)
+
+
+def test_subscales_argument_scores_a_core_only_export():
+    inst = pm.load_instrument("bat-23", warn=False)
+    core = [i for s in ("EX", "MD", "CI", "EI") for i in inst.subscales[s].items]
+    df = pd.DataFrame({i: [1, 5] for i in core})
+    # secondary scales are optional: scored when their items are there, else left out
+    assert "PSY" not in pm.score(df, inst).columns
+    partial = df.assign(**{inst.subscales["PSY"].items[0]: [1, 2]})
+    with pytest.raises(MissingColumnError):
+        pm.score(partial, inst)
+    s = pm.score(df, inst, subscales=["EX", "MD", "CI", "EI", "total"])
+    assert list(s.columns[:5]) == ["EX", "MD", "CI", "EI", "total"]
+    assert s.loc[0, "EX"] == 1 and s.loc[1, "EX"] == 5
+    with pytest.raises(DataError, match="no subscale"):
+        pm.score(df, inst, subscales=["XX"])
+    keyed = pm.keyed_items(df, inst, subscales=["MD"])
+    assert list(keyed) == ["MD"]
