@@ -19,18 +19,19 @@ _API = {
     "list_instruments": "instruments", "load_instrument": "instruments", "Instrument": "instruments",
     "score": "scoring", "keyed_items": "scoring",
     "read_export": "io", "read_table": "io", "write_table": "io", "match_items": "io",
+    "example_path": "io", "list_examples": "io", "MatchReport": "io",
     # norms and rules
     "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
     "rake": "weights",
-    "list_rules": "rules", "classify": "rules", "profile": "rules",
+    "list_rules": "rules", "classify": "rules", "profile": "profile",
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
     "omega": "omega", "omega_cfa": "omega", "feldt_ci": "reliability",
     # factor analysis
     "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
-    "efa": "factor.efa", "correlation_matrix": "factor.efa", "cfa": "factor.cfa", "invariance": "factor.invariance",
+    "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",
     "CFAResult": "factor.cfa", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
     "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",

@@ -18,6 +18,7 @@ over the instrument's columns and subscales):
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,7 +53,8 @@ def resolve_items(columns, instrument: Instrument, items=None,
     items : None, dict, str or path
         ``None``: columns named after the item ids. A dict: item id -> column (every item of
         the instrument must be mapped). A string with ``{n}`` (item number) or ``{id}``: a
-        pattern such as ``"MBI_{n}"``. A path to a YAML file holding such a dict or pattern.
+        pattern such as ``"MBI_{n}"``, with a format spec where numbers are padded
+        (``"OLBI[SQ{n:03d}]"``). A path to a YAML file holding such a dict or pattern.
 
     subscales : list of str, optional
         Map only the items of these subscales.
@@ -70,7 +72,7 @@ def resolve_items(columns, instrument: Instrument, items=None,
     if items is None:
         mapping = {it.id: it.id for it in instrument.items}
     elif isinstance(items, str):
-        if not any(tok in items for tok in ("{n}", "{number}", "{id}")):
+        if not re.search(r"\{(n|number|id)(:[^}]*)?\}", items):
             raise DataError(f"items pattern {items!r} has no {{n}} (item number) or {{id}} in it")
         mapping = {it.id: items.format(n=it.number, number=it.number, id=it.id)
                    for it in instrument.items}

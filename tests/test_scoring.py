@@ -268,3 +268,9 @@ def test_subscales_argument_scores_a_core_only_export():
         pm.score(df, inst, subscales=["XX"])
     keyed = pm.keyed_items(df, inst, subscales=["MD"])
     assert list(keyed) == ["MD"]
+
+
+def test_pattern_with_format_spec():
+    df = pd.DataFrame({f"OLBI[SQ{i:03d}]": [2] for i in range(1, 17)})
+    s = pm.score(df, "olbi", form="agree-low", items="OLBI[SQ{n:03d}]")
+    assert s.loc[0, "EX"] == 2.5

@@ -60,9 +60,9 @@ def register(subparsers) -> None:
 def _data_and_model(args: argparse.Namespace, group: str | None):
     import pandas as pd
 
-    from psychometrics.io import read_table
+    from psychometrics.io import read_export
 
-    data = read_table(args.file, id=args.id)
+    data = read_export(args.file, id=args.id)
     if args.model:
         return data, args.model.replace(";", "\n")
     from psychometrics.instruments import load_instrument

@@ -60,9 +60,9 @@ def _level(series, label: str | None):
 def run(args: argparse.Namespace):
     from psychometrics.cutoff import cutoffs, roc
     from psychometrics.errors import MissingColumnError
-    from psychometrics.io import read_table
+    from psychometrics.io import read_export
 
-    data = read_table(args.file)
+    data = read_export(args.file)
     missing = [c for c in (args.score, args.criterion) if c not in data.columns]
     if missing:
         raise MissingColumnError(f"{args.file}: no column(s) {missing}; columns: "

@@ -61,9 +61,9 @@ def _items(args: argparse.Namespace):
     import pandas as pd
 
     from psychometrics.errors import MissingColumnError
-    from psychometrics.io import read_table
+    from psychometrics.io import read_export
 
-    data = read_table(args.file, id=args.id)
+    data = read_export(args.file, id=args.id)
     if args.items:
         cols = [c.strip() for c in args.items.split(",") if c.strip()]
         missing = [c for c in cols if c not in data.columns]

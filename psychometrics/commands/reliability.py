@@ -33,10 +33,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace):
-    from psychometrics.io import read_table
+    from psychometrics.io import read_export
     from psychometrics.reliability import reliability
 
-    data = read_table(args.file, id=args.id)
+    data = read_export(args.file, id=args.id)
     return reliability(data, args.instrument, items=args.items, form=args.form, keys=args.keys,
                        id=args.id, missing=args.missing,
                        ci=None if args.ci == "none" else args.ci, level=args.level,

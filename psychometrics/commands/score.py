@@ -42,7 +42,7 @@ def add_instrument_options(p) -> None:
 
 def score_from_args(args):
     """Read the export and score it as the shared options say."""
-    from ..io import read_table as read_export  # switched to the survey-aware reader once it lands
+    from ..io import read_export
     from ..scoring import score
     data = read_export(args.file, id=args.id)
     missing = [float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None
@@ -62,6 +62,23 @@ def register(sub) -> None:
                    help="respondents whose stratum is not in the norm set")
     add_output_options(p)
     p.set_defaults(func=_score)
+
+    m = sub.add_parser("match", help="check which instrument items an export holds, before scoring")
+    m.add_argument("file", help="the export")
+    m.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
+    m.add_argument("--items", help="item mapping: a pattern such as 'Q{n}', a YAML file, or id=col,...")
+    m.add_argument("--id", help="respondent id column")
+    m.add_argument("--form", help="answer-direction form")
+    m.add_argument("--keys", help="your own key file")
+    add_output_options(m)
+    m.set_defaults(func=_match)
+
+
+def _match(args):
+    from ..io import match_items, read_export
+    data = read_export(args.file, id=args.id)
+    return match_items(data, args.instrument, items=parse_items(args.items), id=args.id,
+                       form=args.form, keys=args.keys)
 
 
 def _score(args):
