@@ -439,3 +439,19 @@ def keyed_items(data: pd.DataFrame, instrument, *, items=None, id: str | None = 
         block[:, flip] = lo_hi[[cols[j] for j in flip]] - block[:, flip]
         out[sid] = pd.DataFrame(block, index=data.index, columns=list(sub.items))
     return out
+
+
+def item_frame(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
+               on_invalid: str = "raise", missing_codes=None, keys=None,
+               form: str | None = None) -> pd.DataFrame:
+    """All keyed items of an instrument's own (non-composite) subscales in one DataFrame.
+
+    The data a factor analysis of the instrument works on: each item once, reverse-keyed as
+    in its subscale, respondents' index kept.
+    """
+    inst = load_instrument(instrument, keys=keys, form=form, warn=False)
+    subs = [s for s, sub in inst.subscales.items() if not sub.composite and not sub.secondary]
+    blocks = keyed_items(data, inst, items=items, id=id, on_invalid=on_invalid,
+                         missing_codes=missing_codes, subscales=subs)
+    frame = pd.concat(list(blocks.values()), axis=1)
+    return frame.loc[:, ~frame.columns.duplicated()].copy()

@@ -20,8 +20,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help='lavaan syntax, e.g. "EE =~ i1 + i2 + i3; DP =~ i5 + i10"')
     src.add_argument("--instrument", help="instrument id or YAML file: fit its own model")
+    p.add_argument("--items", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
     p.add_argument("--form", help="answer direction of instruments published in two forms")
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
+    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
+                   help="invalid responses: stop with an error, or treat as missing")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
     p.add_argument("--std-lv", action="store_true",
                    help="fix factor variances to 1 instead of the first loading")
@@ -58,20 +61,18 @@ def register(subparsers) -> None:
 
 
 def _data_and_model(args: argparse.Namespace, group: str | None):
-    import pandas as pd
-
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
     if args.model:
         return data, args.model.replace(";", "\n")
+    from psychometrics.commands.score import parse_items
     from psychometrics.instruments import load_instrument
-    from psychometrics.scoring import keyed_items
+    from psychometrics.scoring import item_frame
 
     inst = load_instrument(args.instrument, keys=args.keys, form=args.form)
-    blocks = keyed_items(data, inst, form=args.form, id=args.id)
-    frame = pd.concat(list(blocks.values()), axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()].copy()
+    frame = item_frame(data, inst, items=parse_items(args.items), id=args.id,
+                       on_invalid=args.on_invalid)
     if group is not None:
         if group not in data.columns:
             from psychometrics.errors import MissingColumnError

@@ -58,7 +58,6 @@ def register(subparsers) -> None:
 
 
 def _items(args: argparse.Namespace):
-    import pandas as pd
 
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
@@ -70,10 +69,8 @@ def _items(args: argparse.Namespace):
         if missing:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")
         return data[cols]
-    from psychometrics.scoring import keyed_items
-    blocks = keyed_items(data, args.instrument, form=args.form, keys=args.keys, id=args.id)
-    frame = pd.concat(list(blocks.values()), axis=1)
-    return frame.loc[:, ~frame.columns.duplicated()]
+    from psychometrics.scoring import item_frame
+    return item_frame(data, args.instrument, form=args.form, keys=args.keys, id=args.id)
 
 
 def run(args: argparse.Namespace) -> EFAReport:
