@@ -23,6 +23,7 @@ _API = {
     # norms and rules
     "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
+    "norm_catalogue": "norms", "UncertainNormWarning": "norms", "get_rule": "rules",
     "rake": "weights",
     "list_rules": "rules", "classify": "rules", "profile": "profile",
     # reliability
@@ -37,7 +38,8 @@ _API = {
     "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
     "plot_roc": "plots",
     # reports
-    "render_report": "report",
+    "render_report": "report", "Report": "report", "longstring": "report", "irv": "report",
+    "careless_flags": "report",
     # resampling
     "bootstrap": "resample",
 }
