@@ -25,7 +25,7 @@ _API = {
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
     "norm_catalogue": "norms", "UncertainNormWarning": "norms", "get_rule": "rules",
     "rake": "weights",
-    "list_rules": "rules", "classify": "rules", "profile": "profile",
+    "list_rules": "rules", "classify": "rules", "profile": "profile", "ProfileResult": "profile",
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",

@@ -89,6 +89,7 @@ class Subscale:
     higher_is: str = "worse"
     composite: bool = False
     secondary: bool = False
+    construct: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class Instrument:
                           min_answered=s["min_answered"],
                           reverse=frozenset(s["reverse"]) if "reverse" in s else frozenset(rev & set(s["items"])),
                           higher_is=s.get("higher_is", "worse"), composite=s.get("composite", False),
-                          secondary=s.get("secondary", False))
+                          secondary=s.get("secondary", False), construct=s.get("construct"))
             for sid, s in doc["subscales"].items()}
         self.uncertain: list[str] = list(doc.get("uncertain") or [])
         self.rules: list[dict] = list(doc.get("rules") or [])

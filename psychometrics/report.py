@@ -1046,15 +1046,42 @@ def _groups(ctx: _Context, by, min_group: int):
     return data, body, "ok", None
 
 
+def _depression_scores(data: pd.DataFrame, depression, *, id) -> dict:
+    """Scores of the depression/anxiety scales to show beside the burnout scores.
+
+    ``depression``: ``"auto"`` (every shipped instrument with a depression or anxiety scale
+    whose items are all columns of the data, named by item id), an instrument id or a list of
+    ids, a dict ``{instrument id: scores}``, or None (no profile).
+    """
+    from .profile import comparison_instruments
+    from .scoring import resolve_items, score
+    if depression is None:
+        return {}
+    if isinstance(depression, Mapping):
+        return dict(depression)
+    ids = comparison_instruments() if depression == "auto" else (
+        [depression] if isinstance(depression, str) else list(depression))
+    out = {}
+    for iid in ids:
+        try:
+            from .instruments import load_instrument
+            resolve_items(data.columns, load_instrument(iid, warn=False), None)
+        except PsychometricsError:
+            if depression == "auto":
+                continue  # not in this export
+            raise
+        out[iid] = score(data, iid, id=id, on_invalid="missing")
+    return out
+
+
 def _profile(ctx: _Context, depression):
     L = ctx.L
-    try:
-        from .rules import profile
-    except ImportError:
-        profile = None
-    if profile is None or depression is None:
+    from .profile import profile
+    if not depression:
         return {}, "", "skipped", L["no_depression"]
-    res = profile(ctx.scores, depression)
+    inst_id = ctx.scores.attrs["psychometrics"]["instrument"]
+    res = profile({inst_id: ctx.scores, **depression},
+                  norms={inst_id: ctx.norms} if ctx.norms is not None else None, lang=ctx.lang)
     d = res.to_dict() if hasattr(res, "to_dict") else jsonable(res)
     body = (f"<pre>{_esc(res.summary())}</pre>" if hasattr(res, "summary")
             else _table(res if isinstance(res, pd.DataFrame) else pd.DataFrame(d),
@@ -1079,7 +1106,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                   criterion=None, positive=None, lang: str = "en", source: str = "auto",
                   min_group: int = 10, longstring_min: int | None = None,
                   irv_max: float | None = None, estimator: str = "ML", n_boot: int = 1000,
-                  seed=0, depression=None, title: str | None = None,
+                  seed=0, depression="auto", title: str | None = None,
                   progress: bool | None = None) -> Report:
     """Render the whole analysis of one export as a self-contained HTML report.
 
@@ -1117,9 +1144,12 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
         CFA estimator (``"ML"``, ``"MLR"``, ``"WLSMV"``...).
     n_boot, seed
         Bootstrap resamples and seed of the ROC/cut-off CIs (``n_boot=0``: DeLong only).
-    depression : optional
-        Depression scores for the differential-diagnosis profile (issue 8); the section is
-        left out when ``psychometrics.rules.profile`` does not exist or this is None.
+    depression : "auto", str, list, dict or None
+        Depression/anxiety scales for the differential-diagnosis profile
+        (:func:`psychometrics.profile`): ``"auto"`` (default) scores every shipped instrument
+        with a depression or anxiety scale (4DKL, HAMD-17, BDI-II) whose items are columns of
+        the data, named by item id; or instrument ids, or ``{instrument id: scores}``. The
+        section is left out when there is none.
     title : str, optional
         The page title (default: "Questionnaire report" in ``lang``).
     progress : bool, optional
@@ -1234,7 +1264,8 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
         bar.step("group summaries")
         sections.append(_run("groups", L["groups"], lambda c: _groups(c, by, min_group), ctx))
         bar.step("profile")
-        sections.append(_run("profile", L["profile"], lambda c: _profile(c, depression), ctx))
+        sections.append(_run("profile", L["profile"],
+                             lambda c: _profile(c, _depression_scores(frame, depression, id=id)), ctx))
     finally:
         bar.close()
     meta = {"instrument": inst.id, "instrument_name": inst.name, "version": inst.version,

@@ -461,3 +461,25 @@ def test_renders_in_headless_chromium(report_v, tmp_path):
                     f"--screenshot={shot}", page.as_uri())
     assert res.returncode == 0 and shot.stat().st_size > 50_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_profile_section_when_the_data_hold_a_depression_scale(qualtrics, scores_q):
+    data = qualtrics.copy()
+    hamd = pm.load_instrument("hamd-17")
+    rng = np.random.default_rng(3)
+    for it in hamd.items:
+        codes = hamd.item_codes(it)
+        data[it.id] = rng.integers(min(codes), max(codes) + 1, len(data))
+    rep = render_report(data, "mbi-hss", items=MAPPING, id="ResponseId", norms="mbi-hss-overall",
+                        n_boot=N_BOOT, seed=1)
+    section = rep.section("profile")
+    assert section.status == "ok"
+    expected = pm.profile({"mbi-hss": scores_q, "hamd-17": pm.score(data, "hamd-17", id="ResponseId")},
+                          norms={"mbi-hss": "mbi-hss-overall"})
+    prof = rep.to_dict()["sections"]["profile"]["data"]["profile"]
+    assert prof == json.loads(json.dumps(expected.to_dict()))
+    assert 'id="sec-profile"' in rep.html
+    # no depression scale: the section is left out
+    assert render_report(
+        qualtrics, "mbi-hss", items=MAPPING, id="ResponseId", n_boot=N_BOOT, seed=1,
+    ).section("profile").status == "skipped"

@@ -1,0 +1,486 @@
+"""Differential-diagnosis profile: burnout scores beside depression and anxiety scales.
+
+The Superior Health Council of Belgium (2017) calls burnout a diagnosis of exclusion, above all
+of depression, and recommends the 4DKL, the Hamilton Depression Rating Scale (HAMD) or the Beck
+Depression Inventory (BDI) beside the anamnesis. :func:`profile` puts a respondent's burnout
+subscale scores and bands next to those scales and their bands, in one tidy table, and flags the
+overlap the advice warns about: a depression (or anxiety) scale in its elevated band while
+burnout is high.
+
+**This profile supports a clinician's judgement; it is no diagnosis.** A flag says "look
+here", not "this is depression" or "this is burnout". Bands come from the shipped, sourced
+norm files (or the norm sets you pass); the clinical criteria sets (``overspanning-nl-2011``,
+``exhaustion-disorder-se``) are shown with the verdict of their rules and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_unique_ids
+from ._results import Result, format_table, jsonable
+from .errors import DataError, NormError
+
+#: Norm sets used for the comparison scales when ``norms`` does not name one.
+DEFAULT_NORMS: dict[str, str] = {
+    "4dkl": "4dkl-terluin", "hamd-17": "hamd-17-zimmerman2013", "bdi-ii": "bdi-ii-manual",
+}
+_COMPARISON = ("depression", "anxiety", "distress", "somatization")
+_CONFIDENCE = {"confirmed": 0, "single": 1, "convention": 2, "empirical": 3, "user": 4, "uncertain": 5}
+_COLUMNS = ["respondent", "instrument", "scale", "name", "role", "score", "band", "band_id",
+            "elevated", "flag", "norms", "reason"]
+
+DISCLAIMER = {
+    "en": ("This profile supports a clinician's judgement; it is no diagnosis. Burnout is a "
+           "diagnosis of exclusion: a depression or anxiety scale in its elevated band beside "
+           "high burnout scores calls for a clinical assessment of depression and anxiety."),
+    "nl": ("Dit profiel ondersteunt het oordeel van de clinicus; het is geen diagnose. Burn-out is "
+           "een diagnose per exclusionem: een verhoogde depressie- of angstschaal naast hoge "
+           "burn-outscores vraagt om een klinische beoordeling van depressie en angst."),
+    "fr": ("Ce profil soutient le jugement du clinicien ; ce n'est pas un diagnostic. Le burnout "
+           "est un diagnostic d'exclusion : une échelle de dépression ou d'anxiété élevée à côté "
+           "de scores de burnout élevés appelle une évaluation clinique de la dépression et de "
+           "l'anxiété."),
+}
+
+
+@dataclass(frozen=True)
+class ProfileResult(Result):
+    """A differential-diagnosis profile (see :func:`profile`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long format, one row per respondent x scale, respondents in input order:
+        ``respondent``, ``instrument``, ``scale`` (subscale or rule id), ``name``, ``role``
+        (``burnout``, ``engagement``, ``criteria``, ``depression``, ``anxiety``, ``distress``,
+        ``somatization``), ``score``, ``band`` (label), ``band_id``, ``elevated`` (in its high
+        or elevated band; for a criteria rule: criteria met), ``flag`` (part of an overlap, see
+        :func:`profile`), ``norms`` (the norm set or rule file used) and ``reason`` (criteria
+        rules only: which criteria held or failed).
+    wide : DataFrame
+        One row per respondent (index ``respondent``): ``<instrument>.<scale>`` scores and
+        ``<instrument>.<scale>_band`` labels, then ``burnout_high``, ``depression_elevated``,
+        ``anxiety_elevated``, ``overlap`` (burnout high and depression elevated) and
+        ``overlap_anxiety``; nullable booleans (missing when undetermined).
+    norms : dict
+        Instrument id -> norm set id used for its bands (None: no bands).
+    sources : dict
+        Norm set or rule id -> its source reference.
+    lang : str
+    disclaimer : str
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    wide: pd.DataFrame = field(repr=False)
+    norms: dict
+    sources: dict
+    lang: str = "en"
+    disclaimer: str = DISCLAIMER["en"]
+
+    @property
+    def has_comparison(self) -> bool:
+        """True when the profile holds a depression or anxiety scale (HAMD, BDI, 4DKL)."""
+        return bool(self.table["role"].isin(["depression", "anxiety"]).any())
+
+    @property
+    def flagged(self) -> list:
+        """Respondents with an overlap (burnout high and depression or anxiety elevated)."""
+        hit = self.wide["overlap"].fillna(False) | self.wide["overlap_anxiety"].fillna(False)
+        return list(self.wide.index[hit.to_numpy(dtype=bool)])
+
+    def respondent(self, key) -> pd.DataFrame:
+        """The profile of one respondent (rows of :attr:`table`)."""
+        rows = self.table[self.table["respondent"] == key]
+        if rows.empty:
+            raise DataError(f"respondent {key!r} is not in the profile")
+        return rows.reset_index(drop=True)
+
+    def to_dict(self) -> dict:
+        wide = self.wide.reset_index()
+        return {"table": jsonable(self.table.to_dict(orient="records")),
+                "wide": jsonable(wide.to_dict(orient="records")),
+                "norms": jsonable(self.norms), "sources": jsonable(self.sources),
+                "flagged": jsonable(self.flagged), "lang": self.lang,
+                "disclaimer": self.disclaimer}
+
+    def summary(self, max_respondents: int = 20) -> str:
+        shown = self.wide.head(max_respondents)
+        lines = [f"Differential-diagnosis profile: {len(self.wide)} respondent(s), "
+                 f"{len(self.flagged)} flagged", self.disclaimer,
+                 "norms: " + ", ".join(f"{k}: {v or 'none'}" for k, v in self.norms.items())]
+        body = format_table(shown, digits=2)
+        more = len(self.wide) - len(shown)
+        return "\n".join(lines) + "\n" + body + (f"\n... and {more} more respondents" if more > 0 else "")
+
+
+# --------------------------------------------------------------------------------------------
+# input
+# --------------------------------------------------------------------------------------------
+
+def _instrument_of(frame: pd.DataFrame) -> str | None:
+    return (frame.attrs.get("psychometrics") or {}).get("instrument")
+
+
+def _frames(scores) -> list[tuple[str, pd.DataFrame]]:
+    if isinstance(scores, pd.DataFrame):
+        items = [(None, scores)]
+    elif isinstance(scores, Mapping):
+        items = list(scores.items())
+    elif isinstance(scores, Sequence) and not isinstance(scores, str):
+        items = [(None, s) for s in scores]
+    else:
+        raise DataError("scores must be a DataFrame from score(), a dict {instrument id: scores} "
+                        f"or a list of scores, not {type(scores).__name__}")
+    out = []
+    for key, frame in items:
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(f"the scores of {key or 'an instrument'!r} must be a DataFrame from "
+                            f"score(), not {type(frame).__name__}")
+        said = _instrument_of(frame)
+        if key is None and said is None:
+            raise DataError("the scores do not say which instrument they are of "
+                            "(attrs['psychometrics']['instrument'], set by score()); pass a dict "
+                            "{instrument id: scores}")
+        if key is not None and said is not None and key != said:
+            raise DataError(f"scores given as {key!r} are scores of {said!r}")
+        out.append((key or said, frame))
+    ids = [k for k, _ in out]
+    dup = sorted({k for k in ids if ids.count(k) > 1})
+    if dup:
+        raise DataError(f"scores of {dup} are given twice")
+    if not out:
+        raise DataError("no scores given")
+    return out
+
+
+def _keys(frame: pd.DataFrame, inst: str, id: str | None) -> pd.Index:
+    if id is None:
+        keys = frame.index
+    else:
+        if id not in frame.columns:
+            raise DataError(f"id column {id!r} is not in the scores of {inst!r}; columns: "
+                            f"{', '.join(map(str, list(frame.columns)[:15]))}")
+        keys = pd.Index(frame[id].to_numpy(), name=id)
+    check_unique_ids(keys, name=id or f"index of the {inst} scores")
+    return keys
+
+
+def _norms_for(norms) -> tuple[dict, list]:
+    """``norms`` -> ({instrument: spec}, [specs to assign by their own instrument])."""
+    if norms is None:
+        return {}, []
+    if isinstance(norms, Mapping):
+        return dict(norms), []
+    if isinstance(norms, (str, Path)) or not isinstance(norms, Sequence):
+        return {}, [norms]
+    return {}, list(norms)
+
+
+def _auto_norms(inst_id: str, frame: pd.DataFrame, subs: list[str]) -> str | None:
+    """The shipped norm set with bands for these scores: DEFAULT_NORMS, else the most
+    confident one with an overall (unstratified) entry on the scores' scale."""
+    from .norms import list_norms, load_norms
+    if inst_id in DEFAULT_NORMS:
+        return DEFAULT_NORMS[inst_id]
+    shipped = list_norms(inst_id)
+    scoring = (frame.attrs.get("psychometrics") or {}).get("scoring") or {}
+    best = None
+    for nid in shipped:
+        ns = load_norms(nid)
+        ov = ns.overall
+        if ov is None:
+            continue
+        fit = [s for s in subs if s in ov.subscales and ov.subscales[s].bands
+               and scoring.get(s, ov.subscales[s].score) == ov.subscales[s].score]
+        if not fit:
+            continue
+        rank = (_CONFIDENCE.get(ns.doc["source"]["confidence"], 9), bool(ns.uncertain),
+                bool(ns.doc.get("partial")), nid)
+        best = min(best, rank) if best else rank
+    return best[-1] if best else None
+
+
+# --------------------------------------------------------------------------------------------
+# the profile
+# --------------------------------------------------------------------------------------------
+
+def _role(inst, sid: str) -> str:
+    """What a subscale measures, from the instrument file's ``construct`` (default burnout)."""
+    construct = inst.subscales[sid].construct
+    if construct:
+        return construct
+    return "criteria" if inst.doc.get("family", "") == "criteria" else "burnout"
+
+
+def comparison_instruments() -> list[str]:
+    """Shipped instruments with a depression or anxiety scale (by their files' ``construct``)."""
+    from .instruments import list_instruments, load_instrument
+    out = []
+    for iid in list_instruments():
+        inst = load_instrument(iid, warn=False, form=next(iter(_forms(iid)), None))
+        if any(s.construct in ("depression", "anxiety") for s in inst.subscales.values()):
+            out.append(iid)
+    return out
+
+
+def _forms(iid: str) -> list[str]:
+    from .instruments import data_dir, read_yaml
+    return list(read_yaml(data_dir("instruments") / f"{iid}.yaml").get("forms") or {})
+
+
+def _elevated(role: str, higher_is: str, idx: np.ndarray, k: int) -> np.ndarray:
+    """Nullable elevation from band indices (-1 = no band): comparison scales above their
+    lowest band; burnout scales in the upper half of their bands (the middle band of an odd
+    number excluded), mirrored when higher is better."""
+    known = idx >= 0
+    if role in _COMPARISON:
+        hit = idx >= 1
+    elif role == "burnout" and higher_is == "worse":
+        hit = idx >= math.ceil(k / 2)
+    elif role == "burnout" and higher_is == "better":
+        hit = idx < k - math.ceil(k / 2)
+    else:
+        known = np.zeros_like(known)
+        hit = known
+    return np.where(known, hit.astype(float), np.nan)
+
+
+def _kleene_any(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Per respondent: 1 if any part is 1, 0 if all are 0, NaN otherwise (or no parts)."""
+    if not parts:
+        return np.full(n, np.nan)
+    a = np.vstack(parts)
+    anyhit = np.nansum(a == 1, axis=0) > 0
+    allknown = ~np.isnan(a).any(axis=0)
+    return np.where(anyhit, 1.0, np.where(allknown, 0.0, np.nan))
+
+
+def _kleene_and(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    false = (a == 0) | (b == 0)
+    true = (a == 1) & (b == 1)
+    return np.where(false, 0.0, np.where(true, 1.0, np.nan))
+
+
+def _boolean(x: np.ndarray) -> pd.arrays.BooleanArray:
+    """0/1/NaN -> nullable boolean (vectorised: no loop over respondents)."""
+    x = np.asarray(x, dtype=float)
+    return pd.arrays.BooleanArray(np.nan_to_num(x) == 1, np.isnan(x))
+
+
+def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> ProfileResult:
+    """A differential-diagnosis profile: burnout scores beside depression and anxiety scales.
+
+    Parameters
+    ----------
+    scores : DataFrame, dict or list
+        Scores from :func:`~psychometrics.scoring.score`: a dict ``{instrument id: scores}``,
+        a list of scores, or one DataFrame, each saying its instrument in
+        ``attrs["psychometrics"]["instrument"]`` (set by ``score``). Respondents are matched
+        across instruments by index (or by the ``id`` column). Typically a burnout
+        questionnaire (MBI, OLBI, UBOS, CBI, BAT, SMBM) with the 4DKL, HAMD-17 or BDI-II;
+        the criteria checklists ``overspanning-nl-2011`` and ``exhaustion-disorder-se`` are
+        shown with their rules' verdicts. Never modified.
+    norms : dict, str, NormSet or list, optional
+        The norm set per instrument for the bands: ``{instrument id: norm id, file or
+        NormSet}`` (None for no bands), or norm sets assigned to the instruments they apply
+        to. Default: HAMD-17 ``hamd-17-zimmerman2013``, BDI-II ``bdi-ii-manual``, 4DKL
+        ``4dkl-terluin`` (:data:`DEFAULT_NORMS`); other instruments the most confident shipped
+        norm set with overall bands on the scores' scale (confirmed before single before
+        convention; its id is in ``result.norms``). Pass the norm set of your population to
+        choose another (the MBI, for one, has occupation-specific norms).
+    lang : {"en", "nl", "fr"}
+        Language of the scale names, band labels and disclaimer (English where missing).
+    id : str, optional
+        A respondent id column present in every scores frame, used to match respondents
+        instead of the index.
+
+    Returns
+    -------
+    ProfileResult
+        ``table`` (long: respondent, instrument, scale, name, role, score, band, band_id,
+        elevated, flag, norms, reason), ``wide`` (one row per respondent), ``norms``,
+        ``sources``, ``flagged``, ``respondent(key)``, ``to_dict()``, ``summary()``.
+
+    Notes
+    -----
+    * *Elevated*: a depression, anxiety, distress or somatization scale is elevated above its
+      lowest band (HAMD-17 >= 8 and BDI-II >= 14 with the default bands, i.e. at least mild;
+      4DKL moderately or strongly elevated). A burnout subscale is *high* in the upper half of
+      its bands, the middle band of an odd number excluded (MBI high of low/moderate/high,
+      BAT-23 red, CBI high or severe of four, OLBI high of two), and in the lower half for
+      subscales where higher is better (MBI personal accomplishment low). Engagement (UWES)
+      scales are shown but never elevated. A criteria rule counts as elevated when its
+      criteria are met.
+    * ``burnout_high``: any burnout subscale high or any criteria rule met; ``overlap``:
+      ``burnout_high`` and a depression scale elevated; ``overlap_anxiety`` likewise for
+      anxiety. Missing scores give three-valued (Kleene) results: true as soon as one known
+      part decides it, missing when a missing score could change it.
+    * ``flag`` marks the rows of an overlap: an elevated depression or anxiety scale of a
+      respondent with high burnout, and the high burnout rows (and met criteria) of a
+      respondent with an elevated depression or anxiety scale.
+    * Everything is vectorised over respondents (loops run over instruments and scales).
+
+    This supports a clinician's judgement; it is no diagnosis (see :data:`DISCLAIMER`).
+
+    References
+    ----------
+    Superior Health Council of Belgium (2017). Burnout and work (advice). Brussels: SHC.
+    Zimmerman M, et al. (2013). Severity classification on the Hamilton Depression Rating
+    Scale. J Affect Disord 150, 384-388. Beck AT, Steer RA, Brown GK (1996). Manual for the
+    BDI-II. Terluin B, et al. (2006). The 4DSQ. BMC Psychiatry 6, 34.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from psychometrics import score
+    >>> mbi = pd.DataFrame({f"mbi{i}": [5, 1] for i in range(1, 23)})
+    >>> hamd = pd.DataFrame({f"hamd{i}": [1, 0] for i in range(1, 18)})
+    >>> p = profile({"mbi-hss": score(mbi, "mbi-hss", method="sum"),
+    ...              "hamd-17": score(hamd, "hamd-17")}, norms={"mbi-hss": "mbi-hss-overall"})
+    >>> p.table[["respondent", "scale", "score", "band", "elevated", "flag"]].head(4)
+       respondent  scale  score                 band  elevated   flag
+    0           0     EE   45.0                 high      True   True
+    1           0     DP   25.0                 high      True   True
+    2           0     PA   40.0                 high     False  False
+    3           0  total   17.0  moderate depression      True   True
+    >>> p.wide["overlap"].tolist(), p.flagged   # respondent 1: low PA but no depression
+    ([True, False], [0])
+    """
+    from .instruments import load_instrument
+    from .norms import _apply, _forms, load_norms
+
+    if not isinstance(lang, str) or len(lang) != 2:
+        raise DataError(f"lang must be a two-letter language code such as 'en', not {lang!r}")
+    frames = _frames(scores)
+    by_inst, loose = _norms_for(norms)
+    for spec in loose:  # a norm set given without an instrument: the instruments it applies to
+        ns = load_norms(spec)
+        hit = [k for k, _ in frames if k in ns.applies_to]
+        if not hit:
+            raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores "
+                            f"are of {', '.join(k for k, _ in frames)}")
+        for k in hit:
+            by_inst[k] = ns
+    unknown = sorted(set(by_inst) - {k for k, _ in frames})
+    if unknown:
+        raise NormError(f"norms given for {unknown}, which are not among the scores "
+                        f"({', '.join(k for k, _ in frames)})")
+
+    keyed = [(k, f, _keys(f, k, id)) for k, f in frames]
+    union = keyed[0][2]
+    for _, _, keys in keyed[1:]:
+        union = union.append(keys[~keys.isin(union)])
+    n = len(union)
+
+    blocks, used, sources = [], {}, {}
+    for inst_id, frame, keys in keyed:  # loop over instruments and scales, never respondents
+        pos = union.get_indexer(keys)
+        info = frame.attrs.get("psychometrics") or {}
+        # names and directions of the subscales do not depend on the answer-direction form
+        forms = _forms(inst_id)
+        inst = load_instrument(inst_id, form=info.get("form") or next(iter(forms), None), warn=False)
+        subs = [s for s in inst.subscales if s in frame.columns]
+        if inst.doc.get("family") == "criteria":
+            used[inst_id] = None
+            blocks += _criteria_blocks(inst, frame, pos, n, lang, sources)
+            continue
+        if not subs:
+            raise DataError(f"the scores of {inst_id!r} have none of its subscales "
+                            f"{list(inst.subscales)} as columns")
+        spec = by_inst[inst_id] if inst_id in by_inst else _auto_norms(inst_id, frame, subs)
+        applied, ns = None, None
+        if spec is not None:
+            ns = load_norms(spec)
+            ns.warn_if_uncertain(stacklevel=3)
+            applied, _ = _apply(frame, ns, lang=lang)
+            sources[ns.id] = ns.doc["source"]["ref"]
+        used[inst_id] = ns.id if ns is not None else None
+        for sid in subs:
+            sub = inst.subscales[sid]
+            role = _role(inst, sid)
+            score = np.full(n, np.nan)
+            score[pos] = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
+            idx = np.full(n, -1)
+            band = np.full(n, None, dtype=object)
+            band_id = np.full(n, None, dtype=object)
+            k = 0
+            if applied is not None and sid in applied.band:
+                idx[pos] = applied.band[sid]
+                band[pos], band_id[pos] = applied.band_labels[sid], applied.band_ids[sid]
+                entry = ns.overall or ns.entries[0]
+                k = len(entry.subscales[sid].bands) if sid in entry.subscales else 0
+            blocks.append({
+                "instrument": inst_id, "scale": sid,
+                "name": sub.name.get(lang) or sub.name.get("en") or sid, "role": role,
+                "score": score, "band": band, "band_id": band_id,
+                "elevated": _elevated(role, sub.higher_is, idx, k),
+                "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
+                "reason": np.full(n, None, dtype=object)})
+    return _assemble(blocks, union, n, used, sources, lang)
+
+
+def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
+    """One block per rule of a criteria checklist: the verdict, positive and reason."""
+    from .rules import classify, get_rule, list_rules
+    out = []
+    for rid in list_rules(inst.id)["id"]:
+        rule = get_rule(rid, inst.id)
+        if rule.uses_norms:
+            continue
+        res = classify(frame, rule, lang=lang)
+        label = np.full(n, None, dtype=object)
+        level = np.full(n, None, dtype=object)
+        reason = np.full(n, None, dtype=object)
+        pos_ = np.full(n, np.nan)
+        label[pos] = res["label"].to_numpy(dtype=object, na_value=None)
+        level[pos] = res["level"].to_numpy(dtype=object, na_value=None)
+        reason[pos] = res["reason"].to_numpy(dtype=object, na_value=None)
+        pos_[pos] = res["positive"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        sources[rule.id] = rule.source["ref"]
+        out.append({"instrument": inst.id, "scale": rule.id, "name": rule.text(lang),
+                    "role": "criteria", "score": np.full(n, np.nan), "band": label,
+                    "band_id": level, "elevated": pos_, "norms": rule.origin, "reason": reason})
+    return out
+
+
+def _assemble(blocks, union, n, used, sources, lang) -> ProfileResult:
+    burnout = _kleene_any([b["elevated"] for b in blocks if b["role"] in ("burnout", "criteria")], n)
+    depression = _kleene_any([b["elevated"] for b in blocks if b["role"] == "depression"], n)
+    anxiety = _kleene_any([b["elevated"] for b in blocks if b["role"] == "anxiety"], n)
+    either = _kleene_any([b["elevated"] for b in blocks if b["role"] in ("depression", "anxiety")], n)
+    frames, wide = [], {}
+    for order, b in enumerate(blocks):
+        if b["role"] in ("depression", "anxiety"):
+            flag = _kleene_and(b["elevated"], burnout)
+        elif b["role"] in ("burnout", "criteria"):
+            flag = _kleene_and(b["elevated"], either)
+        else:
+            flag = np.zeros(n)
+        frames.append(pd.DataFrame({
+            "respondent": union.to_numpy(), "instrument": b["instrument"], "scale": b["scale"],
+            "name": b["name"], "role": b["role"], "score": b["score"],
+            "band": pd.array(b["band"], dtype="string"), "band_id": pd.array(b["band_id"], dtype="string"),
+            "elevated": _boolean(b["elevated"]), "flag": _boolean(flag), "norms": b["norms"],
+            "reason": pd.array(b["reason"], dtype="string"), "_r": np.arange(n), "_o": order}))
+        col = f"{b['instrument']}.{b['scale']}"
+        if b["role"] != "criteria":
+            wide[col] = b["score"]
+        wide[f"{col}_band"] = pd.array(b["band"], dtype="string")
+    table = pd.concat(frames, ignore_index=True).sort_values(["_r", "_o"], kind="stable")
+    table = table.drop(columns=["_r", "_o"]).reset_index(drop=True)[_COLUMNS]
+    table["norms"] = table["norms"].astype("string")
+    wide_df = pd.DataFrame(wide, index=pd.Index(union.to_numpy(), name="respondent"))
+    wide_df["burnout_high"] = _boolean(burnout)
+    wide_df["depression_elevated"] = _boolean(depression)
+    wide_df["anxiety_elevated"] = _boolean(anxiety)
+    wide_df["overlap"] = _boolean(_kleene_and(burnout, depression))
+    wide_df["overlap_anxiety"] = _boolean(_kleene_and(burnout, anxiety))
+    return ProfileResult(table=table, wide=wide_df, norms=used, sources=sources, lang=lang,
+                         disclaimer=DISCLAIMER.get(lang, DISCLAIMER["en"]))
