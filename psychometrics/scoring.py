@@ -244,13 +244,14 @@ def _aggregate(values: np.ndarray, inst: Instrument, subs: list[str],
     n = values.shape[0]
     pos = {i: j for j, i in enumerate(item_ids)}
     lo_hi = _reverse_sums(inst, item_ids)
-    missing = np.isnan(values)
-    complete = not missing.any()
-    sums = np.zeros((n, len(subs)))
-    counts = np.zeros((n, len(subs)))
-    for s, sid in enumerate(subs):
+    # a NaN anywhere makes the total NaN: one cheap pass decides whether masks are needed
+    complete = not np.isnan(values.sum())
+    missing = None if complete else np.isnan(values)
+    sums, counts = [], []
+    for sid in subs:
         sub = inst.subscales[sid]
-        acc = sums[:, s]
+        acc = np.zeros(n)  # contiguous per subscale, stacked at the end
+        cnt = np.full(n, float(len(sub.items))) if complete else np.zeros(n)
         for item in sub.items:
             j = pos[item]
             col = values[:, j]
@@ -260,10 +261,10 @@ def _aggregate(values: np.ndarray, inst: Instrument, subs: list[str],
                 acc += col
             else:
                 acc += np.where(missing[:, j], 0.0, col)
-                counts[:, s] += ~missing[:, j]
-        if complete:
-            counts[:, s] = len(sub.items)
-    return sums, counts
+                cnt += ~missing[:, j]
+        sums.append(acc)
+        counts.append(cnt)
+    return np.column_stack(sums), np.column_stack(counts)
 
 
 def _any_item_present(columns, inst: Instrument, items, sub: str) -> bool:
