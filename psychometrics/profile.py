@@ -27,10 +27,6 @@ from ._checks import check_unique_ids
 from ._results import Result, format_table, jsonable
 from .errors import DataError, NormError
 
-#: Norm sets used for the comparison scales when ``norms`` does not name one.
-DEFAULT_NORMS: dict[str, str] = {
-    "4dkl": "4dkl-terluin", "hamd-17": "hamd-17-zimmerman2013", "bdi-ii": "bdi-ii-manual",
-}
 _COMPARISON = ("depression", "anxiety", "distress", "somatization")
 _CONFIDENCE = {"confirmed": 0, "single": 1, "convention": 2, "empirical": 3, "user": 4, "uncertain": 5}
 _COLUMNS = ["respondent", "instrument", "scale", "name", "role", "score", "band", "band_id",
@@ -184,12 +180,15 @@ def _norms_for(norms) -> tuple[dict, list]:
 
 
 def _auto_norms(inst_id: str, frame: pd.DataFrame, subs: list[str]) -> str | None:
-    """The shipped norm set with bands for these scores: DEFAULT_NORMS, else the most
-    confident one with an overall (unstratified) entry on the scores' scale."""
+    """The shipped norm set with bands for these scores: the one its file marks
+    ``default: true``, else the most confident one with an overall (unstratified) entry on the
+    scores' scale."""
     from .norms import list_norms, load_norms
-    if inst_id in DEFAULT_NORMS:
-        return DEFAULT_NORMS[inst_id]
     shipped = list_norms(inst_id)
+    for nid in shipped:
+        doc = load_norms(nid).doc
+        if doc.get("default") and doc["instrument"]["id"] == inst_id:
+            return nid
     scoring = (frame.attrs.get("psychometrics") or {}).get("scoring") or {}
     best = None
     for nid in shipped:
@@ -290,9 +289,9 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
     norms : dict, str, NormSet or list, optional
         The norm set per instrument for the bands: ``{instrument id: norm id, file or
         NormSet}`` (None for no bands), or norm sets assigned to the instruments they apply
-        to. Default: HAMD-17 ``hamd-17-zimmerman2013``, BDI-II ``bdi-ii-manual``, 4DKL
-        ``4dkl-terluin`` (:data:`DEFAULT_NORMS`); other instruments the most confident shipped
-        norm set with overall bands on the scores' scale (confirmed before single before
+        to. Default: the norm file marked ``default: true`` for the instrument (HAMD-17
+        ``hamd-17-zimmerman2013``, BDI-II ``bdi-ii-manual``, 4DKL ``4dkl-terluin``); other instruments the most confident shipped norm set with
+        overall bands on the scores' scale (confirmed before single before
         convention; its id is in ``result.norms``). Pass the norm set of your population to
         choose another (the MBI, for one, has occupation-specific norms).
     lang : {"en", "nl", "fr"}
