@@ -80,3 +80,16 @@ def test_console_entry_point_runs_as_module():
     proc = subprocess.run([sys.executable, "-m", "psychometrics.cli", "instruments", "list"],
                           capture_output=True, text=True, cwd=DATA)
     assert proc.returncode == 0 and "mbi-hss" in proc.stdout
+
+
+def test_score_with_norms_adds_bands(capsys, tmp_path):
+    df = pd.DataFrame({f"mbi{i}": [0, 6] for i in range(1, 23)})
+    df.insert(0, "resp", ["r1", "r2"])
+    path = tmp_path / "export.csv"
+    df.to_csv(path, index=False)
+    code, out, _ = run(capsys, "score", path, "-i", "mbi-hss", "--id", "resp",
+                       "--norms", "mbi-hss-overall", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["EE_band"] for r in rows] == ["low", "high"]
+    assert [r["EE"] for r in rows] == [0, 54]
