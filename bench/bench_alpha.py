@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import best_of  # bench/_timing.py, beside this script
 
 
 def simulate(n: int = 5000, k: int = 9, seed: int = 0) -> pd.DataFrame:
@@ -22,13 +23,6 @@ def simulate(n: int = 5000, k: int = 9, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(x, columns=[f"item{j + 1}" for j in range(k)])
 
 
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n_boot: int = 2000) -> None:

@@ -12,19 +12,10 @@ shown beside the read. Plain script:
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
-
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of  # bench/_timing.py, beside this script
 
 
 def _grow(path: Path, out: Path, header_rows: int, times: int) -> Path:

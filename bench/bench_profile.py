@@ -12,11 +12,11 @@ expression of the criteria. Prints both times and the ratios.
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import best_of  # bench/_timing.py, beside this script
 
 import psychometrics as pm
 from psychometrics.profile import profile
@@ -41,13 +41,6 @@ def naive_criteria(d: pd.DataFrame) -> pd.Series:
     return ovs & (d.ovs12 > 6) & (d.ovs13 == 1)
 
 
-def best_of(fn, repeat=3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int = 100_000) -> None:

@@ -9,10 +9,10 @@ ratio is the cost of the careless indices, the plots and the HTML.
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import pandas as pd
+from _timing import best_of  # bench/_timing.py, beside this script
 
 import psychometrics as pm
 from psychometrics.io import example_path
@@ -40,20 +40,13 @@ def report(data: pd.DataFrame) -> None:
                   criterion="diagnosis", positive="burnout", n_boot=N_BOOT, seed=0)
 
 
-def best_of(fn, data, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn(data)
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:
     warnings.simplefilter("ignore")
     data = pd.read_csv(example_path("validation-sample.csv"))
     report(data)  # warm-up: imports, matplotlib font cache
-    ours, peer = best_of(report, data), best_of(direct, data)
+    ours, peer = best_of(lambda: report(data)), best_of(lambda: direct(data))
     print(f"validation sample, n = {len(data)}, 22 items, {N_BOOT} bootstrap resamples")
     print(f"render_report: {ours:.2f} s   functions alone: {peer:.2f} s   ratio {ours / peer:.2f}")
 

@@ -11,10 +11,10 @@ applies the missing-data rule and counts answered items. Prints both times and t
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of  # bench/_timing.py, beside this script
 
 import psychometrics as pm
 
@@ -26,13 +26,6 @@ def naive(df: pd.DataFrame, inst) -> pd.DataFrame:
     return pd.DataFrame({sid: keyed[list(s.items)].mean(axis=1) for sid, s in inst.subscales.items()})
 
 
-def best_of(fn, repeat=5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int = 1_000_000) -> None:

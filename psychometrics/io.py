@@ -636,30 +636,14 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     (22, {'count': 1, 'values': [7]})
     """
     from .instruments import load_instrument
-    from .scoring import resolve_items
+    from .scoring import item_mapping, resolve_items
 
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     inst = load_instrument(instrument, keys=keys, form=form, warn=False)
     columns = [str(c) for c in data.columns]
-    # the mapping asked for, whether or not its columns exist (resolve_items validates it)
-    if isinstance(items, (str, Path)) and Path(items).suffix in (".yaml", ".yml"):
-        from .instruments import read_yaml
-        items = read_yaml(Path(items))
-        if isinstance(items, dict) and "items" in items and len(items) == 1:
-            items = items["items"]
-    if items is None:
-        wanted = {it.id: it.id for it in inst.items}
-    elif isinstance(items, str):
-        wanted = {it.id: items.format(n=it.number, number=it.number, id=it.id)
-                  if any(t in items for t in ("{n", "{number", "{id")) else items
-                  for it in inst.items}
-    elif isinstance(items, Mapping):
-        wanted = {it.id: str(items.get(it.id, it.id)) for it in inst.items}
-    else:
-        wanted = {}
-    expected = resolve_items(columns + list(wanted.values()), inst, items)
-    expected = {k: str(v) for k, v in expected.items()}
+    # the mapping asked for, whether or not its columns exist
+    expected = {k: str(v) for k, v in item_mapping(inst, items).items()}
     found = {i: c for i, c in expected.items() if c in columns}
     missing = [i for i in expected if i not in found]
 

@@ -41,6 +41,35 @@ def _instrument(instrument, keys=None, form=None) -> Instrument:
     return load_instrument(instrument, keys=keys, form=form)
 
 
+def item_mapping(instrument: Instrument, items=None) -> dict[str, str]:
+    """The item id -> column mapping that ``items`` asks for, whether or not the columns exist.
+
+    ``items`` as for :func:`resolve_items` (None, dict, pattern, or YAML file); an unknown item
+    id or a pattern without ``{n}``/``{id}`` is an error.
+    """
+    if isinstance(items, (str, Path)) and Path(items).suffix in (".yaml", ".yml"):
+        from .instruments import read_yaml
+        items = read_yaml(Path(items))
+        if isinstance(items, dict) and "items" in items and len(items) == 1:
+            items = items["items"]
+    if items is None:
+        mapping = {it.id: it.id for it in instrument.items}
+    elif isinstance(items, str):
+        if not re.search(r"\{(n|number|id)(:[^}]*)?\}", items):
+            raise DataError(f"items pattern {items!r} has no {{n}} (item number) or {{id}} in it")
+        mapping = {it.id: items.format(n=it.number, number=it.number, id=it.id)
+                   for it in instrument.items}
+    elif isinstance(items, Mapping):
+        unknown = [k for k in items if k not in instrument.item_ids]
+        if unknown:
+            raise DataError(f"items mapping names {unknown}, which are not items of {instrument.id!r} "
+                            f"(its items: {', '.join(instrument.item_ids)})")
+        mapping = {it.id: items.get(it.id, it.id) for it in instrument.items}
+    else:
+        raise DataError(f"items must be a dict, a pattern string or a YAML file, not {type(items).__name__}")
+    return mapping
+
+
 def resolve_items(columns, instrument: Instrument, items=None,
                   subscales=None) -> dict[str, str]:
     """Map each instrument item id to a column of the data.
@@ -64,26 +93,7 @@ def resolve_items(columns, instrument: Instrument, items=None,
     MissingColumnError
         Naming the items whose columns are absent.
     """
-    if isinstance(items, (str, Path)) and Path(items).suffix in (".yaml", ".yml"):
-        from .instruments import read_yaml
-        items = read_yaml(Path(items))
-        if isinstance(items, dict) and "items" in items and len(items) == 1:
-            items = items["items"]
-    if items is None:
-        mapping = {it.id: it.id for it in instrument.items}
-    elif isinstance(items, str):
-        if not re.search(r"\{(n|number|id)(:[^}]*)?\}", items):
-            raise DataError(f"items pattern {items!r} has no {{n}} (item number) or {{id}} in it")
-        mapping = {it.id: items.format(n=it.number, number=it.number, id=it.id)
-                   for it in instrument.items}
-    elif isinstance(items, Mapping):
-        unknown = [k for k in items if k not in instrument.item_ids]
-        if unknown:
-            raise DataError(f"items mapping names {unknown}, which are not items of {instrument.id!r} "
-                            f"(its items: {', '.join(instrument.item_ids)})")
-        mapping = {it.id: items.get(it.id, it.id) for it in instrument.items}
-    else:
-        raise DataError(f"items must be a dict, a pattern string or a YAML file, not {type(items).__name__}")
+    mapping = item_mapping(instrument, items)
     if subscales is not None:
         needed = {i for s in subscales for i in instrument.subscales[s].items}
         mapping = {i: c for i, c in mapping.items() if i in needed}
