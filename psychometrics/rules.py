@@ -372,7 +372,8 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
             truth, false = yes + unknown <= k_, yes > k_
             head_t = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (<= {k_}): "
             head_f = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (> {k_}): "
-        listed = _join([k.why_true for k in kids], list(t), "; ", n)
+        # bracketed, so a list inside an ``all`` stays readable: "2 of 8 hold (need 3): [a; b]"
+        listed = "[" + _join([k.why_true for k in kids], list(t), "; ", n) + "]"
         known = truth | false
         why_u = _join([k.why_unknown for k in kids], list(~kn), "; ", n)
         return _Tri(truth & known, known, head_t + listed, head_f + listed, why_u)

@@ -231,9 +231,9 @@ def test_nl_two_vs_three_complaints():
                     "nl-2011-overspanning")
     assert list(res["level"]) == ["not_met", "overspanning"]
     assert list(res["positive"]) == [False, True]
-    assert res["reason"].iloc[0] == "2 of 8 hold (need 3): fatigue=1 == 1; sleep=1 == 1"
-    assert res["reason"].iloc[1].startswith("3 of 8 hold (>= 3): fatigue=1 == 1; sleep=1 == 1; "
-                                            "irritability=1 == 1 and loss_of_control=1 == 1")
+    assert res["reason"].iloc[0] == "2 of 8 hold (need 3): [fatigue=1 == 1; sleep=1 == 1]"
+    assert res["reason"].iloc[1].startswith("3 of 8 hold (>= 3): [fatigue=1 == 1; sleep=1 == 1; "
+                                            "irritability=1 == 1] and loss_of_control=1 == 1")
 
 
 @pytest.mark.parametrize("k", range(9))
@@ -324,8 +324,8 @@ def test_se_three_vs_four_symptoms():
     res = _classify([_se(n_symptoms=3), _se(n_symptoms=4), _se(n_symptoms=6)],
                     "exhaustion-disorder-se", "se-exhaustion-disorder")
     assert list(res["level"]) == ["not_met", "exhaustion_disorder", "exhaustion_disorder"]
-    assert res["reason"].iloc[0] == ("3 of 6 hold (need 4): memory_concentration=1 == 1; "
-                                     "demands=1 == 1; emotional_instability=1 == 1")
+    assert res["reason"].iloc[0] == ("3 of 6 hold (need 4): [memory_concentration=1 == 1; "
+                                     "demands=1 == 1; emotional_instability=1 == 1]")
     assert "4 of 6 hold (>= 4)" in res["reason"].iloc[1]
 
 
