@@ -25,7 +25,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
     p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
                    help="invalid responses: stop with an error, or treat as missing")
-    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
+    p.add_argument("--missing", choices=["listwise", "fiml", "ml"], default="listwise",
+                   help="listwise deletion (default) or full-information ML (fiml, alias ml)")
     p.add_argument("--std-lv", action="store_true",
                    help="fix factor variances to 1 instead of the first loading")
     p.add_argument("--id", help="column of respondent ids")

@@ -23,7 +23,8 @@ Conventions (lavaan 0.6-14, ``cfa()`` defaults)
   parameters after equality constraints, including intercepts when there is a mean structure.
 * Mean structure: off for one group with complete data (as lavaan), on with ``group`` or
   ``missing="fiml"``.
-* ``estimator="ML"``: standard errors from the expected information (structured).
+* ``estimator="ML"``: standard errors from the expected information (structured); with
+  ``missing="fiml"`` from the observed information (lavaan's default under ``missing = "ml"``).
   ``estimator="MLR"``: Huber-White sandwich ``A^-1 B A^-1 / N`` with ``A`` the observed
   information (numerical Hessian of the analytic gradient, lavaan's ``information =
   "observed"``) and ``B`` the mean outer product of the casewise scores (vectorised over
@@ -31,9 +32,9 @@ Conventions (lavaan 0.6-14, ``cfa()`` defaults)
   information, giving ``chisq.scaled``, ``*.scaled`` and the robust CFI/TLI/RMSEA of
   Brosseau-Liard & Savalei (see :mod:`psychometrics.factor.fit`).
 * ``missing="listwise"`` (default) drops respondents with any missing model item.
-  ``missing="fiml"`` (lavaan ``missing = "ml"``) is not implemented yet and raises
-  :class:`~psychometrics.errors.ModelError` (known gap; the bfi ``MLR_fiml`` reference is
-  not matched).
+  ``missing="fiml"`` (lavaan ``missing = "ml"``) uses every respondent with an answer:
+  casewise likelihood, EM saturated model, observed-information SEs, FIML-corrected robust
+  indices; implemented in :mod:`psychometrics.factor.fiml` (bfi ``MLR_fiml`` reference).
 * ``estimator="DWLS"``/``"WLSMV"`` or ``ordered=...`` are delegated to
   ``psychometrics.factor.wls.fit_wls`` (ordinal items, polychoric correlations).
 
@@ -254,12 +255,16 @@ def _prepare(data, observed: list, group: str | None, missing: str) -> _Data:
     for lab in (labels if labels is not None else [0]):
         sel = gvals == lab
         Xg = X[sel] if labels is not None else X
+        idx = items.index[sel] if labels is not None else items.index
         if missing == "fiml":
-            Xg = Xg[~np.isnan(Xg).all(axis=1)]
+            # FIML uses every respondent with at least one answered model item
+            answered = ~np.isnan(Xg).all(axis=1)
+            Xg, idx = Xg[answered], idx[answered]
         if len(Xg) < 2:
-            raise DataError(f"group {lab!r}: fewer than 2 complete respondents")
+            raise DataError(f"group {lab!r}: fewer than 2 "
+                            f"{'answering' if missing == 'fiml' else 'complete'} respondents")
         out.X.append(Xg)
-        out.index.append(items.index[sel])
+        out.index.append(idx)
         out.nobs.append(len(Xg))
         if missing == "listwise":
             m = Xg.mean(axis=0)
@@ -504,8 +509,10 @@ def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None =
         Items to treat as ordinal (``True``: all model items).
     group : str, optional
         Grouping column for a multi-group model (adds a mean structure).
-    missing : {"listwise", "fiml"}
-        Listwise deletion (lavaan's default); ``"fiml"`` is not implemented yet (ModelError).
+    missing : {"listwise", "fiml", "ml"}
+        Listwise deletion (lavaan's default) or full-information ML (``"fiml"``, alias
+        ``"ml"`` as lavaan spells it): every respondent with at least one answered item, a
+        mean structure, h1 by EM; see :mod:`psychometrics.factor.fiml`.
     std_lv : bool
         Identify factors by fixing their variances to 1 instead of a marker loading.
     group_equal : sequence of str
@@ -557,8 +564,10 @@ def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None =
     mdl = Model.from_syntax(syn, observed, n_groups=G, meanstructure=meanstructure,
                             std_lv=std_lv, group_equal=group_equal)
     if missing == "fiml":
-        # known gap: the casewise-likelihood engine is not finished (see the module notes)
-        raise ModelError("missing='fiml' is not available yet; use missing='listwise'")
+        from .fiml import fit_fiml  # casewise (missing-pattern) likelihood, EM h1
+        return fit_fiml(mdl, data_, est,
+                        dict(estimator=est, missing="fiml", std_lv=std_lv, group=group,
+                             group_equal=list(group_equal)))
     problem = _MLProblem(mdl, data_)
     theta, nit, ok = _minimize(problem, mdl.start(data_.S, data_.m))
     return _finish(mdl, data_, problem, theta, nit, ok, est,
