@@ -93,3 +93,25 @@ def test_score_with_norms_adds_bands(capsys, tmp_path):
     rows = json.loads(out)
     assert [r["EE_band"] for r in rows] == ["low", "high"]
     assert [r["EE"] for r in rows] == [0, 54]
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "mbi-hss-qualtrics.csv"
+MAP = Path(__file__).parent.parent / "examples" / "mbi-hss-items.yaml"
+SHARED = ["--items", MAP, "--id", "ResponseId", "--on-invalid", "missing", "--json"]
+
+
+@pytest.mark.parametrize("argv, key", [
+    (["reliability", EXAMPLE, "-i", "mbi-hss", *SHARED], "subscales"),
+    (["cfa", EXAMPLE, "-i", "mbi-hss", "--estimator", "MLR", *SHARED], "cfi_scaled"),
+])
+def test_readme_commands_on_the_bundled_example(capsys, argv, key):
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert key in json.loads(out)
+
+
+def test_efa_of_an_instrument_with_an_item_map(capsys):
+    code, out, err = run(capsys, "efa", EXAMPLE, "-i", "mbi-hss", "--item-map", MAP, "--id",
+                         "ResponseId", "--on-invalid", "missing", "--factors", "3", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["efa"]["loadings"]) == 22

@@ -19,7 +19,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help='lavaan syntax, e.g. "EE =~ i1 + i2 + i3; DP =~ i5 + i10"')
-    src.add_argument("--instrument", help="instrument id or YAML file: fit its own model")
+    src.add_argument("--instrument", "-i", help="instrument id or YAML file: fit its own model")
     p.add_argument("--items", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
     p.add_argument("--form", help="answer direction of instruments published in two forms")
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")

@@ -41,7 +41,10 @@ def register(subparsers) -> None:
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--items", help="comma-separated item columns, e.g. A1,A2,A3")
-    src.add_argument("--instrument", help="instrument id or YAML file: all its items, keyed")
+    src.add_argument("--instrument", "-i", help="instrument id or YAML file: all its items, keyed")
+    p.add_argument("--item-map", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
+    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
+                   help="invalid responses of --instrument: stop with an error, or treat as missing")
     p.add_argument("--form", help="answer direction of instruments published in two forms")
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
     p.add_argument("--factors", type=int, default=None,
@@ -69,8 +72,10 @@ def _items(args: argparse.Namespace):
         if missing:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")
         return data[cols]
+    from psychometrics.commands.score import parse_items
     from psychometrics.scoring import item_frame
-    return item_frame(data, args.instrument, form=args.form, keys=args.keys, id=args.id)
+    return item_frame(data, args.instrument, items=parse_items(args.item_map), form=args.form,
+                      keys=args.keys, id=args.id, on_invalid=args.on_invalid)
 
 
 def run(args: argparse.Namespace) -> EFAReport:

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
                     "lambda 6, average r, a confidence interval) and item analysis of every "
                     "subscale of an instrument, as psych::alpha computes them.")
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
-    p.add_argument("--instrument", required=True, help="instrument id or instrument YAML file")
+    p.add_argument("--instrument", "-i", required=True, help="instrument id or instrument YAML file")
     p.add_argument("--items", help="item mapping: a pattern such as 'MBI_{n}' or a YAML file")
     p.add_argument("--form", help="answer direction of instruments published in two forms (OLBI)")
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
