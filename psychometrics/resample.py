@@ -115,6 +115,12 @@ class BootstrapResult:
                 "ci_high": plain(self.ci_high), "level": self.level, "n_boot": self.n_boot,
                 "n_failed": self.n_failed, "seed": self.seed if isinstance(self.seed, int) else None}
 
+    def summary(self) -> str:
+        est, lo, hi = (np.atleast_1d(v) for v in (self.estimate, self.ci_low, self.ci_high))
+        rows = [f"{i:>4}  {e:10.4f}  [{a:.4f}, {b:.4f}]" for i, (e, a, b) in enumerate(zip(est, lo, hi))]
+        return (f"Bootstrap: {self.n_boot} resamples ({self.n_failed} undefined), "
+                f"{self.level:.0%} percentile interval\n" + "\n".join(rows))
+
 
 def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of replicates along axis 0, ignoring NaN replicates.
@@ -157,6 +163,8 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: 
     4.5
     >>> bool(res.ci_low < 4.5 < res.ci_high)
     True
+    >>> print(res.summary().splitlines()[0])
+    Bootstrap: 500 resamples (0 undefined), 95% percentile interval
     """
     if n_boot < 1:
         raise ValueError("n_boot must be at least 1")
