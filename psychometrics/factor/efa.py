@@ -21,6 +21,7 @@ Estimation (``psych::fac``)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,7 @@ from scipy import optimize, stats
 from .._checks import check_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
+from ..resample import rng as resample_rng
 from .correlation import batched_corr, pairwise_corr, pairwise_counts
 from .rotation import rotate as _rotate
 
@@ -651,7 +653,7 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
         raise DataError("n_iter must be at least 1")
     r, n, _, im = correlation_matrix(items, missing=missing)
     p = r.shape[0]
-    g = np.random.default_rng(seed)
+    g = resample_rng(seed)  # randomness only through the package's resampling engine
     pc_values = np.linalg.eigvalsh(r)[::-1]
     fa_values = _fa_core(r, 1, "minres", None)["values"]
     sims = _wishart_corr(g, n, p, n_iter)
@@ -669,7 +671,11 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
             c = (pairwise_corr(xs) if np.isnan(x).any() else batched_corr(xs))
             reps.append(c)
         c = np.concatenate(reps)
-        c = c[~np.isnan(c).any(axis=(1, 2))]
+        undefined = np.isnan(c).any(axis=(1, 2))
+        if undefined.any():  # e.g. a resampled column without variance: counted, not hidden
+            warnings.warn(f"{int(undefined.sum())} of {n_iter} resampled data sets had an "
+                          "undefined correlation and were left out", stacklevel=2)
+        c = c[~undefined]
         pc_simr = np.linalg.eigvalsh(c)[:, ::-1].mean(axis=0)
         fa_simr = _minres1_values(c).mean(axis=0)
 
