@@ -65,14 +65,21 @@ _REF_FIT = _bfi_ref()["fits"]["MLR_fiml"]["fit"]
 FIT_KEYS = [k for k in _REF_FIT if k not in {
     "srmr_mplus", "srmr_mplus_nomean", "cn_05", "cn_01", "gfi", "agfi", "pgfi", "mfi", "ecvi"}]
 
+# Compared at 1e-6 relative instead of 1e-3 absolute, and only these keys: lavaan fits the
+# FIML baseline (independence) model with its own optimizer, which stops ~1e-7 relative
+# from the optimum, so a chisq of ~16771 differs from ours by ~1.5e-3 in absolute terms.
+REL_KEYS = {"baseline.chisq.scaled"}
+
 
 @pytest.mark.parametrize("stat", FIT_KEYS, ids=[f"bfi-MLR_fiml-{k}" for k in FIT_KEYS])
 def test_fit_measures_match_lavaan(stat):
     res, ref = _bfi_fit()
     expected = ref["fit"][stat]
     assert stat in res.fit, f"{stat} not computed"
-    # same comparison as tests/test_cfa.py; chisq-sized values also agree to 1e-6 relative
-    assert res.fit[stat] == pytest.approx(expected, abs=TOL, rel=1e-6)
+    if stat in REL_KEYS:
+        assert res.fit[stat] == pytest.approx(expected, rel=1e-6, abs=0)
+    else:
+        assert res.fit[stat] == pytest.approx(expected, abs=TOL, rel=0)
 
 
 @pytest.mark.parametrize("col", ["est", "se", "z", "std.lv", "std.all"],

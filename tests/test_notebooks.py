@@ -7,14 +7,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import time
 from pathlib import Path
 
+import ipykernel  # noqa: F401  (test extra: the python3 kernel must be installed)
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -56,9 +54,7 @@ def test_notebook_executes(path, tmp_path):
     try:
         client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120,
                                          resources={"metadata": {"path": str(work)}})
-        start = time.perf_counter()
         client.execute()  # raises CellExecutionError naming the cell on any error
-        elapsed = time.perf_counter() - start
     finally:
         if env_path:
             os.environ["PYTHONPATH"] = env_path
@@ -67,5 +63,4 @@ def test_notebook_executes(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
-    assert elapsed < 60, f"{path.name} took {elapsed:.0f} s"
     assert any(work.iterdir())  # outputs land in the temp dir, not the repository
