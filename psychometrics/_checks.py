@@ -157,3 +157,54 @@ def check_unique_ids(ids: Sequence, name: str = "id") -> None:
     if s.isna().any():
         pos = np.flatnonzero(s.isna().to_numpy())
         raise DataError(f"column {name!r}: missing respondent id at rows {[int(p) + 1 for p in pos[:10]]}")
+
+
+def align(*objs, names: Sequence[str] | None = None) -> list:
+    """Match respondents across scores, criteria and data tables (``None`` passes through).
+
+    When every input is a pandas object their indexes must hold the same labels; the later
+    ones are reindexed to the first one's order (matching by respondent). Otherwise the inputs
+    are matched by position and must have the same length. Anything else is a
+    :class:`DataError` naming the mismatch, never a silent drop, duplicate or reorder.
+    """
+    names = list(names) if names is not None else [f"input {i + 1}" for i in range(len(objs))]
+    if len(names) != len(objs):
+        raise ValueError("align: one name per object")
+    present = [(o, nm) for o, nm in zip(objs, names) if o is not None]
+    if len(present) < 2:
+        return list(objs)
+    if all(isinstance(o, (pd.Series, pd.DataFrame)) for o, _ in present):
+        ref, ref_name = present[0]
+        out = []
+        for o, nm in zip(objs, names):
+            if o is None or o is ref:
+                out.append(o)
+                continue
+            if o.index.equals(ref.index):
+                out.append(o)
+                continue
+            if len(o) == len(ref) and ref.index.is_unique and o.index.is_unique:
+                pos = o.index.get_indexer(ref.index)
+                if (pos >= 0).all():
+                    out.append(o.iloc[pos])
+                    continue
+            parts = []
+            for a, a_name, b, b_name in ((ref, ref_name, o, nm), (o, nm, ref, ref_name)):
+                pos = np.flatnonzero(~a.index.isin(b.index))
+                if pos.size:
+                    parts.append(f"{describe_rows(list(a.index[pos]), [int(i) for i in pos])} "
+                                 f"of {a_name} not in {b_name}")
+            if not parts:
+                dup = [lab for lab, d in zip(ref.index.append(o.index),
+                                             ref.index.append(o.index).duplicated()) if d]
+                parts.append(f"{len(ref)} vs {len(o)} rows; duplicated index labels "
+                             f"{list(dict.fromkeys(map(str, dup)))[:5]}")
+            raise DataError(f"{ref_name} ({len(ref)} rows) and {nm} ({len(o)} rows) are not of "
+                            f"the same respondents (their indexes differ): {'; '.join(parts)}. Give them the same index "
+                            "(e.g. the respondent id) or pass plain arrays in matching order")
+        return out
+    lengths = [(len(o) if hasattr(o, "__len__") else np.asarray(o).shape[0], nm) for o, nm in present]
+    if len({n for n, _ in lengths}) > 1:
+        raise DataError("inputs matched by position must have the same number of respondents: "
+                        + ", ".join(f"{nm} has {n}" for n, nm in lengths))
+    return list(objs)

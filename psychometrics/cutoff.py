@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import check_binary, check_vector
+from ._checks import align, check_binary, check_vector
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 from .resample import percentile_ci
@@ -59,12 +59,17 @@ def _as_series(v) -> pd.Series:
             raise DataError(f"expected one column, got {v.shape[1]}")
         v = v.iloc[:, 0]
     if isinstance(v, pd.Series):
-        return v.reset_index(drop=True)
+        return v
     return pd.Series(np.asarray(v).ravel())
 
 
 def _prepare(scores: Sequence, criterion, positive, names: Sequence[str]):
-    """Validate scores and criterion; drop rows with a missing value in any (pROC na.rm)."""
+    """Validate scores and criterion; drop rows with a missing value in any (pROC na.rm).
+
+    Pandas inputs are matched by index (respondent), in the first score's order; plain arrays
+    by position (see :func:`~psychometrics._checks.align`).
+    """
+    *scores, criterion = align(*scores, criterion, names=[*names, "criterion"])
     crit = _as_series(criterion)
     xs = [check_vector(_as_series(s), name=nm, allow_nan=True) for s, nm in zip(scores, names)]
     for x, nm in zip(xs, names):
@@ -73,7 +78,7 @@ def _prepare(scores: Sequence, criterion, positive, names: Sequence[str]):
     keep = crit.notna().to_numpy().copy()
     for x in xs:
         keep &= ~np.isnan(x)
-    y = check_binary(crit[keep].reset_index(drop=True), positive=positive)
+    y = check_binary(crit[keep], positive=positive)
     if y.all() or not y.any():
         what = "controls (non-cases)" if y.all() else "cases"
         raise DataError(f"criterion: no {what} among the {int(keep.sum())} complete rows; "

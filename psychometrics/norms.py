@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 from scipy.special import ndtr, ndtri
 
-from ._checks import check_vector
+from ._checks import align, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, read_yaml, validate
@@ -674,6 +674,7 @@ def _stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict,
                         f"(its strata: {sorted(known) or 'none'})")
     if ns.covariate and ns.covariate not in by:
         by[ns.covariate] = ns.covariate
+    scores, data = align(scores, data, names=["scores", "data"])
 
     def column(col):
         for frame in (scores, data):
@@ -1094,6 +1095,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         raise DataError(f"subscales {missing_scale}: unknown scoring (sum or mean); score the "
                         "data with score() or give the instrument")
     by = [by] if isinstance(by, str) else list(by or [])
+    scores, data = align(scores, data, names=["scores", "data"])
     frame = scores if data is None else pd.concat([scores, data.drop(columns=[c for c in data.columns
                                                                              if c in scores.columns])], axis=1)
     for col in by + ([age] if smooth else []):
@@ -1287,6 +1289,7 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     1    b   NaN   NaN                NaN        True
     """
     by = [by] if isinstance(by, str) else list(by)
+    scores, data = align(scores, data, names=["scores", "data"])
     frame = scores if data is None else pd.concat([scores, data[[c for c in data.columns if c not in scores.columns]]], axis=1)
     for col in by:
         if col not in frame.columns:

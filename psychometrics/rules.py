@@ -43,6 +43,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 
+from ._checks import align
 from ._results import Result
 from .errors import DataError, NormError
 from .instruments import data_dir, read_yaml, schema
@@ -229,6 +230,7 @@ def _fmt(x: np.ndarray) -> np.ndarray:
 
 class _Context:
     def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback):
+        scores, data = align(scores, data, names=["scores", "data"])
         self.scores, self.data, self.rule = scores, data, rule
         self.norms, self.by, self.fallback = norms, by, fallback
         self.n = len(scores)

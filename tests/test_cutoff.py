@@ -459,8 +459,10 @@ def test_input_errors():
         cutoffs(x, y, positive="Poor", method="best")
     with pytest.raises(DataError, match="direction"):
         roc(x, y, positive="Poor", direction=">")
-    with pytest.raises(DataError, match="values but the criterion"):
+    with pytest.raises(DataError, match="not of the same respondents"):
         roc(x[:10], y, positive="Poor")
+    with pytest.raises(DataError, match="same number of respondents"):
+        roc(x.to_numpy()[:10], y, positive="Poor")
 
 
 def test_results_to_dict_and_summary(rocs, s100b):
@@ -548,3 +550,33 @@ def test_class_batches_are_the_engines_stratified_resamples():
     np.testing.assert_array_equal(idx[:, 7:], i0 + 7)
     sizes = [a.shape[0] for a, _ in _class_batches(2000, 3000, 2000, 1)]
     assert sum(sizes) == 2000 and len(sizes) > 1  # bounded batches
+
+
+# --------------------------------------------------------------------------------------------
+# respondents are matched by index (pandas) or by position (arrays), never silently
+# --------------------------------------------------------------------------------------------
+
+def test_reversed_score_series_is_matched_by_respondent():
+    ref = REF["predictors"]["s100b"]["auc"]
+    rev = roc(ASAH["s100b"].iloc[::-1], ASAH["outcome"], positive="Poor", ci_boot=False)
+    assert _close(rev.auc, ref)
+    assert cutoffs(ASAH["s100b"].iloc[::-1], ASAH["outcome"], positive="Poor", n_boot=0).best == \
+        cutoffs(ASAH["s100b"], ASAH["outcome"], positive="Poor", n_boot=0).best
+    a = roc_test(ASAH["s100b"].iloc[::-1], ASAH["ndka"], ASAH["outcome"].sample(frac=1, random_state=1),
+                 positive="Poor")
+    b = roc_test(ASAH["s100b"], ASAH["ndka"], ASAH["outcome"], positive="Poor")
+    assert (a.auc_a, a.auc_b, a.z, a.pvalue) == pytest.approx((b.auc_a, b.auc_b, b.z, b.pvalue))
+
+
+def test_mismatched_indexes_and_lengths_are_refused():
+    shifted = ASAH["outcome"].set_axis(ASAH.index + 1)
+    with pytest.raises(DataError, match="not of the same respondents"):
+        roc(ASAH["s100b"], shifted, positive="Poor")
+    with pytest.raises(DataError, match="row 1"):
+        cutoffs(ASAH["s100b"], shifted, positive="Poor")
+    with pytest.raises(DataError, match="not of the same respondents"):
+        roc_test(ASAH["s100b"], ASAH["ndka"].set_axis(ASAH.index + 5), ASAH["outcome"], positive="Poor")
+    with pytest.raises(DataError, match="same number of respondents"):
+        roc(ASAH["s100b"].to_numpy(), ASAH["outcome"].to_numpy()[:-1], positive="Poor")
+    with pytest.raises(DataError, match="same number of respondents"):
+        roc(ASAH["s100b"].to_list()[:-3], ASAH["outcome"], positive="Poor")

@@ -555,3 +555,33 @@ def test_cli_build_show_classify_summarise(tmp_path, capsys):
     assert {r["dept"] for r in summ} == {"a", "b"} and "share_top_quartile" in summ[0]
     assert main(["classify", str(src), "-i", "olbi", "--form", "agree-low", "--rule", "ubos-quartile"]) == 2
     assert "is for ubos-a" in capsys.readouterr().err
+
+
+# --- respondents are matched by index, never by position or index union --------------------------
+
+def test_data_is_matched_by_respondent_not_by_position(cbi_scores):
+    scores = cbi_scores.drop(columns=["sex"])
+    data = cbi_scores[["sex"]]
+    rev = data.iloc[::-1]
+    ns = pm.build_norms(cbi_scores, by="sex", bootstrap=0, min_n=10)
+    assert pm.build_norms(scores, by="sex", bootstrap=0, min_n=10, data=rev).doc["norms"] == ns.doc["norms"]
+    ref = pm.apply_norms(cbi_scores, ns, by={"sex": "sex"})
+    out = pm.apply_norms(scores, ns, by={"sex": "sex"}, data=rev)
+    assert list(out.index) == list(scores.index)
+    pd.testing.assert_frame_equal(out[["PB_pr", "WB_pr", "CB_pr"]], ref[["PB_pr", "WB_pr", "CB_pr"]])
+    pd.testing.assert_frame_equal(pm.summarise(scores, "sex", subscales=["PB"], data=rev),
+                                  pm.summarise(cbi_scores, "sex", subscales=["PB"]))
+
+
+def test_data_with_other_respondents_is_refused(cbi_scores):
+    scores = cbi_scores.drop(columns=["sex"])
+    ns = pm.build_norms(cbi_scores, by="sex", bootstrap=0, min_n=10)
+    other = cbi_scores[["sex"]].reset_index(drop=True)
+    with pytest.raises(DataError, match="i0 \\(row 1\\).* not in data"):
+        pm.apply_norms(scores, ns, by={"sex": "sex"}, data=other)
+    with pytest.raises(DataError, match="not of the same respondents"):
+        pm.build_norms(scores, by="sex", bootstrap=0, min_n=10, data=other)
+    with pytest.raises(DataError, match="not of the same respondents"):
+        pm.summarise(scores, "sex", subscales=["PB"], data=other)
+    with pytest.raises(DataError, match="not of the same respondents"):
+        pm.summarise(scores, "sex", subscales=["PB"], data=cbi_scores[["sex"]].iloc[:-1])

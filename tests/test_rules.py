@@ -264,3 +264,18 @@ def test_list_rules_and_describe():
     assert describe(rule.levels[0]["when"]) == "(U in top quartile and (D in top quartile or C in bottom quartile))"
     assert "ubos-quartile" in rule.summary()
     assert rule.to_dict()["id"] == "ubos-quartile"
+
+
+def test_data_is_matched_by_respondent():
+    d = pd.DataFrame({"c1": ["yes", "yes", "yes", "yes", None], "c2": ["yes", "no", "yes", "yes", "yes"],
+                      "c3": ["yes", "yes", "no", "yes", "yes"], "c4": ["no", "yes", "no", "yes", "no"],
+                      "c5": ["no", "no", "no", "yes", "no"], "months": [6, 12, 24, 5, 8],
+                      "cause": ["work", "work", "work", "work", "illness"]}, index=list("abcde"))
+    items = ["c1", "c2", "c3", "c4", "c5"]
+    ref = pm.classify(d, CRITERIA)
+    out = pm.classify(d[items], CRITERIA, data=d[["months", "cause"]].iloc[::-1])
+    pd.testing.assert_frame_equal(out, ref)
+    with pytest.raises(DataError, match="not of the same respondents"):
+        pm.classify(d[items], CRITERIA, data=d[["months", "cause"]].reset_index(drop=True))
+    with pytest.raises(DataError, match="not of the same respondents"):
+        pm.classify(d[items], CRITERIA, data=d[["months", "cause"]].iloc[1:])
