@@ -654,21 +654,9 @@ def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, o
     if est == "MLR":
         f["scaling.factor.h1"] = scaled["h1"]
         f["scaling.factor.h0"] = scaled["h0"]
-    f["rmsea"] = fitm.rmsea(chisq, df, N, G)
-    f["rmsea.ci.lower"], f["rmsea.ci.upper"] = fitm.rmsea_ci(chisq, df, N, G)
-    f["rmsea.ci.level"] = 0.90
-    f["rmsea.pvalue"] = fitm.rmsea_pvalue(chisq, df, N, G, h0=0.05)
-    f["rmsea.close.h0"] = 0.05
-    f["rmsea.notclose.pvalue"] = fitm.rmsea_pvalue(chisq, df, N, G, h0=0.08, close=False)
-    f["rmsea.notclose.h0"] = 0.08
+    f.update(fitm.rmsea_measures(chisq, df, N, G, chisq_scaled=xs if est == "MLR" else None,
+                                 c=c if est == "MLR" else None))
     if est == "MLR":
-        f["rmsea.scaled"] = fitm.rmsea(xs, df, N, G)
-        # lavaan's scaled CI / p-values: unscaled X2 against df2 = trace(UG) = c * df
-        df2 = c * df
-        f["rmsea.ci.lower.scaled"], f["rmsea.ci.upper.scaled"] = fitm.rmsea_ci(chisq, df2, N, G)
-        f["rmsea.pvalue.scaled"] = fitm.rmsea_pvalue(chisq, df2, N, G)
-        f["rmsea.notclose.pvalue.scaled"] = fitm.rmsea_pvalue(chisq, df2, N, G, h0=0.08,
-                                                              close=False)
         f["rmsea.robust"] = fitm.rmsea(chisq, df, N, G, c_hat=c)
         f["rmsea.ci.lower.robust"], f["rmsea.ci.upper.robust"] = \
             fitm.rmsea_ci(xs, df, N, G, c_hat=c)

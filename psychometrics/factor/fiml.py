@@ -661,20 +661,8 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
     if est == "MLR":
         f["scaling.factor.h1"] = h1 / ndat
         f["scaling.factor.h0"] = h0 / npar
-    f["rmsea"] = fitm.rmsea(chisq, df, N, G)
-    f["rmsea.ci.lower"], f["rmsea.ci.upper"] = fitm.rmsea_ci(chisq, df, N, G)
-    f["rmsea.ci.level"] = 0.90
-    f["rmsea.pvalue"] = fitm.rmsea_pvalue(chisq, df, N, G, h0=0.05)
-    f["rmsea.close.h0"] = 0.05
-    f["rmsea.notclose.pvalue"] = fitm.rmsea_pvalue(chisq, df, N, G, h0=0.08, close=False)
-    f["rmsea.notclose.h0"] = 0.08
-    if est == "MLR":
-        f["rmsea.scaled"] = fitm.rmsea(xs, df, N, G)
-        df2 = c * df  # lavaan: unscaled X2 against trace(UG)
-        f["rmsea.ci.lower.scaled"], f["rmsea.ci.upper.scaled"] = fitm.rmsea_ci(chisq, df2, N, G)
-        f["rmsea.pvalue.scaled"] = fitm.rmsea_pvalue(chisq, df2, N, G)
-        f["rmsea.notclose.pvalue.scaled"] = fitm.rmsea_pvalue(chisq, df2, N, G, h0=0.08,
-                                                              close=False)
+    f.update(fitm.rmsea_measures(chisq, df, N, G, chisq_scaled=xs if est == "MLR" else None,
+                                 c=c if est == "MLR" else None))
     xx3s = xx3 / c3
     f["rmsea.robust"] = fitm.rmsea(xx3, df, N, G, c_hat=c3)
     f["rmsea.ci.lower.robust"], f["rmsea.ci.upper.robust"] = \

@@ -195,3 +195,26 @@ def information_criteria(logl: float, npar: int, n: int) -> dict[str, float]:
     return {"aic": -2 * logl + 2 * npar,
             "bic": -2 * logl + npar * math.log(n),
             "bic2": -2 * logl + npar * math.log((n + 2) / 24)}
+
+
+def rmsea_measures(chisq: float, df: float, N: int, G: int = 1, *,
+                   chisq_scaled: float | None = None, c: float | None = None) -> dict:
+    """RMSEA with its 90% CI and close/not-close fit p-values, under lavaan's names.
+
+    With a scaled test (``chisq_scaled`` and its scaling factor ``c``) also the ``.scaled``
+    versions; lavaan's scaled CI and p-values compare the *unscaled* X2 with df2 = c * df.
+    """
+    f = {"rmsea": rmsea(chisq, df, N, G)}
+    f["rmsea.ci.lower"], f["rmsea.ci.upper"] = rmsea_ci(chisq, df, N, G)
+    f["rmsea.ci.level"] = 0.90
+    f["rmsea.pvalue"] = rmsea_pvalue(chisq, df, N, G, h0=0.05)
+    f["rmsea.close.h0"] = 0.05
+    f["rmsea.notclose.pvalue"] = rmsea_pvalue(chisq, df, N, G, h0=0.08, close=False)
+    f["rmsea.notclose.h0"] = 0.08
+    if chisq_scaled is not None:
+        f["rmsea.scaled"] = rmsea(chisq_scaled, df, N, G)
+        df2 = c * df
+        f["rmsea.ci.lower.scaled"], f["rmsea.ci.upper.scaled"] = rmsea_ci(chisq, df2, N, G)
+        f["rmsea.pvalue.scaled"] = rmsea_pvalue(chisq, df2, N, G)
+        f["rmsea.notclose.pvalue.scaled"] = rmsea_pvalue(chisq, df2, N, G, h0=0.08, close=False)
+    return f
