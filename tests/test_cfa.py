@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _lavaan import assert_estimates_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,16 +81,7 @@ def test_estimates_match_lavaan(ds, name, col):
     res, ref = _fit(ds, name)
     est = res.estimates
     assert len(est) == len(ref["estimates"])
-    for row in ref["estimates"]:
-        sel = est[(est["lhs"] == row["lhs"]) & (est["op"] == row["op"])
-                  & (est["rhs"] == row["rhs"])]
-        assert len(sel) == 1, row
-        if row[col] is None:
-            assert np.isnan(sel[col].iloc[0])
-        else:
-            # z has a large scale; compare it relative to its size
-            tol = TOL * max(1.0, abs(row[col])) if col == "z" else TOL
-            assert sel[col].iloc[0] == pytest.approx(row[col], abs=tol), row
+    assert_estimates_match(est, ref["estimates"], col)
 
 
 @pytest.mark.parametrize("ds,name", [pytest.param(ds, n, id=f"{ds}-{n}") for ds, n in CASES])
