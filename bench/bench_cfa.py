@@ -9,11 +9,10 @@ needs ~55 s).
 from __future__ import annotations
 
 import sys
-import time
-import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import best_of, ratio_row, semopy_fit_time  # bench/_timing.py
 
 from psychometrics.factor.cfa import cfa
 
@@ -36,43 +35,23 @@ def simulate(n: int, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"y{j}" for j in range(1, X.shape[1] + 1)])
 
 
-def timed(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def semopy_time(data: pd.DataFrame, obj: str) -> float:
-    try:
-        import semopy
-    except ImportError:  # pragma: no cover
-        return float("nan")
-
-    def run():
-        m = semopy.Model(MODEL)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m.fit(data, obj=obj)
-    return timed(run, repeat=1)
+    return semopy_fit_time(data, MODEL, obj)
 
 
 def row(label: str, ours: float, peer: float) -> None:
-    ratio = peer / ours if np.isfinite(peer) else float("nan")
-    print(f"{label:<8} ours {ours:8.3f} s   semopy {peer:8.3f} s   semopy/ours {ratio:6.1f}x")
+    ratio_row(label, ours, peer, width=8)
 
 
 def main() -> None:
     data = simulate(N)
     print(f"three-factor CFA, {N} x {data.shape[1]} items")
-    row("ML", timed(lambda: cfa(data, MODEL)), semopy_time(data, "MLW"))
-    row("MLR", timed(lambda: cfa(data, MODEL, estimator="MLR"), repeat=1), float("nan"))
+    row("ML", best_of(lambda: cfa(data, MODEL)), semopy_time(data, "MLW"))
+    row("MLR", best_of(lambda: cfa(data, MODEL, estimator="MLR"), repeat=1), float("nan"))
     cats = pd.DataFrame(np.digitize(data.to_numpy(), [-1.5, -0.5, 0, 0.5, 1.5]) + 1,
                         columns=data.columns)
     try:
-        t = timed(lambda: cfa(cats, MODEL, estimator="WLSMV", ordered=True), repeat=1)
+        t = best_of(lambda: cfa(cats, MODEL, estimator="WLSMV", ordered=True), repeat=1)
     except Exception as exc:  # the ordinal engine is another module; report, don't hide
         print(f"WLSMV    failed: {type(exc).__name__}: {exc}")
     else:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of  # bench/_timing.py, beside this script
+from _timing import best_of, ratio_row, semopy_fit_time  # bench/_timing.py
 
 from psychometrics.factor.cfa import cfa
 
@@ -44,22 +43,11 @@ def simulate(n: int, rate: float, seed: int = 1) -> pd.DataFrame:
 
 
 def semopy_time(data: pd.DataFrame) -> float:
-    try:
-        import semopy
-    except ImportError:  # pragma: no cover
-        return float("nan")
-
-    def run():
-        m = semopy.Model(MODEL)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m.fit(data, obj="FIML")
-    return best_of(run, repeat=1)  # semopy's FIML takes minutes
+    return semopy_fit_time(data, MODEL, "FIML")
 
 
 def row(label: str, ours: float, peer: float) -> None:
-    ratio = peer / ours if np.isfinite(peer) else float("nan")
-    print(f"{label:<10} ours {ours:8.3f} s   semopy {peer:8.3f} s   semopy/ours {ratio:6.1f}x")
+    ratio_row(label, ours, peer)
 
 
 def main() -> None:
