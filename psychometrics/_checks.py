@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, describe_rows
+from .errors import DataError, OptionError, describe_rows
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,43 @@ def align(*objs, names: Sequence[str] | None = None) -> list:
         raise DataError("inputs matched by position must have the same number of respondents: "
                         + ", ".join(f"{nm} has {n}" for n, nm in lengths))
     return list(objs)
+
+
+# --- options -------------------------------------------------------------------------------
+# Every function checks its options through these, so a bad option is always an OptionError
+# (a ValueError) whose message names the keyword, the allowed values and the value given.
+
+
+def check_choice(value, choices, option: str):
+    """Return ``value`` if it is one of ``choices``, else raise :class:`OptionError`."""
+    if value not in tuple(choices):
+        allowed = ", ".join(repr(c) for c in choices)
+        raise OptionError(f"{option} must be one of {allowed}; got {value!r}", option, value)
+    return value
+
+
+def check_level(level, option: str = "level") -> float:
+    """A confidence level strictly between 0 and 1."""
+    try:
+        val = float(level)
+    except (TypeError, ValueError):
+        raise OptionError(f"{option} must be a number between 0 and 1; got {level!r}",
+                          option, level) from None
+    if isinstance(level, bool) or not 0 < val < 1:
+        raise OptionError(f"{option} must be between 0 and 1 (e.g. 0.95); got {level!r}",
+                          option, level)
+    return val
+
+
+def check_positive_int(value, option: str, minimum: int = 1) -> int:
+    """A whole number >= ``minimum`` (``n_boot``, ``n_factors``, ``seed``-like counts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise OptionError(f"{option} must be a whole number >= {minimum}; got {value!r}",
+                              option, value)
+    if value < minimum:
+        raise OptionError(f"{option} must be a whole number >= {minimum}; got {value!r}",
+                          option, value)
+    return int(value)

@@ -50,6 +50,19 @@ class ModelError(PsychometricsError, ValueError):
     """A factor model (lavaan syntax) cannot be parsed or identified."""
 
 
+class OptionError(PsychometricsError, ValueError):
+    """An argument (Python keyword or CLI option) has a value the function cannot use.
+
+    ``option`` is the keyword name (``"on_invalid"``), so the CLI can restate the message in
+    its own words (``--on-invalid``); ``value`` is the value that was given.
+    """
+
+    def __init__(self, message: str, option: str | None = None, value=None):
+        super().__init__(message)
+        self.option = option
+        self.value = value
+
+
 class ConvergenceError(PsychometricsError, RuntimeError):
     """An iterative estimator did not converge."""
 
