@@ -13,7 +13,6 @@ both; with ``missing="listwise"`` respondents with any missing item are dropped 
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import ItemMatrix, check_items, check_vector
+from ._checks import ItemMatrix, check_choice, check_items, check_level, check_vector
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 
@@ -717,7 +716,7 @@ class ICCResult(Result):
     """Intraclass correlation of repeated administrations (Shrout & Fleiss / McGraw & Wong).
 
     ``kind`` is the chosen coefficient; ``table`` holds all six (one row each, Shrout & Fleiss
-    names as index, pingouin's names in ``type``).
+    names as index and in ``type``).
     """
 
     kind: str
@@ -746,39 +745,83 @@ class ICCResult(Result):
                             f"[{self.ci_low:.3f}, {self.ci_high:.3f}]")
 
 
-@contextmanager
-def _pingouin_unrounded(pingouin):
-    """Switch off pingouin's output rounding (its CI95 is rounded to 2 decimals by default)."""
-    saved = dict(pingouin.options)
-    for key in [k for k in pingouin.options if k.startswith("round.")]:
-        del pingouin.options[key]
-    pingouin.options["round"] = None
-    try:
-        yield
-    finally:
-        pingouin.options.clear()
-        pingouin.options.update(saved)
+def _icc_table(x: np.ndarray, level: float) -> pd.DataFrame:
+    """All six Shrout & Fleiss coefficients with psych's F tests and bounds.
+
+    A direct transcription of ``psych::ICC(x, lmer = FALSE)`` (two-way ANOVA mean squares of
+    a complete n x k matrix). Written here rather than called from pingouin: pingouin pulls in
+    statsmodels, seaborn, scikit-learn and xarray (most of the install) for these few lines,
+    and its rounding is a global option that had to be switched off around every call.
+    """
+    n, k = x.shape
+    grand = x.mean()
+    ss_rows = k * np.sum((x.mean(axis=1) - grand) ** 2)
+    ss_cols = n * np.sum((x.mean(axis=0) - grand) ** 2)
+    ss_total = np.sum((x - grand) ** 2)
+    ss_err = ss_total - ss_rows - ss_cols
+    msb = ss_rows / (n - 1)                      # between targets
+    msj = ss_cols / (k - 1)                      # between administrations (judges)
+    mse = ss_err / ((n - 1) * (k - 1))           # residual
+    msw = (ss_cols + ss_err) / (n * (k - 1))     # within targets
+    icc1 = (msb - msw) / (msb + (k - 1) * msw)
+    icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
+    icc3 = (msb - mse) / (msb + (k - 1) * mse)
+    icc1k = (msb - msw) / msb
+    icc2k = (msb - mse) / (msb + (msj - mse) / n)
+    icc3k = (msb - mse) / msb
+    f1, d1n, d1d = msb / msw, n - 1, n * (k - 1)
+    f2, d2n, d2d = msb / mse, n - 1, (n - 1) * (k - 1)
+    p1, p2 = stats.f.sf(f1, d1n, d1d), stats.f.sf(f2, d2n, d2d)
+    q = 1 - (1 - level) / 2
+    f1l, f1u = f1 / stats.f.ppf(q, d1n, d1d), f1 * stats.f.ppf(q, d1d, d1n)
+    f3l, f3u = f2 / stats.f.ppf(q, d2n, d2d), f2 * stats.f.ppf(q, d2d, d2n)
+    # ICC2: Satterthwaite df of McGraw & Wong (1996), as psych
+    fj = msj / mse
+    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    vd = (n - 1) * k ** 2 * icc2 ** 2 * fj ** 2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    v = vn / vd
+    fu2, fl2 = stats.f.ppf(q, n - 1, v), stats.f.ppf(q, v, n - 1)
+    denom = k * msj + (k * n - k - n) * mse
+    l2 = n * (msb - fu2 * mse) / (fu2 * denom + n * msb)
+    u2 = n * (fl2 * msb - mse) / (denom + n * fl2 * msb)
+    names = list(_ICC_KINDS)
+    return pd.DataFrame({
+        "type": names,
+        "description": [_ICC_DESCRIPTION[nm] for nm in names],
+        "icc": [icc1, icc2, icc3, icc1k, icc2k, icc3k],
+        "ci_low": [(f1l - 1) / (f1l + k - 1), l2, (f3l - 1) / (f3l + k - 1),
+                   1 - 1 / f1l, l2 * k / (1 + l2 * (k - 1)), 1 - 1 / f3l],
+        "ci_high": [(f1u - 1) / (f1u + k - 1), u2, (f3u - 1) / (f3u + k - 1),
+                    1 - 1 / f1u, u2 * k / (1 + u2 * (k - 1)), 1 - 1 / f3u],
+        "f": [f1, f2, f2, f1, f2, f2],
+        "df1": [d1n, d2n, d2n, d1n, d2n, d2n],
+        "df2": [d1d, d2d, d2d, d1d, d2d, d2d],
+        "p_value": [p1, p2, p2, p1, p2, p2],
+    }, index=pd.Index(names, name="kind"))
 
 
-def icc(*scores, kind: str = "ICC2") -> ICCResult:
-    """Test-retest intraclass correlation (pingouin.intraclass_corr underneath).
+def icc(*scores, kind: str = "ICC2", level: float = 0.95) -> ICCResult:
+    """Test-retest intraclass correlation, as ``psych::ICC``.
 
     Parameters
     ----------
     *scores : DataFrame, or two or more array-likes
         Either one wide table (respondents x administrations) or one score vector per
         administration, same respondents in the same order. Respondents with a missing score
-        are left out (listwise, as pingouin's ``nan_policy="omit"``).
+        are left out (listwise, as ``psych::ICC(na.omit(x))``).
     kind : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
         Shrout & Fleiss's coefficient to report. ``"ICC2"`` (two-way random effects, absolute
         agreement, single measurement) is the usual choice for test-retest reliability
         (Koo & Li, 2016); ``"ICC3"`` ignores a systematic shift between administrations.
+    level : float
+        Confidence level of the interval (psych's ``alpha = 1 - level``).
 
     Returns
     -------
     ICCResult
-        With the 95% confidence interval pingouin gives (F-based, McGraw & Wong, 1996),
-        at full precision (pingouin's own output rounds it to 2 decimals).
+        The chosen coefficient with its F test and F-based confidence interval (Shrout &
+        Fleiss, 1979; McGraw & Wong, 1996, for ICC2), and all six in ``table``; equal to
+        ``psych::ICC(x, lmer = FALSE)`` (tested to 1e-9 against psych 2.2.9).
 
     References
     ----------
@@ -789,6 +832,8 @@ def icc(*scores, kind: str = "ICC2") -> ICCResult:
     Koo, T. K., & Li, M. Y. (2016). A guideline of selecting and reporting intraclass
     correlation coefficients for reliability research. Journal of Chiropractic Medicine, 15,
     155-163.
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research (version 2.2.9), function ``ICC``.
 
     Examples
     --------
@@ -796,10 +841,8 @@ def icc(*scores, kind: str = "ICC2") -> ICCResult:
     >>> res.kind, round(res.icc, 3), res.n, res.k
     ('ICC2', 0.126, 6, 2)
     """
-    import pingouin
-
-    if kind not in _ICC_KINDS:
-        raise ValueError(f"kind must be one of {list(_ICC_KINDS)}, got {kind!r}")
+    check_choice(kind, list(_ICC_KINDS), "kind")
+    level = check_level(level)
     if len(scores) == 1:
         m = check_items(scores[0], name="scores")
     else:
@@ -816,25 +859,13 @@ def icc(*scores, kind: str = "ICC2") -> ICCResult:
     if np.all(x == x[0, 0]):
         raise DataError("scores: every score is the same; the ICC is undefined")
     n, k = x.shape
-    long = pd.DataFrame({"target": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n),
-                         "rating": x.ravel()})
-    with warnings.catch_warnings(), _pingouin_unrounded(pingouin):
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        raw = pingouin.intraclass_corr(long, targets="target", raters="rater", ratings="rating")
-    names = list(_ICC_KINDS)
-    ci = np.vstack([np.asarray(v, dtype=float) for v in raw["CI95"]])
-    table = pd.DataFrame({
-        "type": raw["Type"].astype(str).to_numpy(),
-        "description": [_ICC_DESCRIPTION[nm] for nm in names],
-        "icc": raw["ICC"].to_numpy(float), "ci_low": ci[:, 0], "ci_high": ci[:, 1],
-        "f": raw["F"].to_numpy(float), "df1": raw["df1"].to_numpy(int),
-        "df2": raw["df2"].to_numpy(int), "p_value": raw["pval"].to_numpy(float),
-    }, index=pd.Index(names, name="kind"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = _icc_table(x, level)
     row = table.loc[kind]
     return ICCResult(kind=kind, description=row["description"], icc=float(row["icc"]),
                      ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
                      f=float(row["f"]), df1=int(row["df1"]), df2=int(row["df2"]),
-                     p_value=float(row["p_value"]), n=n, k=k, level=0.95, table=table)
+                     p_value=float(row["p_value"]), n=n, k=k, level=level, table=table)
 
 
 # --------------------------------------------------------------------------------------------

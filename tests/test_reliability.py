@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from psychometrics import resample
-from psychometrics.errors import DataError
+from psychometrics.errors import DataError, OptionError
 from psychometrics.reliability import (
     _boot_alpha_stat,
     _pairwise_cov,
@@ -575,17 +575,37 @@ def test_icc_shrout_fleiss_published_values(kind):
 
 def test_icc_confidence_interval_full_precision():
     # Shrout & Fleiss case 1: F = BMS / WMS, bounds (F_L - 1) / (F_L + k - 1), F_L = F / F_.975
-    import pingouin
     from scipy.stats import f
 
-    options = dict(pingouin.options)
     res = icc(SF_RATINGS, kind="ICC1")
-    assert dict(pingouin.options) == options  # pingouin's rounding options are restored
     n, k = SF_RATINGS.shape
     fl = res.f / f.ppf(0.975, n - 1, n * (k - 1))
     fu = res.f * f.ppf(0.975, n * (k - 1), n - 1)
     assert res.ci_low == pytest.approx((fl - 1) / (fl + k - 1), abs=1e-12)
     assert res.ci_high == pytest.approx((fu - 1) / (fu + k - 1), abs=1e-12)
+
+
+def _icc_case(case):
+    if case.startswith("shrout_fleiss"):
+        return pd.DataFrame(SF_RATINGS)
+    if case == "hs_x456":
+        return pd.read_csv(DATA / "HolzingerSwineford1939.csv")[["x4", "x5", "x6"]]
+    return pd.read_csv(DATA / "bfi.csv")[["A2", "A3", "A4"]]
+
+
+@pytest.mark.parametrize("case", ["shrout_fleiss", "shrout_fleiss_90", "hs_x456", "bfi_a234"])
+def test_icc_matches_psych(case):
+    ref = json.loads((DATA / "reference" / "icc_psych.json").read_text())[case]
+    table = icc(_icc_case(case), level=1 - ref["alpha"]).table
+    assert len(table) == len(ref["table"]) == 6
+    for row in ref["table"].values():
+        got = table.loc[row["type"]]
+        assert (got["df1"], got["df2"]) == (row["df1"], row["df2"])
+        for ours, theirs in [("icc", "icc"), ("f", "f"), ("p_value", "p"),
+                             ("ci_low", "lower"), ("ci_high", "upper")]:
+            assert got[ours] == pytest.approx(row[theirs], abs=1e-9), (row["type"], ours)
+    with pytest.raises(OptionError, match="level"):
+        icc(_icc_case(case), level=1.5)
 
 
 def test_icc_vectors_missing_and_output():
