@@ -663,6 +663,31 @@ class _Applied:
     top: dict = field(default_factory=dict)
     bottom: dict = field(default_factory=dict)
     entry: np.ndarray | None = None
+    x: dict = field(default_factory=dict)           # subscale -> the scores compared
+    q25: dict = field(default_factory=dict)         # subscale -> per-respondent P25 / P75
+    q75: dict = field(default_factory=dict)
+    band_edges: dict = field(default_factory=dict)  # subscale -> the edge of the band reached
+    tables: dict = field(default_factory=dict)      # subscale -> {entry: [(id, label, edge)]}
+
+    def band_targets(self, sid: str, wanted: list) -> np.ndarray:
+        """Per respondent, the wanted bands with their edges ("high (>= 27)"), for reasons."""
+        out = np.full(len(self.entry), "", dtype=object)
+        for i, rows in self.tables.get(sid, {}).items():  # loop over strata, not respondents
+            text = " / ".join(f"{lab} ({edge})" for bid, lab, edge in rows if bid in wanted)
+            out[self.entry == i] = text or "/".join(wanted)
+        return out
+
+
+def band_edge_texts(bands) -> list[str]:
+    """The edge of each band as a comparison: '< 17' for the lowest, '>= 27' / '> 3.01' above."""
+    out = []
+    for k, b in enumerate(bands):
+        if k == 0:
+            nxt = bands[1] if len(bands) > 1 else None
+            out.append("" if nxt is None else f"{'<' if nxt.lower_inclusive else '<='} {nxt.lower:g}")
+        else:
+            out.append(f"{'>=' if b.lower_inclusive else '>'} {b.lower:g}")
+    return out
 
 
 def _stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict, dict]:
@@ -775,6 +800,9 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
         blab = np.full(n, None, dtype=object)
+        bedge = np.full(n, None, dtype=object)
+        q25, q75 = np.full(n, np.nan), np.full(n, np.nan)
+        tables = {}
         has_pr = has_q = has_b = False
         for i in np.unique(entry):
             m = entry == i
@@ -791,18 +819,24 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
                 xm = x[m]
                 top[m] = np.where(np.isnan(xm), np.nan, xm >= q[1] - _tol(q[1]))
                 bottom[m] = np.where(np.isnan(xm), np.nan, xm <= q[0] + _tol(q[0]))
+                q25[m], q75[m] = q[0], q[1]
             if sn.bands:
                 has_b = True
                 k = sn.band_index(x[m])
                 ids = np.array([b.id for b in sn.bands] + [None], dtype=object)
                 labels = np.array([b.text(lang) for b in sn.bands] + [None], dtype=object)
-                bidx[m], bid[m], blab[m] = k, ids[k], labels[k]
+                edges = np.array(band_edge_texts(sn.bands) + [None], dtype=object)
+                bidx[m], bid[m], blab[m], bedge[m] = k, ids[k], labels[k], edges[k]
+                tables[int(i)] = list(zip(ids[:-1], labels[:-1], edges[:-1]))
         if has_pr:
             res.pr[sid] = pr
+        res.x[sid] = x
         if has_q:
             res.top[sid], res.bottom[sid] = top, bottom
+            res.q25[sid], res.q75[sid] = q25, q75
         if has_b:
             res.band[sid], res.band_ids[sid], res.band_labels[sid] = bidx, bid, blab
+            res.band_edges[sid], res.tables[sid] = bedge, tables
     return res, subs
 
 

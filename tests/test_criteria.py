@@ -133,7 +133,7 @@ def test_hamd17_loads_scores_and_bands_from_items():
     assert s["total"].tolist() == totals
     res = classify(s, "hamd-17-severity-zimmerman")
     assert list(res["level"]) == [b for _, b in ZIMMERMAN]
-    assert res.loc["p16", "reason"] == "total band mild"
+    assert res.loc["p16", "reason"] == "total=16 band mild depression (>= 8)"  # score, band, edge
     five = classify(s, "hamd-17-severity-five-level")
     assert list(five["level"]) == ["none", "none", "mild", "moderate", "moderate", "very_severe",
                                    "very_severe", "very_severe"]
