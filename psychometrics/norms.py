@@ -59,6 +59,10 @@ FIVE_LEVELS = [
 _Z75 = float(ndtri(0.75))
 
 
+class NoQuartilesWarning(UserWarning):
+    """A norm set gives no quartiles (P25/P75) for subscales, so no quartile flags are made."""
+
+
 class UncertainNormWarning(UserWarning):
     """A norm set or rule relies on numbers its sources do not confirm ([U] in the sources)."""
 
@@ -936,9 +940,12 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
             new[f"{sid}_bottom_quartile"] = _nullable_bool(res.bottom[sid])
     for col, values in new.items():
         out[col] = values
+    # a published cut-off set has no P25/P75: recorded (and summarise warns), never silent
+    lacking = [sid for sid in subs if sid not in res.top]
     out.attrs["psychometrics"] = {**(scores.attrs.get("psychometrics") or {}),
                                   "norms": {"id": ns.id, "by": dict(by or {}), "fallback": fallback,
-                                            "source": ns.doc["source"]["ref"]}}
+                                            "source": ns.doc["source"]["ref"],
+                                            "no_quartiles": lacking}}
     return out
 
 
@@ -1346,6 +1353,12 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     if norms is not None:
         normed = apply_norms(frame, norms, by=norm_by, subscales=subscales)
         top = {s: normed[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in normed}
+        lacking = [s for s in subscales if s not in top]
+        if lacking:  # said, not silently dropped: no share_top_quartile for these subscales
+            warnings.warn(f"norm set {load_norms(norms).id!r} gives no quartiles (P25/P75) for "
+                          f"{', '.join(lacking)}: no share_top_quartile for them (a published "
+                          "cut-off set has none; use a norm set with quartiles or a sample "
+                          "distribution, e.g. from build_norms)", NoQuartilesWarning, stacklevel=2)
     else:
         top = {s: frame[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in frame}
     long = []

@@ -163,9 +163,17 @@ def _make_rule(doc: Mapping, origin: str, instruments) -> Rule:
 
 def _all_rules(instrument: str | None = None) -> list[Rule]:
     rules = []
-    for nid in list_norms(instrument):
+    own = list_norms(instrument)
+    for nid in own:
         ns = load_norms(nid)
         rules += [_make_rule(r, ns.id, ns.applies_to) for r in ns.rules]
+    if instrument is not None:  # rules written over roles apply to every instrument with them
+        roles = set(instrument_roles(instrument))
+        for nid in list_norms():
+            ns = load_norms(nid)
+            wanted = set(ns.doc.get("applies_to_roles") or [])
+            if nid not in own and wanted and wanted <= roles:
+                rules += [_make_rule(r, ns.id, [instrument]) for r in ns.rules]
     if instrument is not None:
         path = None
         try:
@@ -234,6 +242,7 @@ class _Tri:
     why_true: np.ndarray
     why_false: np.ndarray
     why_unknown: np.ndarray
+    soft: np.ndarray | None = None  # false only because an optional input was not given
 
 
 def _const(n: int, text: str) -> np.ndarray:
@@ -335,7 +344,8 @@ def _compare(cond: Mapping, ctx: _Context, optional: bool = False) -> _Tri:
     col = ctx.column(name, kind, optional=optional)
     if col is None:  # an optional input that was not given: false, and said so
         return _Tri(np.zeros(ctx.n, bool), np.ones(ctx.n, bool), _const(ctx.n, ""),
-                    _const(ctx.n, f"{name} {w['not_given']}"), _const(ctx.n, ""))
+                    _const(ctx.n, f"{name} {w['not_given']}"), _const(ctx.n, ""),
+                    np.ones(ctx.n, bool))
     num = _numeric(col)
     values = want if op == "in" else [want]
     numeric_want = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
@@ -365,11 +375,13 @@ def _compare(cond: Mapping, ctx: _Context, optional: bool = False) -> _Tri:
     desc = f"{want}" if op != "in" else f"{list(want)}"
     base = _const(ctx.n, f"{name}=") + shown
     why_false = base + f" {w['not']} {op} {desc}"
+    soft = None
     if optional:  # an optional input left blank counts as not given (false), never undetermined
         why_false = np.where(known, why_false, f"{name} {w['not_given']}")
+        soft = ~known
         known = np.ones(ctx.n, bool)
     return _Tri(truth, known, base + f" {op} {desc}", why_false,
-                _const(ctx.n, f"{name} {w['missing']}"))
+                _const(ctx.n, f"{name} {w['missing']}"), soft)
 
 
 def _band(cond: Mapping, ctx: _Context) -> _Tri:
@@ -428,7 +440,11 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
             truth = t.all(axis=0)
             known = truth | f.any(axis=0)
             why_t = _join([k.why_true for k in kids], [k.why_true != "" for k in kids], w["and"], n)
-            why_f = _join([k.why_false for k in kids], list(f), "; ", n)
+            # an optional input that was not given is named only when nothing else failed
+            soft = np.array([k.soft if k.soft is not None else np.zeros(n, bool) for k in kids])
+            hard = f & ~soft
+            shown = np.where(hard.any(axis=0), hard, f)
+            why_f = _join([k.why_false for k in kids], list(shown), "; ", n)
         else:
             truth = t.any(axis=0)
             known = truth | f.all(axis=0)
@@ -552,6 +568,7 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     chosen = np.full(n, -2)  # -2 open, -1 undetermined, i = level i
     reason = _const(n, "")
     failed = [], []
+    contains = np.frompyfunc(lambda text, part: part in text, 2, 1)
     for i, lev in enumerate(r.levels):  # loop over levels, not respondents
         t = _evaluate(lev["when"], ctx)
         open_ = chosen == -2
@@ -564,7 +581,12 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
         failed[1].append(open_ & t.known & ~t.truth)
     rest = chosen == -2
     if rest.any():
-        neg = _join(failed[0], failed[1], "; ", n)
+        # levels often share conditions (a graded rule, a rule with and without a specifier):
+        # a failure already said by an earlier level is not repeated
+        neg = _const(n, "")
+        for text, mask in zip(*failed):
+            new = mask & ~contains(neg, text).astype(bool)
+            neg = np.where(new, np.where(neg == "", text, neg + "; " + text), neg)
         reason[rest] = neg[rest]
     levels = r.levels + [r.otherwise]
     chosen[rest] = len(r.levels)

@@ -25,6 +25,7 @@ from psychometrics.norms import (
     stanine_from_pr,
     t_from_pr,
 )
+from psychometrics.rules import instrument_roles
 
 SHIPPED = pm.list_norms()
 
@@ -128,8 +129,10 @@ def test_shipped_norm_instruments_and_subscales_exist(nid):
                 if sn.score != inst.subscales[sid].scoring:
                     assert "convert" in (ns.doc.get("notes", "") + ns.doc.get("name", "")
                                          + open(ns.path, encoding="utf-8").read()), nid
+        roles = instrument_roles(iid)
         for r in ns.rules:
             for sid in _subscales_in(r):
+                sid = roles.get(sid[1:], sid) if sid.startswith("@") else sid  # a role: '@exhaustion'
                 assert sid in inst.subscales, f"{nid}: rule {r['id']} reads {sid}, not in {iid}"
 
 

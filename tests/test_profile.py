@@ -202,15 +202,15 @@ def test_id_column_matching():
 
 
 def test_criteria_checklists_in_the_profile():
-    nl = pd.DataFrame([{**{f"ovs{i}": 1 for i in range(1, 14)}, "ovs12": 9},
-                       {**{f"ovs{i}": 1 for i in range(1, 14)}, "ovs12": 6, "ovs9": 0}])
+    nl = pd.DataFrame([{**{f"ovs{i}": 1 for i in range(1, 14) if i != 12}, "ovs14": 40},
+                       {**{f"ovs{i}": 1 for i in range(1, 14) if i != 12}, "ovs14": 26, "ovs9": 0}])
     s = pm.score(nl, "overspanning-nl-2011")
     p = _profile({"overspanning-nl-2011": s, "hamd-17": _hamd([20, 20])})
     crit = p.table[p.table.role == "criteria"]
     assert sorted(set(crit["scale"])) == ["nl-2011-burnout", "nl-2011-overspanning"]
     b = crit[crit.scale == "nl-2011-burnout"].set_index("respondent")
     assert list(b["elevated"]) == [True, False]
-    assert b.loc[1, "reason"] == "loss_of_control=0 not == 1; duration_months=6 not > 6"
+    assert b.loc[1, "reason"] == "loss_of_control=0 not == 1; duration_weeks=26 not > 26"
     assert b["norms"].iloc[0] == "overspanning-nl-2011-criteria"
     assert list(p.wide["overlap"]) == [True, False]
     assert "nl-2011-burnout" in p.sources and p.norms["overspanning-nl-2011"] is None

@@ -1,0 +1,132 @@
+"""Instrument and norm content (issue 14): rules by role, MBI profiles, sources in the files."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import psychometrics as pm
+from psychometrics.errors import NormError
+from psychometrics.norms import NoQuartilesWarning, UncertainNormWarning, list_norms, load_norms
+from psychometrics.rules import instrument_roles
+
+
+def _mbi_scores(n=400, seed=3):
+    rng = np.random.default_rng(seed)
+    s = pd.DataFrame({"EE": rng.integers(0, 55, n).astype(float), "DP": rng.integers(0, 31, n).astype(float),
+                      "PA": rng.integers(0, 49, n).astype(float)})
+    s.attrs["psychometrics"] = {"instrument": "mbi-hss", "scoring": dict.fromkeys(["EE", "DP", "PA"], "sum")}
+    return s
+
+
+# --- item 10: the quartile rule for every instrument with the three roles ------------------------
+
+@pytest.mark.parametrize(("inst", "roles"), [
+    ("mbi-hss", ("EE", "DP", "PA")), ("mbi-es", ("EE", "DP", "PA")), ("mbi-hss-mp", ("EE", "DP", "PA")),
+    ("mbi-gs", ("EX", "CY", "PE")), ("mbi-ss", ("EX", "CY", "PE")), ("ubos-a", ("U", "D", "C")),
+    ("ubos-c", ("U", "D", "C")), ("ubos-l", ("U", "D", "C"))])
+def test_roles_are_declared_and_the_quartile_rule_applies(inst, roles):
+    assert instrument_roles(inst) == dict(zip(("exhaustion", "distance", "competence"), roles))
+    assert "ubos-quartile" in set(pm.list_rules(inst)["id"])
+
+
+def test_quartile_rule_not_offered_without_a_competence_role():
+    assert "ubos-quartile" not in set(pm.list_rules("olbi")["id"])
+    assert "ubos-quartile" not in set(pm.list_rules("bat-23")["id"])
+
+
+def test_quartile_rule_on_mbi_scores_with_built_norms_at_the_edges():
+    s = _mbi_scores()
+    ns = pm.build_norms(s, "mbi-hss", bootstrap=0)
+    q = {k: (ns.entries[0].subscales[k].p25, ns.entries[0].subscales[k].p75) for k in ("EE", "DP", "PA")}
+    ee75, dp75, pa25 = q["EE"][1], q["DP"][1], q["PA"][0]
+    edge = pd.DataFrame({"EE": [ee75, ee75 - 1, ee75, ee75], "DP": [dp75, dp75, dp75 - 1, dp75 - 1],
+                         "PA": [48.0, 48.0, 48.0, pa25]})
+    edge.attrs = s.attrs
+    out = pm.classify(edge, "ubos-quartile", norms=ns)
+    assert list(out["level"]) == ["burnout", "no_burnout", "no_burnout", "burnout"]
+    assert out["reason"].iloc[0] == (f"EE in top quartile (EE={ee75:g} >= P75 {ee75:g}) and "
+                                     f"DP in top quartile (DP={dp75:g} >= P75 {dp75:g})")
+    assert out["reason"].iloc[1] == f"EE not in top quartile (EE={ee75 - 1:g} < P75 {ee75:g})"
+    nl = pm.classify(edge, "ubos-quartile", norms=ns, lang="nl")
+    assert list(nl["label"]) == ["burn-out", "geen burn-out", "geen burn-out", "burn-out"]
+    assert nl["reason"].iloc[1] == f"EE niet in het hoogste kwartiel (EE={ee75 - 1:g} < P75 {ee75:g})"
+    fr = pm.classify(edge, "ubos-quartile", norms=ns, lang="fr")
+    assert list(fr["label"]) == ["burnout", "pas de burnout", "pas de burnout", "burnout"]
+    assert fr["reason"].iloc[3].endswith(f"PA dans le quartile inférieur (PA={pa25:g} <= P25 {pa25:g})")
+    # the same answer as the flags apply_norms gives
+    flags = pm.apply_norms(s, ns)
+    expect = flags["EE_top_quartile"] & (flags["DP_top_quartile"] | flags["PA_bottom_quartile"])
+    assert (pm.classify(s, "ubos-quartile", norms=ns)["positive"] == expect).all()
+
+
+def test_a_norm_set_without_quartiles_says_so():
+    s = _mbi_scores(30)
+    with pytest.raises(NormError, match="gives no quartiles for 'EE'"):
+        pm.classify(s, "ubos-quartile", norms="mbi-hss-overall")
+    out = pm.apply_norms(s, "mbi-hss-overall")
+    assert out.attrs["psychometrics"]["norms"]["no_quartiles"] == ["EE", "DP", "PA"]
+    s["dept"] = ["a"] * 15 + ["b"] * 15
+    with pytest.warns(NoQuartilesWarning, match="no share_top_quartile"):
+        pm.summarise(s, "dept", subscales=["EE"], norms="mbi-hss-overall")
+
+
+# --- item 4: Leiter & Maslach (2016) profiles -------------------------------------------------------
+
+def test_mbi_hss_profiles_need_a_norm_set_and_follow_its_bands():
+    s = pd.DataFrame({"EE": [27, 27, 26, 26, 26, 27], "DP": [13, 12, 13, 12, 12, 13],
+                      "PA": [31, 32, 32, 31, 32, 32]}, dtype=float)
+    with pytest.raises(NormError, match="norms="):
+        pm.classify(s, "mbi-hss-profile")
+    out = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall")
+    assert list(out["level"]) == ["burnout", "overextended", "disengaged", "ineffective", "engaged", "mixed"]
+    assert list(out["positive"]) == [True] + [False] * 5
+    nl = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="nl")
+    assert list(nl["label"][:5]) == ["Burn-out", "Overbelast", "Onbetrokken", "Ineffectief", "Bevlogen"]
+    assert nl["reason"].iloc[0] == ("EE=27 band hoog (>= 27) en DP=13 band hoog (>= 13) en "
+                                    "PA=31 band laag (< 32)")
+    fr = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="fr")
+    assert fr["label"].iloc[2] == "Désengagé"
+    for inst in ("mbi-hss", "mbi-hss-mp", "mbi-es"):
+        assert "mbi-hss-profile" in set(pm.list_rules(inst)["id"])
+
+
+def test_mbi_gs_burnout_profile_needs_all_three_and_warns():
+    s = pd.DataFrame({"EX": [2.90, 2.90], "CY": [2.86, 2.86], "PE": [4.30, 4.31]})
+    with pytest.warns(UncertainNormWarning):
+        out = pm.classify(s, "mbi-gs-profile")
+    assert list(out["level"]) == ["burnout", "mixed"]  # high EX + CY with efficacy intact: not Burnout
+    assert out["reason"].iloc[0] == "EX=2.9 >= 2.9 and CY=2.86 >= 2.86 and PE=4.3 <= 4.3"
+
+
+def test_ubos_criterion_is_not_copied_to_the_mbi_gs():
+    assert "mbi-gs-clinical-criterion" not in set(pm.list_rules()["id"])
+    assert "ubos-clinical-criterion" not in set(pm.list_rules("mbi-gs")["id"])
+    doc = load_norms("ubos-rules").doc
+    assert doc["source"]["confidence"] == "uncertain" and "Taris" in doc["source"]["ref"]
+    with pytest.warns(UncertainNormWarning):
+        pm.classify(pd.DataFrame({"U": [2.2], "D": [2.0], "C": [4.0]}), "ubos-clinical-criterion")
+
+
+# --- the files cite their sources themselves ---------------------------------------------------------
+
+def _walk(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk(v)
+    elif isinstance(obj, str):
+        yield obj
+
+
+@pytest.mark.parametrize("nid", list_norms())
+def test_norm_files_cite_no_unshipped_documents(nid):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = load_norms(nid).doc
+    assert not [t for t in _walk(doc) if "instruments.md" in t]
