@@ -410,8 +410,11 @@ class NormSet:
         head = [f"{self.name} ({self.id})",
                 f"instrument: {', '.join(self.applies_to)} ({d['instrument'].get('version', '')})",
                 f"population: {d.get('population', '-')}; country {d.get('country', '-')}, "
-                f"language {d.get('language', '-')}, year {d.get('year', '-')}, n {d.get('n', '-')}",
+                f"language {d.get('language', '-')}, year {d.get('year', '-')}, "
+                f"n {d['n'] if d.get('n') is not None else 'not given by the source'}",
                 f"method: {d['method']}; source ({src['confidence']}): {src['ref']}"]
+        if src.get("note"):
+            head.append(f"source note: {src['note']}")
         if d.get("partial"):
             head.append(f"PARTIAL: {d.get('partial_note')}")
         if self.uncertain:
@@ -582,6 +585,14 @@ def _shipped() -> list[Path]:
         return []
 
 
+def _renamed(old: str) -> str | None:
+    """The shipped norm set that lists ``old`` among its former ids (``aliases``), if any."""
+    for p in _shipped():
+        if old in (load_norms(p).doc.get("aliases") or []):
+            return p.stem
+    return None
+
+
 def list_norms(instrument: str | None = None) -> list[str]:
     """Ids of the shipped norm sets, optionally only those for one instrument.
 
@@ -631,7 +642,7 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
 
     Examples
     --------
-    >>> ns = load_norms("cbi-kristensen-50")
+    >>> ns = load_norms("cbi-50-borritz-2004")
     >>> ns.instrument, ns.subscales
     ('cbi', ['PB', 'WB', 'CB'])
     """
@@ -641,7 +652,12 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
     if not (p.suffix.lower() in (".yaml", ".yml", ".json") or p.exists()):
         p = data_dir("norms") / f"{norms}.yaml" if _shipped() else p
         if not p.exists():
-            raise NormError(f"unknown norm set {str(norms)!r}; shipped norm sets: {', '.join(list_norms())}")
+            renamed = _renamed(str(norms))
+            if renamed is None:
+                raise NormError(f"unknown norm set {str(norms)!r}; shipped norm sets: {', '.join(list_norms())}")
+            warnings.warn(f"norm set {str(norms)!r} is now called {renamed!r} (the old id is deprecated)",
+                          DeprecationWarning, stacklevel=2)
+            p = data_dir("norms") / f"{renamed}.yaml"
     if not p.exists():
         raise NormError(f"norm file {str(p)!r} does not exist")
     try:
@@ -914,7 +930,7 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"PB": [25.0, 50.0, 75.0]})
-    >>> apply_norms(s, "cbi-kristensen-50")[["PB", "PB_band"]]
+    >>> apply_norms(s, "cbi-50-borritz-2004")[["PB", "PB_band"]]
          PB PB_band
     0  25.0     low
     1  50.0    high

@@ -355,7 +355,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
     * *Elevated*: a depression, anxiety, distress or somatization scale is elevated above its
       lowest band (HAMD-17 >= 8 and BDI-II >= 14 with the default bands, i.e. at least mild;
       4DKL moderately or strongly elevated). A burnout subscale is *high* in the upper half of
-      its bands, the middle band of an odd number excluded (MBI high of low/moderate/high,
+      its bands, the middle band of an odd number excluded (MBI high of low/average/high,
       BAT-23 red, CBI high or severe of four, OLBI high of two), and in the lower half for
       subscales where higher is better (MBI personal accomplishment low). Engagement (UWES)
       scales are shown but never elevated. A criteria rule counts as elevated when its

@@ -130,3 +130,74 @@ def test_norm_files_cite_no_unshipped_documents(nid):
         warnings.simplefilter("ignore")
         doc = load_norms(nid).doc
     assert not [t for t in _walk(doc) if "instruments.md" in t]
+
+
+# --- items 5-9, 12: the cut-off files say what they are --------------------------------------------
+
+@pytest.mark.parametrize(("old", "new"), [("olbi-total-swiss-belgian", "olbi-total-swiss-patients-2021"),
+                                          ("cbi-kristensen-50", "cbi-50-borritz-2004")])
+def test_renamed_norm_sets_keep_their_old_ids_as_deprecated_aliases(old, new):
+    with pytest.warns(DeprecationWarning, match=new):
+        ns = load_norms(old)
+    assert ns.id == new and old not in list_norms()
+
+
+def test_swiss_olbi_edges_are_patients_and_warn():
+    ns = load_norms("olbi-total-swiss-patients-2021")
+    assert ns.doc["n"] == 42 and "patients" in ns.doc["population"] and ns.uncertain
+    s = pd.DataFrame({"total": [30.0, 31.0, 45.0]})
+    with pytest.warns(UncertainNormWarning):
+        out = pm.classify(s, "olbi-total-severity")
+    assert list(out["level"]) == ["none", "mild", "high"]
+    assert out["reason"].iloc[0] == "total=30 not > 44; total=30 not > 30"
+
+
+def test_belgian_olbi_norms_are_documented_but_not_shipped():
+    ns = load_norms("olbi-belgian-norms-not-public")
+    assert ns.doc["country"] == "BE" and ns.doc["n"] == 4000 and not ns.entries
+    assert "2.3.2" in ns.doc["source"]["ref"] and ns.uncertain
+    with pytest.raises(NormError):
+        pm.apply_norms(pd.DataFrame({"EX": [2.0]}), ns)
+
+
+def test_smbm_cut_off_is_per_version_and_the_14_item_use_warns():
+    ns = load_norms("smbm-sundstrom-2025")
+    assert "3.75" in ns.doc["source"]["ref"] and "19-, 16- and 11-item" in ns.doc["source"]["ref"]
+    assert ns.doc["n"] == 209 and ns.uncertain
+    with pytest.warns(UncertainNormWarning):
+        out = pm.classify(pd.DataFrame({"total": [3.99, 4.0]}), "smbm-burnout", lang="nl")
+    assert list(out["level"]) == ["below", "burnout"]
+    assert out["reason"].iloc[0] == "total=3.99 niet >= 4.0"
+
+
+def test_mbi_manual_bands_are_called_average_and_french_bands_warn():
+    for nid in ("mbi-hss-overall", "mbi-hss-medicine", "mbi-es-teachers", "mbi-hss-french"):
+        ids = [b.id for b in load_norms(nid).overall.subscales["EE"].bands]
+        assert ids == ["low", "average", "high"], nid
+    assert load_norms("mbi-hss-french").uncertain
+    out = pm.apply_norms(pd.DataFrame({"EE": [20.0]}), "mbi-hss-overall", lang="fr")
+    assert out["EE_band"].iloc[0] == "moyen"
+
+
+@pytest.mark.parametrize("nid", ["cbi-50-borritz-2004", "olbi-peterson-2008", "bat-23-flanders",
+                                 "bat-12-pooled-sjweh2023", "smbm-sundstrom-2025"])
+def test_n_is_filled_where_the_source_gives_it(nid):
+    assert load_norms(nid).doc["n"] is not None
+
+
+def test_norms_show_prints_source_population_and_n(capsys):
+    from psychometrics.cli import main
+    assert main(["norms", "show", "olbi-peterson-2008"]) == 0
+    out = capsys.readouterr().out
+    assert "Peterson" in out and "Swedish health-care workers" in out and "n 3719" in out
+    assert main(["norms", "show", "ubos-c-healthcare-kool"]) == 0
+    assert "n not given by the source" in capsys.readouterr().out
+
+
+# --- item 13: MBI-SS key is a placeholder, like the UBOS ---------------------------------------------
+
+@pytest.mark.parametrize("inst", ["mbi-ss", "ubos-a", "ubos-c", "ubos-l"])
+def test_placeholder_keys_are_marked(inst):
+    doc = pm.load_instrument(inst, warn=False).doc
+    assert doc["placeholder_key"] is True
+    assert doc["sources"]["key"]["confidence"] == "uncertain"

@@ -82,7 +82,7 @@ def test_mbi_beside_hamd_bands_and_flags():
                                "band_id", "elevated", "flag", "norms", "reason"]
     assert list(t["respondent"]) == [r for r in idx for _ in range(4)]  # per respondent, in order
     ee = t[t.scale == "EE"].set_index("respondent")
-    assert list(ee["band_id"]) == ["high", "moderate", "low", "low"]
+    assert list(ee["band_id"]) == ["high", "average", "low", "low"]
     h = t[t.instrument == "hamd-17"].set_index("respondent")
     assert list(h["score"]) == [8, 24, 7, 17]
     assert list(h["band"]) == ["mild depression", "severe depression", "no depression",

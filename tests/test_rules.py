@@ -37,9 +37,9 @@ def test_every_shipped_rule_has_boundary_cases():
 BURNOUT_NORMS = {
     "mbi-hss-overall", "mbi-es-teachers", "mbi-hss-medicine", "mbi-hss-french", "mbi-hss-mental-health",
     "mbi-hss-social-services", "mbi-gs-bands-sum", "mbi-gs-bands-mean", "mbi-gs-profiles",
-    "olbi-peterson-2008", "olbi-total-swiss-belgian", "ubos-rules", "ubos-c-healthcare-kool",
+    "olbi-peterson-2008", "olbi-total-swiss-patients-2021", "ubos-rules", "ubos-c-healthcare-kool",
     "quartile-rule", "mbi-hss-profiles",
-    "cbi-kristensen-50", "cbi-bands-convention", "4dkl-terluin", "4dkl-terluin-legacy", "bat-23-flanders",
+    "cbi-50-borritz-2004", "cbi-bands-convention", "4dkl-terluin", "4dkl-terluin-legacy", "bat-23-flanders",
     "bat-12-pooled-sjweh2023", "smbm-sundstrom-2025", "uwes-17-manual", "uwes-9-manual"}
 
 CASES = {
