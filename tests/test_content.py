@@ -201,3 +201,50 @@ def test_placeholder_keys_are_marked(inst):
     doc = pm.load_instrument(inst, warn=False).doc
     assert doc["placeholder_key"] is True
     assert doc["sources"]["key"]["confidence"] == "uncertain"
+
+
+# --- item 14: KEDS ------------------------------------------------------------------------------------
+
+def _keds(totals):
+    rows = []
+    for t in totals:  # spread the total over 9 items of 0-6
+        rows.append({f"keds{i}": min(6, max(0, int(t) - 6 * (i - 1))) for i in range(1, 10)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pm.score(pd.DataFrame(rows), "keds")
+
+
+def test_keds_scores_and_its_cut_off_at_the_edge():
+    s = _keds([0, 18, 19, 54])
+    assert s["total"].tolist() == [0, 18, 19, 54]
+    with pytest.warns(UncertainNormWarning):
+        out = pm.classify(s, "keds-exhaustion-disorder")
+    assert list(out["positive"]) == [False, False, True, True]
+    assert out["reason"].iloc[1] == "total=18 not >= 19"
+    nl = pm.classify(s, "keds-exhaustion-disorder", lang="nl")
+    assert nl["label"].iloc[2] == "op of boven het afkappunt voor uitputtingsstoornis"
+    assert nl["reason"].iloc[1] == "total=18 niet >= 19"
+    fr = pm.classify(s, "keds-exhaustion-disorder", lang="fr")
+    assert fr["label"].iloc[1] == "sous le seuil du trouble d'épuisement"
+    ns = load_norms("keds-beser-2014")
+    assert ns.doc["n"] == 317 and "10.1111/sjop.12088" in ns.doc["source"]["ref"]
+
+
+def test_keds_in_the_profile_uses_its_own_rule():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = pm.profile({"keds": _keds([18, 19])})
+    assert p.norms["keds"] == "keds-beser-2014"
+    assert list(p.wide["keds.burnout_high"]) == [False, True]
+    assert p.burnout_rules["keds"]["id"] == "keds-total-high"
+
+
+# --- item 11: French and Dutch names ---------------------------------------------------------------------
+
+def test_french_and_dutch_subscale_names_filled():
+    for inst in ("bat-23", "bat-12"):
+        names = pm.load_instrument(inst, warn=False).subscales
+        assert names["CI"].name["fr"] == "Troubles cognitifs" and names["EI"].name["fr"] == "Troubles émotionnels"
+        assert "psychomedia" in pm.load_instrument(inst, warn=False).doc["sources"]["names_fr"]["ref"]
+    olbi = pm.load_instrument("olbi", form="agree-low")
+    assert olbi.subscales["DI"].name["nl"] == "Verminderde betrokkenheid"
