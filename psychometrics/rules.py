@@ -23,6 +23,16 @@ The condition language (no ``eval``; every node is one of):
   the norm set.
 * ``{top_quartile: U}`` / ``{bottom_quartile: C}`` - score >= P75 / <= P25 of the norm group.
 * ``{missing: col}`` - the value is missing.
+* ``{optional: {column: roles_dropped, "==": 1}}`` - an optional input: the comparison where the
+  column is present and answered, else false ("not given"), never undetermined.
+* A subscale named ``"@exhaustion"``, ``"@distance"`` or ``"@competence"`` is the subscale that
+  plays that role in the scores' instrument (``role`` in its file), so one rule (the quartile
+  rule) serves the MBI-HSS/ES/GS/SS and the UBOS alike; a norm file's ``applies_to_roles`` offers
+  its rules to every instrument that declares those roles.
+
+Reasons show the respondent's score and the threshold it was compared with
+(``EE=27 band high (>= 27)``, ``U in top quartile (U=3.2 >= P75 2.8)``), in English, Dutch or
+French (``lang``); subscale ids, numbers and operators are the same in every language.
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``, ``{at_least: k, of: [...]}``,
   ``{at_most: k, of: [...]}`` - combinations; ``at_least`` counts the conditions that hold
   (criteria sets such as "at least 3 of 8 complaints").
