@@ -493,7 +493,11 @@ def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
         rule = get_rule(rid, inst.id)
         if rule.uses_norms:
             continue
-        res = classify(frame, rule, lang=lang)
+        try:
+            res = classify(frame, rule, lang=lang)
+        except DataError as exc:  # a reading that needs an input the checklist lacks (criterion F)
+            sources[rule.id] = f"not shown: {exc}"
+            continue
         label = np.full(n, None, dtype=object)
         level = np.full(n, None, dtype=object)
         reason = np.full(n, None, dtype=object)

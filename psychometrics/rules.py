@@ -143,6 +143,8 @@ def describe(cond: Mapping) -> str:
         return f"{cond['bottom_quartile']} in bottom quartile"
     if "missing" in cond:
         return f"{cond['missing']} missing"
+    if "optional" in cond:
+        return f"{describe(cond['optional'])} (optional input)"
     name = cond.get("subscale", cond.get("item", cond.get("column")))
     op = next(o for o in _OPS if o in cond)
     return f"{name} {op} {cond[op]}"

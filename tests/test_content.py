@@ -248,3 +248,28 @@ def test_french_and_dutch_subscale_names_filled():
         assert "psychomedia" in pm.load_instrument(inst, warn=False).doc["sources"]["names_fr"]["ref"]
     olbi = pm.load_instrument("olbi", form="agree-low")
     assert olbi.subscales["DI"].name["nl"] == "Verminderde betrokkenheid"
+
+
+@pytest.mark.parametrize("rid", ["nl-2011-overspanning", "nl-2011-burnout", "se-exhaustion-disorder",
+                                 "se-exhaustion-disorder-f-exclusion", "ubos-quartile", "mbi-hss-profile"])
+def test_rules_with_new_conditions_describe_themselves(rid):
+    text = pm.get_rule(rid).summary()
+    assert rid in text
+    if rid.startswith("nl-2011"):
+        assert "roles_dropped == 1 (optional input)" in text
+
+
+def test_profile_shows_the_exclusion_reading_only_when_criterion_f_is_recorded():
+    row = {"ed1": 3, "ed2": 8, "ed3": 1, "ed4": 1, "ed5": 1, "ed6": 1, "ed7": 1, "ed8": 0, "ed9": 0,
+           "ed10": 1, "ed11": 1}
+    without = pm.score(pd.DataFrame([row]), "exhaustion-disorder-se")
+    p = pm.profile({"exhaustion-disorder-se": without})
+    assert set(p.table["scale"]) == {"se-exhaustion-disorder"}
+    assert p.sources["se-exhaustion-disorder-f-exclusion"].startswith("not shown: ")
+    assert bool(p.wide["burnout_high"].iloc[0])
+    with_f = pm.score(pd.DataFrame([{**row, "ed12": 1}]), "exhaustion-disorder-se")
+    p = pm.profile({"exhaustion-disorder-se": with_f}, lang="fr")
+    t = p.table.set_index("scale")
+    assert t.loc["se-exhaustion-disorder", "band_id"] == "exhaustion_disorder_comorbid"
+    assert t.loc["se-exhaustion-disorder-f-exclusion", "band_id"] == "excluded_by_f"
+    assert "critère F lu comme exclusion" in t.loc["se-exhaustion-disorder-f-exclusion", "band"]
