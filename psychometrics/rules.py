@@ -215,7 +215,7 @@ def list_rules(instrument: str | None = None) -> pd.DataFrame:
     --------
     >>> r = list_rules("ubos-a")
     >>> r.loc[r.id == "ubos-quartile", ["norms", "uses_norms", "confidence"]].values.tolist()
-    [['ubos-rules', True, 'confirmed']]
+    [['quartile-rule', True, 'confirmed']]
     """
     rows = [{"id": r.id, "name": r.text(), "instruments": ", ".join(r.instruments), "norms": r.origin,
              "uses_norms": r.uses_norms, "confidence": r.source["confidence"], "uncertain": r.uncertain}
