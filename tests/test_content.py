@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 import psychometrics as pm
 from psychometrics.errors import NormError
+from psychometrics.instruments import data_dir, read_yaml
 from psychometrics.norms import NoQuartilesWarning, UncertainNormWarning, list_norms, load_norms
 from psychometrics.rules import instrument_roles
 
@@ -130,6 +132,15 @@ def test_norm_files_cite_no_unshipped_documents(nid):
         warnings.simplefilter("ignore")
         doc = load_norms(nid).doc
     assert not [t for t in _walk(doc) if "instruments.md" in t]
+    # no bare source keys ('[jpro]') that only an unshipped reference list resolves
+    assert not [t for t in _walk(doc) if re.search(r"\[[a-z]+[a-z0-9]*-?[a-z0-9-]*\]", t)]
+
+
+@pytest.mark.parametrize("iid", pm.list_instruments())
+def test_instrument_files_cite_no_unshipped_documents(iid):
+    doc = read_yaml(data_dir("instruments") / f"{iid}.yaml")
+    assert not [t for t in _walk(doc) if "instruments.md" in t]
+    assert not [t for t in _walk(doc) if re.search(r"\[[a-z][a-z0-9]*(-[a-z0-9]+)*\]", t)]
 
 
 # --- items 5-9, 12: the cut-off files say what they are --------------------------------------------
