@@ -68,17 +68,17 @@ _WORDS = {
            "top": "in top quartile", "bottom": "in bottom quartile",
            "not_top": "not in top quartile", "not_bottom": "not in bottom quartile",
            "hold": "{k} of {n} hold", "need": "need {k}", "undetermined": "undetermined: ",
-           "not_given": "not given"},
+           "not_given": "not given", "answered": "answered"},
     "nl": {"and": " en ", "not": "niet", "missing": "ontbreekt", "band": "band",
            "top": "in het hoogste kwartiel", "bottom": "in het laagste kwartiel",
            "not_top": "niet in het hoogste kwartiel", "not_bottom": "niet in het laagste kwartiel",
            "hold": "{k} van {n} voldaan", "need": "nodig: {k}", "undetermined": "onbepaald: ",
-           "not_given": "niet opgegeven"},
+           "not_given": "niet opgegeven", "answered": "beantwoord"},
     "fr": {"and": " et ", "not": "pas", "missing": "manquant", "band": "bande",
            "top": "dans le quartile supérieur", "bottom": "dans le quartile inférieur",
            "not_top": "pas dans le quartile supérieur", "not_bottom": "pas dans le quartile inférieur",
            "hold": "{k} sur {n} remplis", "need": "requis : {k}", "undetermined": "indéterminé : ",
-           "not_given": "non renseigné"},
+           "not_given": "non renseigné", "answered": "renseigné"},
 }
 
 
@@ -505,7 +505,7 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
         col = ctx.column(name, "column")
         miss = col.isna().to_numpy()
         return _Tri(miss, np.ones(n, bool), _const(n, f"{name} {w['missing']}"),
-                    _const(n, f"{name} answered"), _const(n, ""))
+                    _const(n, f"{name} {w['answered']}"), _const(n, ""))
     return _compare(cond, ctx)
 
 

@@ -284,3 +284,41 @@ def test_profile_shows_the_exclusion_reading_only_when_criterion_f_is_recorded()
     assert t.loc["se-exhaustion-disorder", "band_id"] == "exhaustion_disorder_comorbid"
     assert t.loc["se-exhaustion-disorder-f-exclusion", "band_id"] == "excluded_by_f"
     assert "critère F lu comme exclusion" in t.loc["se-exhaustion-disorder-f-exclusion", "band"]
+
+
+# --- changed rules at their edges: label and reason in EN, NL, FR ---------------------------------------
+
+EDGES = {
+    # rule: (scores, expected level ids, {lang: (labels, first reason)})
+    "mbi-gs-profile": (
+        {"EX": [2.90, 2.89], "CY": [2.86, 2.86], "PE": [4.30, 4.31]}, ["burnout", "disengaged"],
+        {"en": (["Burnout", "Disengaged"], "EX=2.9 >= 2.9 and CY=2.86 >= 2.86 and PE=4.3 <= 4.3"),
+         "nl": (["Burn-out", "Onbetrokken"], "EX=2.9 >= 2.9 en CY=2.86 >= 2.86 en PE=4.3 <= 4.3"),
+         "fr": (["Burnout", "Désengagé"], "EX=2.9 >= 2.9 et CY=2.86 >= 2.86 et PE=4.3 <= 4.3")}),
+    "olbi-total-severity": (
+        {"total": [30.0, 31.0]}, ["none", "mild"],
+        {"en": (["30 or less", "above 30 (mild severity in the patient study)"],
+                "total=30 not > 44; total=30 not > 30"),
+         "nl": (["30 of minder", "boven 30 (lichte ernst in de patiëntenstudie)"],
+                "total=30 niet > 44; total=30 niet > 30"),
+         "fr": (["30 ou moins", "au-dessus de 30 (sévérité légère dans l'étude de patients)"],
+                "total=30 pas > 44; total=30 pas > 30")}),
+    "ubos-clinical-criterion": (
+        {"U": [2.20, 2.19], "D": [2.00, 2.00], "C": [4.0, 4.0]}, ["burnout", "no_burnout"],
+        {"en": (["burnout", "no burnout"], "U=2.2 >= 2.2 and D=2 >= 2.0"),
+         "nl": (["burn-out", "geen burn-out"], "U=2.2 >= 2.2 en D=2 >= 2.0"),
+         "fr": (["burnout", "pas de burnout"], "U=2.2 >= 2.2 et D=2 >= 2.0")}),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(EDGES))
+@pytest.mark.parametrize("lang", ["en", "nl", "fr"])
+def test_changed_rules_at_their_edges_in_three_languages(rule, lang):
+    scores, levels, by_lang = EDGES[rule]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncertainNormWarning)
+        out = pm.classify(pd.DataFrame(scores), rule, lang=lang)
+    labels, reason = by_lang[lang]
+    assert list(out["level"]) == levels
+    assert list(out["label"]) == labels
+    assert out["reason"].iloc[0] == reason
