@@ -23,7 +23,8 @@ _API = {
     # norms and rules
     "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
-    "norm_catalogue": "norms", "UncertainNormWarning": "norms", "get_rule": "rules",
+    "norm_catalogue": "norms", "UncertainNormWarning": "norms", "NoQuartilesWarning": "norms",
+    "get_rule": "rules",
     "rake": "weights",
     "list_rules": "rules", "classify": "rules", "profile": "profile", "ProfileResult": "profile",
     # reliability

@@ -59,6 +59,10 @@ FIVE_LEVELS = [
 _Z75 = float(ndtri(0.75))
 
 
+class NoQuartilesWarning(UserWarning):
+    """A norm set gives no quartiles (P25/P75) for subscales, so no quartile flags are made."""
+
+
 class UncertainNormWarning(UserWarning):
     """A norm set or rule relies on numbers its sources do not confirm ([U] in the sources)."""
 
@@ -406,8 +410,11 @@ class NormSet:
         head = [f"{self.name} ({self.id})",
                 f"instrument: {', '.join(self.applies_to)} ({d['instrument'].get('version', '')})",
                 f"population: {d.get('population', '-')}; country {d.get('country', '-')}, "
-                f"language {d.get('language', '-')}, year {d.get('year', '-')}, n {d.get('n', '-')}",
+                f"language {d.get('language', '-')}, year {d.get('year', '-')}, "
+                f"n {d['n'] if d.get('n') is not None else 'not given by the source'}",
                 f"method: {d['method']}; source ({src['confidence']}): {src['ref']}"]
+        if src.get("note"):
+            head.append(f"source note: {src['note']}")
         if d.get("partial"):
             head.append(f"PARTIAL: {d.get('partial_note')}")
         if self.uncertain:
@@ -578,6 +585,14 @@ def _shipped() -> list[Path]:
         return []
 
 
+def _renamed(old: str) -> str | None:
+    """The shipped norm set that lists ``old`` among its former ids (``aliases``), if any."""
+    for p in _shipped():
+        if old in (load_norms(p).doc.get("aliases") or []):
+            return p.stem
+    return None
+
+
 def list_norms(instrument: str | None = None) -> list[str]:
     """Ids of the shipped norm sets, optionally only those for one instrument.
 
@@ -627,7 +642,7 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
 
     Examples
     --------
-    >>> ns = load_norms("cbi-kristensen-50")
+    >>> ns = load_norms("cbi-50-borritz-2004")
     >>> ns.instrument, ns.subscales
     ('cbi', ['PB', 'WB', 'CB'])
     """
@@ -637,7 +652,12 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
     if not (p.suffix.lower() in (".yaml", ".yml", ".json") or p.exists()):
         p = data_dir("norms") / f"{norms}.yaml" if _shipped() else p
         if not p.exists():
-            raise NormError(f"unknown norm set {str(norms)!r}; shipped norm sets: {', '.join(list_norms())}")
+            renamed = _renamed(str(norms))
+            if renamed is None:
+                raise NormError(f"unknown norm set {str(norms)!r}; shipped norm sets: {', '.join(list_norms())}")
+            warnings.warn(f"norm set {str(norms)!r} is now called {renamed!r} (the old id is deprecated)",
+                          DeprecationWarning, stacklevel=2)
+            p = data_dir("norms") / f"{renamed}.yaml"
     if not p.exists():
         raise NormError(f"norm file {str(p)!r} does not exist")
     try:
@@ -663,6 +683,31 @@ class _Applied:
     top: dict = field(default_factory=dict)
     bottom: dict = field(default_factory=dict)
     entry: np.ndarray | None = None
+    x: dict = field(default_factory=dict)           # subscale -> the scores compared
+    q25: dict = field(default_factory=dict)         # subscale -> per-respondent P25 / P75
+    q75: dict = field(default_factory=dict)
+    band_edges: dict = field(default_factory=dict)  # subscale -> the edge of the band reached
+    tables: dict = field(default_factory=dict)      # subscale -> {entry: [(id, label, edge)]}
+
+    def band_targets(self, sid: str, wanted: list) -> np.ndarray:
+        """Per respondent, the wanted bands with their edges ("high (>= 27)"), for reasons."""
+        out = np.full(len(self.entry), "", dtype=object)
+        for i, rows in self.tables.get(sid, {}).items():  # loop over strata, not respondents
+            text = " / ".join(f"{lab} ({edge})" for bid, lab, edge in rows if bid in wanted)
+            out[self.entry == i] = text or "/".join(wanted)
+        return out
+
+
+def band_edge_texts(bands) -> list[str]:
+    """The edge of each band as a comparison: '< 17' for the lowest, '>= 27' / '> 3.01' above."""
+    out = []
+    for k, b in enumerate(bands):
+        if k == 0:
+            nxt = bands[1] if len(bands) > 1 else None
+            out.append("" if nxt is None else f"{'<' if nxt.lower_inclusive else '<='} {nxt.lower:g}")
+        else:
+            out.append(f"{'>=' if b.lower_inclusive else '>'} {b.lower:g}")
+    return out
 
 
 def _stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict, dict]:
@@ -775,6 +820,9 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
         blab = np.full(n, None, dtype=object)
+        bedge = np.full(n, None, dtype=object)
+        q25, q75 = np.full(n, np.nan), np.full(n, np.nan)
+        tables = {}
         has_pr = has_q = has_b = False
         for i in np.unique(entry):
             m = entry == i
@@ -791,18 +839,24 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
                 xm = x[m]
                 top[m] = np.where(np.isnan(xm), np.nan, xm >= q[1] - _tol(q[1]))
                 bottom[m] = np.where(np.isnan(xm), np.nan, xm <= q[0] + _tol(q[0]))
+                q25[m], q75[m] = q[0], q[1]
             if sn.bands:
                 has_b = True
                 k = sn.band_index(x[m])
                 ids = np.array([b.id for b in sn.bands] + [None], dtype=object)
                 labels = np.array([b.text(lang) for b in sn.bands] + [None], dtype=object)
-                bidx[m], bid[m], blab[m] = k, ids[k], labels[k]
+                edges = np.array(band_edge_texts(sn.bands) + [None], dtype=object)
+                bidx[m], bid[m], blab[m], bedge[m] = k, ids[k], labels[k], edges[k]
+                tables[int(i)] = list(zip(ids[:-1], labels[:-1], edges[:-1]))
         if has_pr:
             res.pr[sid] = pr
+        res.x[sid] = x
         if has_q:
             res.top[sid], res.bottom[sid] = top, bottom
+            res.q25[sid], res.q75[sid] = q25, q75
         if has_b:
             res.band[sid], res.band_ids[sid], res.band_labels[sid] = bidx, bid, blab
+            res.band_edges[sid], res.tables[sid] = bedge, tables
     return res, subs
 
 
@@ -876,7 +930,7 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"PB": [25.0, 50.0, 75.0]})
-    >>> apply_norms(s, "cbi-kristensen-50")[["PB", "PB_band"]]
+    >>> apply_norms(s, "cbi-50-borritz-2004")[["PB", "PB_band"]]
          PB PB_band
     0  25.0     low
     1  50.0    high
@@ -902,9 +956,12 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
             new[f"{sid}_bottom_quartile"] = _nullable_bool(res.bottom[sid])
     for col, values in new.items():
         out[col] = values
+    # a published cut-off set has no P25/P75: recorded (and summarise warns), never silent
+    lacking = [sid for sid in subs if sid not in res.top]
     out.attrs["psychometrics"] = {**(scores.attrs.get("psychometrics") or {}),
                                   "norms": {"id": ns.id, "by": dict(by or {}), "fallback": fallback,
-                                            "source": ns.doc["source"]["ref"]}}
+                                            "source": ns.doc["source"]["ref"],
+                                            "no_quartiles": lacking}}
     return out
 
 
@@ -1312,6 +1369,12 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     if norms is not None:
         normed = apply_norms(frame, norms, by=norm_by, subscales=subscales)
         top = {s: normed[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in normed}
+        lacking = [s for s in subscales if s not in top]
+        if lacking:  # said, not silently dropped: no share_top_quartile for these subscales
+            warnings.warn(f"norm set {load_norms(norms).id!r} gives no quartiles (P25/P75) for "
+                          f"{', '.join(lacking)}: no share_top_quartile for them (a published "
+                          "cut-off set has none; use a norm set with quartiles or a sample "
+                          "distribution, e.g. from build_norms)", NoQuartilesWarning, stacklevel=2)
     else:
         top = {s: frame[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in frame}
     long = []

@@ -62,7 +62,8 @@ class ProfileResult(Result):
         rules only: which criteria held or failed).
     wide : DataFrame
         One row per respondent (index ``respondent``): ``<instrument>.<scale>`` scores and
-        ``<instrument>.<scale>_band`` labels, then ``burnout_high``, ``depression_elevated``,
+        ``<instrument>.<scale>_band`` labels, ``<instrument>.burnout_high`` (the instrument's
+        burnout rule, see ``burnout_rules``), then ``burnout_high``, ``depression_elevated``,
         ``anxiety_elevated``, ``overlap`` (burnout high and depression elevated) and
         ``overlap_anxiety``; nullable booleans (missing when undetermined).
     norms : dict
@@ -71,6 +72,10 @@ class ProfileResult(Result):
         Norm set or rule id -> its source reference.
     lang : str
     disclaimer : str
+    burnout_rules : dict
+        Instrument id -> the rule that made its ``burnout_high`` (``id``, ``name`` in ``lang``,
+        ``source``): the instrument file's ``burnout_flag``, e.g. exhaustion + 1 for the MBI
+        and UBOS, both subscales for the OLBI.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -79,6 +84,7 @@ class ProfileResult(Result):
     sources: dict
     lang: str = "en"
     disclaimer: str = DISCLAIMER["en"]
+    burnout_rules: dict = field(default_factory=dict)
 
     @property
     def has_comparison(self) -> bool:
@@ -103,6 +109,7 @@ class ProfileResult(Result):
         return {"table": jsonable(self.table.to_dict(orient="records")),
                 "wide": jsonable(wide.to_dict(orient="records")),
                 "norms": jsonable(self.norms), "sources": jsonable(self.sources),
+                "burnout_rules": jsonable(self.burnout_rules),
                 "flagged": jsonable(self.flagged), "lang": self.lang,
                 "disclaimer": self.disclaimer}
 
@@ -111,6 +118,7 @@ class ProfileResult(Result):
         lines = [f"Differential-diagnosis profile: {len(self.wide)} respondent(s), "
                  f"{len(self.flagged)} flagged", self.disclaimer,
                  "norms: " + ", ".join(f"{k}: {v or 'none'}" for k, v in self.norms.items())]
+        lines += [f"burnout rule of {k}: {r['name']} ({r['id']})" for k, r in self.burnout_rules.items()]
         body = format_table(shown, digits=2)
         more = len(self.wide) - len(shown)
         return "\n".join(lines) + "\n" + body + (f"\n... and {more} more respondents" if more > 0 else "")
@@ -267,6 +275,41 @@ def _kleene_and(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(false, 0.0, np.where(true, 1.0, np.nan))
 
 
+def _kleene_all(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Per respondent: 0 if any part is 0, 1 if all are 1, NaN otherwise."""
+    a = np.vstack(parts) if parts else np.full((1, n), np.nan)
+    return np.where((a == 0).any(axis=0), 0.0, np.where((a == 1).all(axis=0), 1.0, np.nan))
+
+
+def _flag_value(cond: Mapping, high: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """Evaluate a ``burnout_flag`` condition over the subscales' high (0/1/NaN) arrays."""
+    if "high" in cond:
+        return high.get(cond["high"], np.full(n, np.nan))  # not scored: undetermined
+    parts = [_flag_value(c, high, n) for c in cond["all" if "all" in cond else "any"]]
+    return _kleene_all(parts, n) if "all" in cond else _kleene_any(parts, n)
+
+
+def _burnout_rule(inst, lang: str) -> dict:
+    """The instrument's published burnout rule (its file's ``burnout_flag``), or a named default."""
+    flag = inst.doc.get("burnout_flag")
+    if flag:
+        return {"id": flag["id"], "name": flag["name"].get(lang) or flag["name"]["en"],
+                "source": flag["source"]["ref"], "when": flag["when"]}
+    roles = {s.get("role"): sid for sid, s in (inst.doc.get("subscales") or {}).items()}
+    if "exhaustion" in roles:  # exhaustion is the core dimension (see the MBI/UBOS rule)
+        return {"id": "default-exhaustion-high", "when": {"high": roles["exhaustion"]},
+                "name": {"nl": "uitputting hoog (geen gepubliceerde regel in het instrumentbestand)",
+                         "fr": "épuisement élevé (pas de règle publiée dans le fichier)"}.get(
+                    lang, "exhaustion high (no published rule in the instrument file)"),
+                "source": "project default: the instrument file states no burnout rule"}
+    subs = [sid for sid, s in inst.subscales.items() if (s.construct or "burnout") == "burnout"]
+    return {"id": "default-any-high", "when": {"any": [{"high": sid} for sid in subs]},
+            "name": {"nl": "een burn-outschaal hoog (geen gepubliceerde regel in het instrumentbestand)",
+                     "fr": "une échelle de burnout élevée (pas de règle publiée dans le fichier)"}.get(
+                lang, "any burnout subscale high (no published rule in the instrument file)"),
+            "source": "project default: the instrument file states no burnout rule"}
+
+
 def _boolean(x: np.ndarray) -> pd.arrays.BooleanArray:
     """0/1/NaN -> nullable boolean (vectorised: no loop over respondents)."""
     x = np.asarray(x, dtype=float)
@@ -312,12 +355,18 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
     * *Elevated*: a depression, anxiety, distress or somatization scale is elevated above its
       lowest band (HAMD-17 >= 8 and BDI-II >= 14 with the default bands, i.e. at least mild;
       4DKL moderately or strongly elevated). A burnout subscale is *high* in the upper half of
-      its bands, the middle band of an odd number excluded (MBI high of low/moderate/high,
+      its bands, the middle band of an odd number excluded (MBI high of low/average/high,
       BAT-23 red, CBI high or severe of four, OLBI high of two), and in the lower half for
       subscales where higher is better (MBI personal accomplishment low). Engagement (UWES)
       scales are shown but never elevated. A criteria rule counts as elevated when its
       criteria are met.
-    * ``burnout_high``: any burnout subscale high or any criteria rule met; ``overlap``:
+    * ``<instrument>.burnout_high`` follows the instrument's published rule, stated in its
+      file (``burnout_flag``) and named in ``burnout_rules``: exhaustion + 1 for the MBI and
+      UBOS (exhaustion high and distance high or competence low; exhaustion is the core
+      dimension and a low accomplishment alone never flags), both subscales for the OLBI
+      (Peterson et al. 2008), the core total for the BAT and the SMBM, any scale for the CBI.
+      An instrument file without a rule gets a named project default (exhaustion high).
+    * ``burnout_high``: any instrument's burnout rule or any criteria rule met; ``overlap``:
       ``burnout_high`` and a depression scale elevated; ``overlap_anxiety`` likewise for
       anxiety. Missing scores give three-valued (Kleene) results: true as soon as one known
       part decides it, missing when a missing score could change it.
@@ -378,7 +427,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
         union = union.append(keys[~keys.isin(union)])
     n = len(union)
 
-    blocks, used, sources = [], {}, {}
+    blocks, used, sources, rules = [], {}, {}, {}
     for inst_id, frame, keys in keyed:  # loop over instruments and scales, never respondents
         pos = union.get_indexer(keys)
         info = frame.attrs.get("psychometrics") or {}
@@ -401,6 +450,8 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
             applied, _ = _apply(frame, ns, lang=lang)
             sources[ns.id] = ns.doc["source"]["ref"]
         used[inst_id] = ns.id if ns is not None else None
+        high = {}
+        first = len(blocks)
         for sid in subs:
             sub = inst.subscales[sid]
             role = _role(inst, sid)
@@ -422,7 +473,16 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
                 "elevated": _elevated(role, sub.higher_is, idx, k),
                 "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
                 "reason": np.full(n, None, dtype=object)})
-    return _assemble(blocks, union, n, used, sources, lang)
+            if role == "burnout":
+                high[sid] = blocks[-1]["elevated"]
+        if high:  # the instrument's own rule decides whether its burnout scores are high
+            rule = _burnout_rule(inst, lang)
+            flag = _flag_value(rule.pop("when"), high, n)
+            rules[inst_id] = rule
+            sources[f"{inst_id}:{rule['id']}"] = rule["source"]
+            for b in blocks[first:]:
+                b["instrument_flag"] = flag
+    return _assemble(blocks, union, n, used, sources, lang, rules)
 
 
 def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
@@ -433,7 +493,11 @@ def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
         rule = get_rule(rid, inst.id)
         if rule.uses_norms:
             continue
-        res = classify(frame, rule, lang=lang)
+        try:
+            res = classify(frame, rule, lang=lang)
+        except DataError as exc:  # a reading that needs an input the checklist lacks (criterion F)
+            sources[rule.id] = f"not shown: {exc}"
+            continue
         label = np.full(n, None, dtype=object)
         level = np.full(n, None, dtype=object)
         reason = np.full(n, None, dtype=object)
@@ -449,8 +513,10 @@ def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
     return out
 
 
-def _assemble(blocks, union, n, used, sources, lang) -> ProfileResult:
-    burnout = _kleene_any([b["elevated"] for b in blocks if b["role"] in ("burnout", "criteria")], n)
+def _assemble(blocks, union, n, used, sources, lang, rules) -> ProfileResult:
+    flags = {b["instrument"]: b["instrument_flag"] for b in blocks if "instrument_flag" in b}
+    burnout = _kleene_any(list(flags.values())
+                          + [b["elevated"] for b in blocks if b["role"] == "criteria"], n)
     depression = _kleene_any([b["elevated"] for b in blocks if b["role"] == "depression"], n)
     anxiety = _kleene_any([b["elevated"] for b in blocks if b["role"] == "anxiety"], n)
     either = _kleene_any([b["elevated"] for b in blocks if b["role"] in ("depression", "anxiety")], n)
@@ -458,7 +524,10 @@ def _assemble(blocks, union, n, used, sources, lang) -> ProfileResult:
     for order, b in enumerate(blocks):
         if b["role"] in ("depression", "anxiety"):
             flag = _kleene_and(b["elevated"], burnout)
-        elif b["role"] in ("burnout", "criteria"):
+        elif b["role"] == "burnout" and "instrument_flag" in b:
+            # a high burnout subscale is part of an overlap only when its instrument's rule fired
+            flag = _kleene_and(_kleene_and(b["elevated"], b["instrument_flag"]), either)
+        elif b["role"] == "criteria":
             flag = _kleene_and(b["elevated"], either)
         else:
             flag = np.zeros(n)
@@ -476,10 +545,12 @@ def _assemble(blocks, union, n, used, sources, lang) -> ProfileResult:
     table = table.drop(columns=["_r", "_o"]).reset_index(drop=True)[_COLUMNS]
     table["norms"] = table["norms"].astype("string")
     wide_df = pd.DataFrame(wide, index=pd.Index(union.to_numpy(), name="respondent"))
+    for inst_id, flag in flags.items():
+        wide_df[f"{inst_id}.burnout_high"] = _boolean(flag)
     wide_df["burnout_high"] = _boolean(burnout)
     wide_df["depression_elevated"] = _boolean(depression)
     wide_df["anxiety_elevated"] = _boolean(anxiety)
     wide_df["overlap"] = _boolean(_kleene_and(burnout, depression))
     wide_df["overlap_anxiety"] = _boolean(_kleene_and(burnout, anxiety))
     return ProfileResult(table=table, wide=wide_df, norms=used, sources=sources, lang=lang,
-                         disclaimer=DISCLAIMER.get(lang, DISCLAIMER["en"]))
+                         disclaimer=DISCLAIMER.get(lang, DISCLAIMER["en"]), burnout_rules=rules)

@@ -23,6 +23,16 @@ The condition language (no ``eval``; every node is one of):
   the norm set.
 * ``{top_quartile: U}`` / ``{bottom_quartile: C}`` - score >= P75 / <= P25 of the norm group.
 * ``{missing: col}`` - the value is missing.
+* ``{optional: {column: roles_dropped, "==": 1}}`` - an optional input: the comparison where the
+  column is present and answered, else false ("not given"), never undetermined.
+* A subscale named ``"@exhaustion"``, ``"@distance"`` or ``"@competence"`` is the subscale that
+  plays that role in the scores' instrument (``role`` in its file), so one rule (the quartile
+  rule) serves the MBI-HSS/ES/GS/SS and the UBOS alike; a norm file's ``applies_to_roles`` offers
+  its rules to every instrument that declares those roles.
+
+Reasons show the respondent's score and the threshold it was compared with
+(``EE=27 band high (>= 27)``, ``U in top quartile (U=3.2 >= P75 2.8)``), in English, Dutch or
+French (``lang``); subscale ids, numbers and operators are the same in every language.
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``, ``{at_least: k, of: [...]}``,
   ``{at_most: k, of: [...]}`` - combinations; ``at_least`` counts the conditions that hold
   (criteria sets such as "at least 3 of 8 complaints").
@@ -50,6 +60,30 @@ from .instruments import data_dir, read_yaml, schema
 from .norms import EDGE_TOL, UncertainNormWarning, _apply, list_norms, load_norms
 
 _OPS = (">=", ">", "<=", "<", "==", "!=", "in")
+
+# The words of a reason, per language. Subscale ids, numbers and operators stay as they are, so
+# a reason reads the same in every language apart from these words ("EE=27 >= 27").
+_WORDS = {
+    "en": {"and": " and ", "not": "not", "missing": "missing", "band": "band",
+           "top": "in top quartile", "bottom": "in bottom quartile",
+           "not_top": "not in top quartile", "not_bottom": "not in bottom quartile",
+           "hold": "{k} of {n} hold", "need": "need {k}", "undetermined": "undetermined: ",
+           "not_given": "not given", "answered": "answered"},
+    "nl": {"and": " en ", "not": "niet", "missing": "ontbreekt", "band": "band",
+           "top": "in het hoogste kwartiel", "bottom": "in het laagste kwartiel",
+           "not_top": "niet in het hoogste kwartiel", "not_bottom": "niet in het laagste kwartiel",
+           "hold": "{k} van {n} voldaan", "need": "nodig: {k}", "undetermined": "onbepaald: ",
+           "not_given": "niet opgegeven", "answered": "beantwoord"},
+    "fr": {"and": " et ", "not": "pas", "missing": "manquant", "band": "bande",
+           "top": "dans le quartile supérieur", "bottom": "dans le quartile inférieur",
+           "not_top": "pas dans le quartile supérieur", "not_bottom": "pas dans le quartile inférieur",
+           "hold": "{k} sur {n} remplis", "need": "requis : {k}", "undetermined": "indéterminé : ",
+           "not_given": "non renseigné", "answered": "renseigné"},
+}
+
+
+def _words(lang: str) -> dict:
+    return _WORDS.get(lang, _WORDS["en"])
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,8 @@ def describe(cond: Mapping) -> str:
         return f"{cond['bottom_quartile']} in bottom quartile"
     if "missing" in cond:
         return f"{cond['missing']} missing"
+    if "optional" in cond:
+        return f"{describe(cond['optional'])} (optional input)"
     name = cond.get("subscale", cond.get("item", cond.get("column")))
     op = next(o for o in _OPS if o in cond)
     return f"{name} {op} {cond[op]}"
@@ -139,9 +175,17 @@ def _make_rule(doc: Mapping, origin: str, instruments) -> Rule:
 
 def _all_rules(instrument: str | None = None) -> list[Rule]:
     rules = []
-    for nid in list_norms(instrument):
+    own = list_norms(instrument)
+    for nid in own:
         ns = load_norms(nid)
         rules += [_make_rule(r, ns.id, ns.applies_to) for r in ns.rules]
+    if instrument is not None:  # rules written over roles apply to every instrument with them
+        roles = set(instrument_roles(instrument))
+        for nid in list_norms():
+            ns = load_norms(nid)
+            wanted = set(ns.doc.get("applies_to_roles") or [])
+            if nid not in own and wanted and wanted <= roles:
+                rules += [_make_rule(r, ns.id, [instrument]) for r in ns.rules]
     if instrument is not None:
         path = None
         try:
@@ -171,7 +215,7 @@ def list_rules(instrument: str | None = None) -> pd.DataFrame:
     --------
     >>> r = list_rules("ubos-a")
     >>> r.loc[r.id == "ubos-quartile", ["norms", "uses_norms", "confidence"]].values.tolist()
-    [['ubos-rules', True, 'confirmed']]
+    [['quartile-rule', True, 'confirmed']]
     """
     rows = [{"id": r.id, "name": r.text(), "instruments": ", ".join(r.instruments), "norms": r.origin,
              "uses_norms": r.uses_norms, "confidence": r.source["confidence"], "uncertain": r.uncertain}
@@ -210,6 +254,7 @@ class _Tri:
     why_true: np.ndarray
     why_false: np.ndarray
     why_unknown: np.ndarray
+    soft: np.ndarray | None = None  # false only because an optional input was not given
 
 
 def _const(n: int, text: str) -> np.ndarray:
@@ -229,17 +274,36 @@ def _fmt(x: np.ndarray) -> np.ndarray:
 
 
 class _Context:
-    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback):
+    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback, lang="en"):
         scores, data = align(scores, data, names=["scores", "data"])
         self.scores, self.data, self.rule = scores, data, rule
         self.norms, self.by, self.fallback = norms, by, fallback
         self.n = len(scores)
+        self.lang, self.w = lang, _words(lang)
         self._applied = None
+        inst = (scores.attrs.get("psychometrics") or {}).get("instrument")
+        # roles ('@exhaustion') are read from the scores' instrument, else the rule's own
+        self.instrument = inst or (rule.instruments[0] if rule.instruments else None)
 
-    def column(self, name: str, kind: str) -> pd.Series:
+    def resolve(self, name: str) -> str:
+        """A subscale id, or the subscale of the instrument that plays a role ('@exhaustion')."""
+        if not name.startswith("@"):
+            return name
+        roles = instrument_roles(self.instrument) if self.instrument else {}
+        if name[1:] not in roles:
+            raise NormError(f"rule {self.rule.id!r} needs the subscale with role {name[1:]!r}, but "
+                            + (f"instrument {self.instrument!r} declares no such role (roles: "
+                               f"{', '.join(f'{r}={s}' for r, s in roles.items()) or 'none'})"
+                               if self.instrument else
+                               "the scores do not say their instrument (score() records it)"))
+        return roles[name[1:]]
+
+    def column(self, name: str, kind: str, optional: bool = False) -> pd.Series | None:
         for frame in (self.scores, self.data):
             if frame is not None and name in frame.columns:
                 return frame[name]
+        if optional:
+            return None
         raise DataError(f"rule {self.rule.id!r} needs {kind} {name!r}, which is not a column of the "
                         f"scores{' or the data' if self.data is not None else ''} "
                         f"(columns: {', '.join(map(str, list(self.scores.columns)[:15]))})")
@@ -252,9 +316,27 @@ class _Context:
             ns = load_norms(self.norms)
             ns.warn_if_uncertain(stacklevel=5)
             self._applied, _ = _apply(self.scores, ns, by=self.by, fallback=self.fallback,
-                                      data=self.data)
+                                      data=self.data, lang=self.lang)
             self._applied.norms_id = ns.id
         return self._applied
+
+
+def instrument_roles(instrument: str) -> dict:
+    """Role -> subscale id of a shipped instrument (``role`` in its file; empty if none).
+
+    Examples
+    --------
+    >>> instrument_roles("mbi-hss")
+    {'exhaustion': 'EE', 'distance': 'DP', 'competence': 'PA'}
+    """
+    try:
+        path = data_dir("instruments") / f"{instrument}.yaml"
+    except Exception:  # noqa: BLE001 - no instruments folder
+        return {}
+    if not path.exists():
+        return {}
+    subs = read_yaml(path).get("subscales") or {}
+    return {s["role"]: sid for sid, s in subs.items() if isinstance(s, Mapping) and s.get("role")}
 
 
 def _numeric(col: pd.Series) -> np.ndarray | None:
@@ -265,12 +347,17 @@ def _numeric(col: pd.Series) -> np.ndarray | None:
     return None
 
 
-def _compare(cond: Mapping, ctx: _Context) -> _Tri:
+def _compare(cond: Mapping, ctx: _Context, optional: bool = False) -> _Tri:
     kind = "subscale" if "subscale" in cond else "item" if "item" in cond else "column"
-    name = cond[kind]
+    name = ctx.resolve(cond[kind])
     op = next(o for o in _OPS if o in cond)
     want = cond[op]
-    col = ctx.column(name, kind)
+    w = ctx.w
+    col = ctx.column(name, kind, optional=optional)
+    if col is None:  # an optional input that was not given: false, and said so
+        return _Tri(np.zeros(ctx.n, bool), np.ones(ctx.n, bool), _const(ctx.n, ""),
+                    _const(ctx.n, f"{name} {w['not_given']}"), _const(ctx.n, ""),
+                    np.ones(ctx.n, bool))
     num = _numeric(col)
     values = want if op == "in" else [want]
     numeric_want = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
@@ -299,12 +386,18 @@ def _compare(cond: Mapping, ctx: _Context) -> _Tri:
     truth = truth & known
     desc = f"{want}" if op != "in" else f"{list(want)}"
     base = _const(ctx.n, f"{name}=") + shown
-    return _Tri(truth, known, base + f" {op} {desc}", base + f" not {op} {desc}",
-                _const(ctx.n, f"{name} missing"))
+    why_false = base + f" {w['not']} {op} {desc}"
+    soft = None
+    if optional:  # an optional input left blank counts as not given (false), never undetermined
+        why_false = np.where(known, why_false, f"{name} {w['not_given']}")
+        soft = ~known
+        known = np.ones(ctx.n, bool)
+    return _Tri(truth, known, base + f" {op} {desc}", why_false,
+                _const(ctx.n, f"{name} {w['missing']}"), soft)
 
 
 def _band(cond: Mapping, ctx: _Context) -> _Tri:
-    sid = cond["band"]
+    sid = ctx.resolve(cond["band"])
     res = ctx.applied()
     if sid not in res.band_ids:
         raise NormError(f"rule {ctx.rule.id!r}: the norm set {res.norms_id!r} has no bands for "
@@ -313,15 +406,19 @@ def _band(cond: Mapping, ctx: _Context) -> _Tri:
     known = res.band[sid] >= 0
     wanted = [cond["is"]] if "is" in cond else list(cond["in"])
     truth = np.isin(ids.astype(str), wanted) & known
-    shown = np.where(known, ids, "").astype(object)
-    what = f"is {wanted[0]}" if len(wanted) == 1 else f"in {wanted}"
-    base = _const(ctx.n, f"{sid} band ") + shown
-    return _Tri(truth, known, base, base + f" (not {what.removeprefix('is ').removeprefix('in ')})",
-                _const(ctx.n, f"{sid} missing"))
+    # the reason shows the score, its band (label in the language) with the band's edge, and,
+    # when the condition fails, the wanted band(s) with their edges: the threshold compared
+    shown = np.where(known, res.band_labels[sid], "").astype(object)
+    edge = np.where(known, res.band_edges[sid], "").astype(object)
+    base = (_const(ctx.n, f"{sid}=") + _fmt(np.nan_to_num(res.x[sid])) + f" {ctx.w['band']} "
+            + shown + " (" + edge + ")")
+    target = res.band_targets(sid, wanted)
+    return _Tri(truth, known, base, base + f", {ctx.w['not']} " + target,
+                _const(ctx.n, f"{sid} {ctx.w['missing']}"))
 
 
 def _quartile(cond: Mapping, ctx: _Context, top: bool) -> _Tri:
-    sid = cond["top_quartile" if top else "bottom_quartile"]
+    sid = ctx.resolve(cond["top_quartile" if top else "bottom_quartile"])
     res = ctx.applied()
     flags = res.top if top else res.bottom
     if sid not in flags:
@@ -331,13 +428,20 @@ def _quartile(cond: Mapping, ctx: _Context, top: bool) -> _Tri:
     f = flags[sid]
     known = ~np.isnan(f)
     truth = (f == 1) & known
-    where = "top quartile (>= P75)" if top else "bottom quartile (<= P25)"
-    return _Tri(truth, known, _const(ctx.n, f"{sid} in {where}"), _const(ctx.n, f"{sid} not in {where}"),
-                _const(ctx.n, f"{sid} missing"))
+    w = ctx.w
+    x = _fmt(np.nan_to_num(res.x[sid]))
+    q = _fmt(np.nan_to_num(res.q75[sid] if top else res.q25[sid]))
+    p = "P75" if top else "P25"
+    yes, no = (">=", "<") if top else ("<=", ">")
+    head_t = f"{sid} {w['top' if top else 'bottom']} ({sid}="
+    head_f = f"{sid} {w['not_top' if top else 'not_bottom']} ({sid}="
+    return _Tri(truth, known, head_t + x + f" {yes} {p} " + q + ")",
+                head_f + x + f" {no} {p} " + q + ")", _const(ctx.n, f"{sid} {w['missing']}"))
 
 
 def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
     n = ctx.n
+    w = ctx.w
     if "all" in cond or "any" in cond:
         is_all = "all" in cond
         kids = [_evaluate(c, ctx) for c in cond["all" if is_all else "any"]]
@@ -347,33 +451,44 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
         if is_all:
             truth = t.all(axis=0)
             known = truth | f.any(axis=0)
-            why_t = _join([k.why_true for k in kids], [np.ones(n, bool)] * len(kids), " and ", n)
-            why_f = _join([k.why_false for k in kids], list(f), "; ", n)
+            why_t = _join([k.why_true for k in kids], [k.why_true != "" for k in kids], w["and"], n)
+            # an optional input that was not given is named only when nothing else failed
+            soft = np.array([k.soft if k.soft is not None else np.zeros(n, bool) for k in kids])
+            hard = f & ~soft
+            shown = np.where(hard.any(axis=0), hard, f)
+            why_f = _join([k.why_false for k in kids], list(shown), "; ", n)
         else:
             truth = t.any(axis=0)
             known = truth | f.all(axis=0)
             why_t = _join([k.why_true for k in kids], list(t), "; ", n)
-            why_f = _join([k.why_false for k in kids], [np.ones(n, bool)] * len(kids), " and ", n)
+            why_f = _join([k.why_false for k in kids], [np.ones(n, bool)] * len(kids), w["and"], n)
         why_u = _join([k.why_unknown for k in kids], list(~kn), "; ", n)
         return _Tri(truth & known, known, why_t, why_f, why_u)
     if "not" in cond:
         k = _evaluate(cond["not"], ctx)
         return _Tri(~k.truth & k.known, k.known, k.why_false, k.why_true, k.why_unknown)
+    if "optional" in cond:
+        inner = cond["optional"]
+        if not any(key in inner for key in ("subscale", "item", "column")):
+            raise NormError(f"rule {ctx.rule.id!r}: 'optional' wraps a comparison of one column")
+        return _compare(inner, ctx, optional=True)
     if "at_least" in cond or "at_most" in cond:
         kids = [_evaluate(c, ctx) for c in cond["of"]]
         t = np.array([k.truth for k in kids])
         kn = np.array([k.known for k in kids])
         yes, unknown = t.sum(axis=0), (~kn).sum(axis=0)
+        count = pd.Series(yes).astype(str).to_numpy(dtype=object)
+        held = _const(n, "") + [w["hold"].format(k=c, n=len(kids)) for c in count]
         if "at_least" in cond:
             k_ = cond["at_least"]
             truth, false = yes >= k_, yes + unknown < k_
-            head_t = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (>= {k_}): "
-            head_f = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (need {k_}): "
+            head_t = held + f" (>= {k_}): "
+            head_f = held + f" ({w['need'].format(k=k_)}): "
         else:
             k_ = cond["at_most"]
             truth, false = yes + unknown <= k_, yes > k_
-            head_t = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (<= {k_}): "
-            head_f = _const(n, "") + pd.Series(yes).astype(str).to_numpy(dtype=object) + f" of {len(kids)} hold (> {k_}): "
+            head_t = held + f" (<= {k_}): "
+            head_f = held + f" (> {k_}): "
         # bracketed, so a list inside an ``all`` stays readable: "2 of 8 hold (need 3): [a; b]"
         listed = "[" + _join([k.why_true for k in kids], list(t), "; ", n) + "]"
         known = truth | false
@@ -386,10 +501,11 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
     if "bottom_quartile" in cond:
         return _quartile(cond, ctx, False)
     if "missing" in cond:
-        col = ctx.column(cond["missing"], "column")
+        name = ctx.resolve(cond["missing"])
+        col = ctx.column(name, "column")
         miss = col.isna().to_numpy()
-        return _Tri(miss, np.ones(n, bool), _const(n, f"{cond['missing']} missing"),
-                    _const(n, f"{cond['missing']} answered"), _const(n, ""))
+        return _Tri(miss, np.ones(n, bool), _const(n, f"{name} {w['missing']}"),
+                    _const(n, f"{name} {w['answered']}"), _const(n, ""))
     return _compare(cond, ctx)
 
 
@@ -459,11 +575,12 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     if norms is None and r.uses_norms and r.origin not in ("inline",) and not r.origin.startswith("instrument:"):
         own = load_norms(r.origin)
         norms = own if own.entries else None
-    ctx = _Context(scores, data, r, norms, by, fallback)
+    ctx = _Context(scores, data, r, norms, by, fallback, lang=lang)
     n = len(scores)
     chosen = np.full(n, -2)  # -2 open, -1 undetermined, i = level i
     reason = _const(n, "")
     failed = [], []
+    contains = np.frompyfunc(lambda text, part: part in text, 2, 1)
     for i, lev in enumerate(r.levels):  # loop over levels, not respondents
         t = _evaluate(lev["when"], ctx)
         open_ = chosen == -2
@@ -471,12 +588,17 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
         undetermined = open_ & ~t.known
         chosen[fire], reason[fire] = i, t.why_true[fire]
         chosen[undetermined] = -1
-        reason[undetermined] = "undetermined: " + t.why_unknown[undetermined]
+        reason[undetermined] = ctx.w["undetermined"] + t.why_unknown[undetermined]
         failed[0].append(t.why_false)
         failed[1].append(open_ & t.known & ~t.truth)
     rest = chosen == -2
     if rest.any():
-        neg = _join(failed[0], failed[1], "; ", n)
+        # levels often share conditions (a graded rule, a rule with and without a specifier):
+        # a failure already said by an earlier level is not repeated
+        neg = _const(n, "")
+        for text, mask in zip(*failed):
+            new = mask & ~contains(neg, text).astype(bool)
+            neg = np.where(new, np.where(neg == "", text, neg + "; " + text), neg)
         reason[rest] = neg[rest]
     levels = r.levels + [r.otherwise]
     chosen[rest] = len(r.levels)

@@ -84,7 +84,7 @@ scores.head()
     md("""
 ## Apply a published norm
 
-`mbi-hss-overall` holds the low / moderate / high bands that circulate from the 3rd-edition
+`mbi-hss-overall` holds the low / average / high bands that circulate from the 3rd-edition
 manual era (sums). The manual itself calls such cut-offs arbitrary: describe, do not diagnose.
 """),
     code("""

@@ -133,7 +133,7 @@ def test_hamd17_loads_scores_and_bands_from_items():
     assert s["total"].tolist() == totals
     res = classify(s, "hamd-17-severity-zimmerman")
     assert list(res["level"]) == [b for _, b in ZIMMERMAN]
-    assert res.loc["p16", "reason"] == "total band mild"
+    assert res.loc["p16", "reason"] == "total=16 band mild depression (>= 8)"  # score, band, edge
     five = classify(s, "hamd-17-severity-five-level")
     assert list(five["level"]) == ["none", "none", "mild", "moderate", "moderate", "very_severe",
                                    "very_severe", "very_severe"]
@@ -180,10 +180,10 @@ SE_SYMPTOMS = ["memory_concentration", "demands", "emotional_instability", "slee
                "weakness_fatigue", "physical_symptoms"]
 
 
-def _nl(n_complaints=3, control=1, functioning=1, not_psych=1, months=7, foreground=1, **over):
-    """One respondent's item answers for the Dutch checklist (ovs1..ovs13)."""
+def _nl(n_complaints=3, control=1, functioning=1, not_psych=1, weeks=30, foreground=1, **over):
+    """One respondent's item answers for the Dutch checklist (ovs1..ovs11, ovs13, ovs14)."""
     row = {f"ovs{i}": int(i <= n_complaints) for i in range(1, 9)}
-    row.update(ovs9=control, ovs10=functioning, ovs11=not_psych, ovs12=months, ovs13=foreground)
+    row.update(ovs9=control, ovs10=functioning, ovs11=not_psych, ovs13=foreground, ovs14=weeks)
     row.update(over)
     return row
 
@@ -202,7 +202,8 @@ def _classify(rows, instrument, rule, **kw):
 
 def test_criteria_instruments_validate_and_their_rules_are_found():
     for iid, rules in [("overspanning-nl-2011", ["nl-2011-overspanning", "nl-2011-burnout"]),
-                       ("exhaustion-disorder-se", ["se-exhaustion-disorder"])]:
+                       ("exhaustion-disorder-se", ["se-exhaustion-disorder",
+                                                   "se-exhaustion-disorder-f-exclusion"])]:
         doc = _doc("instruments", iid)
         validate(doc, "instrument", iid)
         assert doc["rater"] == "clinician" and doc["family"] == "criteria"
@@ -218,7 +219,8 @@ def test_criteria_instruments_validate_and_their_rules_are_found():
 def test_criteria_sources_are_recorded():
     nl = _doc("instruments", "overspanning-nl-2011")
     assert any("LVE" in c and "2011" in c for c in nl["citations"])
-    assert "langer dan zes maanden" in nl["subscales"]["duration_months"]["source"]["ref"]
+    assert "langer dan zes maanden" in nl["subscales"]["duration_weeks"]["source"]["ref"]
+    assert "section 2.1.1" in nl["subscales"]["roles_dropped"]["source"]["ref"]
     se = _doc("instruments", "exhaustion-disorder-se")
     assert any("Grossi" in c and "10.1111/sjop.12251" in c for c in se["citations"])
     assert "F43.8A" in se["name"]
@@ -254,23 +256,65 @@ def test_nl_overspanning_fails_on_each_single_criterion(criterion):
           "not_psychiatric": "not_psych"}[criterion]
     res = _classify([_nl(n_complaints=8, **{kw: 0})], "overspanning-nl-2011", "nl-2011-overspanning")
     assert res["level"].iloc[0] == "not_met" and not res["positive"].iloc[0]
-    assert res["reason"].iloc[0] == f"{criterion}=0 not == 1"  # names only the failed criterion
+    extra = " and roles_dropped not given" if criterion == "impaired_functioning" else ""
+    assert res["reason"].iloc[0] == f"{criterion}=0 not == 1" + extra  # only the failed criterion
     burnout = _classify([_nl(n_complaints=8, **{kw: 0})], "overspanning-nl-2011", "nl-2011-burnout")
-    assert burnout["reason"].iloc[0] == f"{criterion}=0 not == 1"
+    assert burnout["reason"].iloc[0] == f"{criterion}=0 not == 1" + extra
 
 
 # --- Dutch guideline: burnout ------------------------------------------------------------------
 
-def test_nl_six_vs_seven_months():
-    # "langer dan zes maanden": 6 months is not more than six
-    res = _classify([_nl(months=6), _nl(months=7), _nl(months=0), _nl(months=120)],
+def test_nl_duration_in_weeks_at_the_six_month_edge():
+    # "langer dan zes maanden": six months = 26 weeks is not more than six months; 27 is. A
+    # patient at 6 months and 3 weeks (29 weeks) meets it (with whole months it was entered as 6
+    # and failed).
+    res = _classify([_nl(weeks=26), _nl(weeks=27), _nl(weeks=29), _nl(weeks=0), _nl(weeks=260)],
                     "overspanning-nl-2011", "nl-2011-burnout")
-    assert list(res["level"]) == ["not_met", "burnout", "not_met", "burnout"]
-    assert res["reason"].iloc[0] == "duration_months=6 not > 6"
-    assert "duration_months=7 > 6" in res["reason"].iloc[1]
+    assert list(res["level"]) == ["not_met", "burnout", "burnout", "not_met", "burnout"]
+    assert res["reason"].iloc[0] == "duration_weeks=26 not > 26"
+    assert "duration_weeks=29 > 26" in res["reason"].iloc[2]
+    nl = _classify([_nl(weeks=26), _nl(weeks=27)], "overspanning-nl-2011", "nl-2011-burnout", lang="nl")
+    assert list(nl["label"]) == ["voldoet niet aan de criteria", "voldoet aan criteria burn-out"]
+    assert nl["reason"].iloc[0] == "duration_weeks=26 niet > 26"
+    assert "duration_weeks=27 > 26" in nl["reason"].iloc[1] and " en " in nl["reason"].iloc[1]
+    fr = _classify([_nl(weeks=26), _nl(weeks=27)], "overspanning-nl-2011", "nl-2011-burnout", lang="fr")
+    assert list(fr["label"]) == ["critères non remplis", "critères de burnout remplis"]
+    assert fr["reason"].iloc[0] == "duration_weeks=26 pas > 26"
     # the duration does not enter overspanning
-    ovs = _classify([_nl(months=6), _nl(months=0)], "overspanning-nl-2011", "nl-2011-overspanning")
+    ovs = _classify([_nl(weeks=26), _nl(weeks=0)], "overspanning-nl-2011", "nl-2011-overspanning")
     assert list(ovs["positive"]) == [True, True]
+
+
+def test_nl_old_month_item_is_refused_not_misread():
+    row = _nl()
+    row["ovs12"] = row.pop("ovs14") // 4  # an export of the old checklist: months in ovs12
+    with pytest.raises(pm.errors.DataError, match="ovs14"):
+        pm.score(pd.DataFrame([row]), "overspanning-nl-2011")
+
+
+def test_nl_optional_social_roles_operationalise_impairment():
+    # the guideline group's operationalisation: >= 50 % of one or more social roles dropped
+    rows = [_nl(functioning=0, ovs15=1), _nl(functioning=0, ovs15=0), _nl(functioning=0),
+            _nl(functioning=1, ovs15=0), _nl(functioning=0, ovs15=None)]
+    res = _classify(rows, "overspanning-nl-2011", "nl-2011-overspanning")
+    assert list(res["positive"]) == [True, False, False, True, False]
+    assert "roles_dropped=1 == 1" in res["reason"].iloc[0]
+    assert res["reason"].iloc[1] == "impaired_functioning=0 not == 1 and roles_dropped=0 not == 1"
+    assert res["reason"].iloc[4] == "impaired_functioning=0 not == 1 and roles_dropped not given"
+    nl = _classify(rows[:2], "overspanning-nl-2011", "nl-2011-overspanning", lang="nl")
+    assert nl["reason"].iloc[1] == "impaired_functioning=0 niet == 1 en roles_dropped=0 niet == 1"
+    fr = _classify(rows[2:3], "overspanning-nl-2011", "nl-2011-overspanning", lang="fr")
+    assert fr["reason"].iloc[0] == "impaired_functioning=0 pas == 1 et roles_dropped non renseigné"
+    # without the optional column at all, the checklist scores and the rule works as before
+    no_col = _classify([_nl(functioning=0)], "overspanning-nl-2011", "nl-2011-overspanning")
+    assert no_col["reason"].iloc[0] == "impaired_functioning=0 not == 1 and roles_dropped not given"
+
+
+def test_nl_fourth_criterion_allows_burnout_beside_depression():
+    rule = pm.get_rule("nl-2011-burnout")
+    assert "beside a depression" in load_norms("overspanning-nl-2011-criteria").doc["notes"]
+    assert "beside a depression" in _doc("instruments", "overspanning-nl-2011")["notes"]
+    assert rule.id == "nl-2011-burnout"
 
 
 def test_nl_burnout_fails_without_exhaustion_in_the_foreground():
@@ -279,10 +323,10 @@ def test_nl_burnout_fails_without_exhaustion_in_the_foreground():
 
 
 def test_nl_burnout_needs_overspanning_and_reports_every_failed_criterion():
-    res = _classify([_nl(n_complaints=2, months=3, control=0)], "overspanning-nl-2011", "nl-2011-burnout")
+    res = _classify([_nl(n_complaints=2, weeks=12, control=0)], "overspanning-nl-2011", "nl-2011-burnout")
     reason = res["reason"].iloc[0]
     assert not res["positive"].iloc[0]
-    for part in ("2 of 8 hold (need 3)", "loss_of_control=0 not == 1", "duration_months=3 not > 6"):
+    for part in ("2 of 8 hold (need 3)", "loss_of_control=0 not == 1", "duration_weeks=12 not > 26"):
         assert part in reason
     assert "impaired_functioning" not in reason  # criteria that held are not listed as failures
 
@@ -298,22 +342,22 @@ def test_nl_missing_criteria_use_three_valued_logic():
         [True, None, False, None, False]
     assert res["reason"].iloc[1] == "undetermined: concentration missing"
     assert res["reason"].iloc[3] == "undetermined: loss_of_control missing"
-    assert res["reason"].iloc[4] == "impaired_functioning=0 not == 1"
+    assert res["reason"].iloc[4] == "impaired_functioning=0 not == 1 and roles_dropped not given"
     assert pd.isna(res["level"].iloc[1])
 
 
 def test_nl_checklist_reads_yes_no_answers():
-    yes = {f"ovs{i}": "ja" for i in range(1, 14)}
-    yes.update(ovs4="nee", ovs5="Nee", ovs6="no", ovs7="NO", ovs8="no", ovs12="8")
+    yes = {f"ovs{i}": "ja" for i in range(1, 14) if i != 12}
+    yes.update(ovs4="nee", ovs5="Nee", ovs6="no", ovs7="NO", ovs8="no", ovs14="35")
     res = _classify([yes], "overspanning-nl-2011", "nl-2011-burnout", lang="nl")
     assert res["label"].iloc[0] == "voldoet aan criteria burn-out"
     s = pm.score(pd.DataFrame([yes]), "overspanning-nl-2011")
-    assert s["complaint_count"].iloc[0] == 3 and s["duration_months"].iloc[0] == 8
+    assert s["complaint_count"].iloc[0] == 3 and s["duration_weeks"].iloc[0] == 35
 
 
 def test_nl_rejects_impossible_values():
-    with pytest.raises(pm.errors.InvalidResponseError, match="ovs12"):
-        pm.score(pd.DataFrame([_nl(months=121)]), "overspanning-nl-2011")
+    with pytest.raises(pm.errors.InvalidResponseError, match="ovs14"):
+        pm.score(pd.DataFrame([_nl(weeks=261)]), "overspanning-nl-2011")
     with pytest.raises(pm.errors.InvalidResponseError, match="ovs1"):
         pm.score(pd.DataFrame([_nl(ovs1=2)]), "overspanning-nl-2011")
 
@@ -356,12 +400,59 @@ def test_se_any_four_of_six_symptoms(k):
         assert f"{SE_SYMPTOMS[i]}=1 == 1" in res["reason"].iloc[0]
 
 
+def _f_rows():
+    """A-E met with criterion F (depression/anxiety criteria also met) yes, no, blank, absent."""
+    return [_se(ed12=1), _se(ed12=0), _se(ed12=None), _se(n_symptoms=3, ed12=1)]
+
+
+def test_se_criterion_f_read_as_a_specification():
+    res = _classify(_f_rows(), "exhaustion-disorder-se", "se-exhaustion-disorder")
+    assert list(res["level"]) == ["exhaustion_disorder_comorbid", "exhaustion_disorder",
+                                  "exhaustion_disorder", "not_met"]
+    assert list(res["positive"]) == [True, True, True, False]
+    # a positive verdict beside depression says which reading of criterion F was applied
+    assert res["label"].iloc[0] == ("exhaustion disorder criteria met, with co-occurring "
+                                    "depression/anxiety (criterion F read as a specification, "
+                                    "not an exclusion)")
+    assert res["reason"].iloc[0].endswith("and depression_anxiety=1 == 1")
+    assert res["reason"].iloc[1].endswith("and depression_anxiety=0 not == 1")
+    assert res["reason"].iloc[2].endswith("and depression_anxiety not given")
+    nl = _classify(_f_rows()[:1], "exhaustion-disorder-se", "se-exhaustion-disorder", lang="nl")
+    assert "criterium F gelezen als specificatie" in nl["label"].iloc[0]
+    assert nl["reason"].iloc[0].endswith("en depression_anxiety=1 == 1")
+    fr = _classify(_f_rows()[:1], "exhaustion-disorder-se", "se-exhaustion-disorder", lang="fr")
+    assert "critère F lu comme spécification" in fr["label"].iloc[0]
+    # a checklist without item 12 still scores; the verdict says F was not given
+    old = _classify([_se()], "exhaustion-disorder-se", "se-exhaustion-disorder")
+    assert old["level"].iloc[0] == "exhaustion_disorder"
+    assert old["reason"].iloc[0].endswith("depression_anxiety not given")
+
+
+def test_se_criterion_f_read_as_an_exclusion():
+    res = _classify(_f_rows(), "exhaustion-disorder-se", "se-exhaustion-disorder-f-exclusion")
+    got = res["positive"].astype(object).where(res["positive"].notna(), None).tolist()
+    assert got == [False, True, None, False]
+    assert res["level"].iloc[0] == "excluded_by_f"
+    assert "criterion F read as an exclusion" in res["label"].iloc[0]
+    assert res["reason"].iloc[2] == "undetermined: depression_anxiety missing"
+    nl = _classify(_f_rows()[:3], "exhaustion-disorder-se", "se-exhaustion-disorder-f-exclusion",
+                   lang="nl")
+    assert "criterium F gelezen als uitsluiting" in nl["label"].iloc[0]
+    assert nl["reason"].iloc[2] == "onbepaald: depression_anxiety ontbreekt"
+    fr = _classify(_f_rows()[:3], "exhaustion-disorder-se", "se-exhaustion-disorder-f-exclusion",
+                   lang="fr")
+    assert fr["reason"].iloc[2] == "indéterminé : depression_anxiety manquant"
+    # the exclusion reading needs item 12: a checklist without it is refused, not guessed
+    with pytest.raises(pm.errors.DataError, match="depression_anxiety"):
+        _classify([_se()], "exhaustion-disorder-se", "se-exhaustion-disorder-f-exclusion")
+
+
 # --- the rules agree with a direct reading of the criteria (property) --------------------------
 
 def _oracle_nl(d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ovs = (d[[f"ovs{i}" for i in range(1, 9)]].sum(axis=1) >= 3) & (d.ovs9 == 1) & \
         (d.ovs10 == 1) & (d.ovs11 == 1)
-    return ovs.to_numpy(), (ovs & (d.ovs12 > 6) & (d.ovs13 == 1)).to_numpy()
+    return ovs.to_numpy(), (ovs & (d.ovs14 > 26) & (d.ovs13 == 1)).to_numpy()
 
 
 def _oracle_se(d: pd.DataFrame) -> np.ndarray:
@@ -374,8 +465,8 @@ def _oracle_se(d: pd.DataFrame) -> np.ndarray:
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), p=st.floats(0.3, 0.95))
 def test_rules_match_the_criteria_read_directly(seed, n, p):
     rng = np.random.default_rng(seed)
-    nl = pd.DataFrame({f"ovs{i}": (rng.random(n) < p).astype(int) for i in range(1, 14)})
-    nl["ovs12"] = rng.integers(0, 13, n)
+    nl = pd.DataFrame({f"ovs{i}": (rng.random(n) < p).astype(int) for i in range(1, 14) if i != 12})
+    nl["ovs14"] = rng.integers(0, 53, n)
     s = pm.score(nl, "overspanning-nl-2011")
     ovs, burn = _oracle_nl(nl)
     assert classify(s, "nl-2011-overspanning")["positive"].to_numpy(dtype=bool).tolist() == ovs.tolist()

@@ -25,6 +25,7 @@ from psychometrics.norms import (
     stanine_from_pr,
     t_from_pr,
 )
+from psychometrics.rules import instrument_roles
 
 SHIPPED = pm.list_norms()
 
@@ -90,8 +91,9 @@ def test_t_and_stanine():
 def test_norm_folder_has_the_published_sets():
     expected = {"mbi-hss-overall", "mbi-es-teachers", "mbi-hss-medicine", "mbi-hss-french",
                 "mbi-hss-mental-health", "mbi-hss-social-services", "mbi-gs-bands-sum",
-                "mbi-gs-bands-mean", "mbi-gs-profiles", "olbi-peterson-2008", "olbi-total-swiss-belgian",
-                "ubos-rules", "ubos-c-healthcare-kool", "cbi-kristensen-50", "cbi-bands-convention",
+                "mbi-gs-bands-mean", "mbi-gs-profiles", "olbi-peterson-2008", "olbi-total-swiss-patients-2021",
+                "olbi-belgian-norms-not-public", "mbi-hss-profiles", "quartile-rule",
+                "ubos-rules", "ubos-c-healthcare-kool", "cbi-50-borritz-2004", "cbi-bands-convention",
                 "4dkl-terluin", "4dkl-terluin-legacy", "bat-23-flanders", "bat-12-pooled-sjweh2023",
                 "smbm-sundstrom-2025", "uwes-17-manual", "uwes-9-manual"}
     assert expected <= set(SHIPPED)
@@ -128,8 +130,10 @@ def test_shipped_norm_instruments_and_subscales_exist(nid):
                 if sn.score != inst.subscales[sid].scoring:
                     assert "convert" in (ns.doc.get("notes", "") + ns.doc.get("name", "")
                                          + open(ns.path, encoding="utf-8").read()), nid
+        roles = instrument_roles(iid)
         for r in ns.rules:
             for sid in _subscales_in(r):
+                sid = roles.get(sid[1:], sid) if sid.startswith("@") else sid  # a role: '@exhaustion'
                 assert sid in inst.subscales, f"{nid}: rule {r['id']} reads {sid}, not in {iid}"
 
 
@@ -177,7 +181,7 @@ def test_printed_edges_and_gaps():
     # MBI EE: <= 16 low, 17-26 moderate, >= 27 high; a prorated 16.5 stays low, 26.5 moderate
     s = pd.DataFrame({"EE": [16, 16.5, 17, 26, 26.5, 27, np.nan]})
     out = pm.apply_norms(s, "mbi-hss-overall", subscales=["EE"])
-    assert out["EE_band"].tolist()[:6] == ["low", "low", "moderate", "moderate", "moderate", "high"]
+    assert out["EE_band"].tolist()[:6] == ["low", "low", "average", "average", "average", "high"]
     assert out["EE_band"].isna().iloc[6]
     # BAT: "green <= 3.05": a mean of 3.0625 (8 items) is orange
     out = pm.apply_norms(pd.DataFrame({"EX": [3.05, 3.0625, 3.30, 3.3125]}), "bat-23-flanders", subscales=["EX"])
@@ -198,7 +202,7 @@ def test_catalogue_lists_every_norm():
     cat = norm_catalogue()
     assert sorted(cat["id"]) == sorted(SHIPPED)
     assert set(norm_catalogue("ubos-c")["id"]) == {"ubos-rules", "ubos-c-healthcare-kool"}
-    assert pm.list_norms("cbi") == ["cbi-bands-convention", "cbi-kristensen-50"]
+    assert pm.list_norms("cbi") == ["cbi-50-borritz-2004", "cbi-bands-convention"]
 
 
 def test_unknown_norm_and_bad_file(tmp_path):
@@ -212,7 +216,7 @@ def test_unknown_norm_and_bad_file(tmp_path):
 
 
 def test_overlapping_bands_rejected(tmp_path):
-    doc = yaml.safe_load((data_dir("norms") / "cbi-kristensen-50.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((data_dir("norms") / "cbi-50-borritz-2004.yaml").read_text(encoding="utf-8"))
     doc["norms"][0]["subscales"]["PB"] = {"score": "mean", "bands": [
         {"id": "low", "label": {"en": "low"}, "max": 50}, {"id": "high", "label": {"en": "high"}, "min": 50}]}
     with pytest.raises(NormError, match="overlap"):
@@ -238,7 +242,7 @@ def cbi_scores() -> pd.DataFrame:
 def test_apply_keeps_respondents_and_does_not_mutate(cbi_scores):
     before = cbi_scores.copy()
     shuffled = cbi_scores.sample(frac=1, random_state=1)
-    out = pm.apply_norms(shuffled, "cbi-kristensen-50")
+    out = pm.apply_norms(shuffled, "cbi-50-borritz-2004")
     pd.testing.assert_frame_equal(cbi_scores, before)
     assert out.index.equals(shuffled.index)
     assert out["resp"].tolist() == shuffled["resp"].tolist()
@@ -369,7 +373,7 @@ def test_bootstrap_cis_seeded_and_sensible():
 
 def test_round_trip_exact(tmp_path, cbi_scores):
     """apply -> build -> save -> load -> apply gives identical results."""
-    published = pm.apply_norms(cbi_scores, "cbi-kristensen-50")  # scores carrying earlier norm columns
+    published = pm.apply_norms(cbi_scores, "cbi-50-borritz-2004")  # scores carrying earlier norm columns
     ns = pm.build_norms(published, by="sex", bootstrap=50, seed=9, min_n=10, population="test sample",
                         country="BE", language="nl", year=2025, id="cbi-test")
     assert ns.subscales == ["PB", "WB", "CB"]
@@ -495,7 +499,7 @@ def test_summarise_groups_and_suppression(cbi_scores):
     s = cbi_scores.copy()
     s["dept"] = ["a"] * 150 + ["b"] * 145 + ["c"] * 5
     with pytest.warns(UserWarning, match="suppressed"):
-        out = pm.summarise(s, "dept", cutoffs={"PB": 50}, norms="cbi-kristensen-50")
+        out = pm.summarise(s, "dept", cutoffs={"PB": 50}, norms="cbi-50-borritz-2004")
     assert set(out["subscale"]) == {"PB", "WB", "CB"}
     row = out[(out.dept == "a") & (out.subscale == "PB")].iloc[0]
     pb = s.loc[s.dept == "a", "PB"]

@@ -72,7 +72,9 @@ MBI_NORMS = {"mbi-hss": "mbi-hss-overall"}  # EE >= 27, DP >= 13 high; PA <= 31 
 
 def test_mbi_beside_hamd_bands_and_flags():
     idx = ["a", "b", "c", "d"]
-    mbi = _mbi([27, 26, 10, 10], [5, 5, 5, 5], [40, 40, 40, 31], index=idx)
+    # a: EE and DP at their high edges; b: DP high but EE one below its edge; c: nothing high;
+    # d: low personal accomplishment alone (the case that used to be flagged as burnout)
+    mbi = _mbi([27, 26, 10, 10], [13, 13, 5, 5], [40, 40, 40, 31], index=idx)
     hamd = _hamd([8, 24, 7, 17], index=idx)
     p = _profile({"mbi-hss": mbi, "hamd-17": hamd}, norms=MBI_NORMS)
     t = p.table
@@ -80,29 +82,59 @@ def test_mbi_beside_hamd_bands_and_flags():
                                "band_id", "elevated", "flag", "norms", "reason"]
     assert list(t["respondent"]) == [r for r in idx for _ in range(4)]  # per respondent, in order
     ee = t[t.scale == "EE"].set_index("respondent")
-    assert list(ee["band_id"]) == ["high", "moderate", "low", "low"]
+    assert list(ee["band_id"]) == ["high", "average", "low", "low"]
     h = t[t.instrument == "hamd-17"].set_index("respondent")
     assert list(h["score"]) == [8, 24, 7, 17]
     assert list(h["band"]) == ["mild depression", "severe depression", "no depression",
                                "moderate depression"]
     assert list(h["elevated"]) == [True, True, False, True]
     w = p.wide
-    # a: EE high + HAMD mild; b: depression only; c: nothing; d: PA low (burnout) + HAMD moderate
-    assert list(w["burnout_high"]) == [True, False, False, True]
+    # the MBI's rule is exhaustion + 1: only a is burnout; b (no exhaustion), d (PA alone) are not
+    assert list(w["mbi-hss.burnout_high"]) == [True, False, False, False]
+    assert list(w["burnout_high"]) == [True, False, False, False]
+    assert p.burnout_rules["mbi-hss"]["id"] == "exhaustion-plus-one"
+    assert "Brenninkmeijer" in p.burnout_rules["mbi-hss"]["source"]
     assert list(w["depression_elevated"]) == [True, True, False, True]
-    assert list(w["overlap"]) == [True, False, False, True]
+    assert list(w["overlap"]) == [True, False, False, False]
     # no anxiety scale: unknown where burnout is high, false where it is not (three-valued)
     assert list(w["overlap_anxiety"].astype(object).where(w["overlap_anxiety"].notna(), None)) == \
-        [None, False, False, None]
-    assert p.flagged == ["a", "d"]
-    assert list(h["flag"]) == [True, False, False, True]
+        [None, False, False, False]
+    assert p.flagged == ["a"]
+    assert list(h["flag"]) == [True, False, False, False]
     assert list(ee["flag"]) == [True, False, False, False]
     pa = t[t.scale == "PA"].set_index("respondent")
     assert list(pa["elevated"]) == [False, False, False, True]  # low accomplishment = burnout side
-    assert list(pa["flag"]) == [False, False, False, True]
+    assert list(pa["flag"]) == [False, False, False, False]     # ... but alone it is no burnout
     assert p.norms == {"mbi-hss": "mbi-hss-overall", "hamd-17": "hamd-17-zimmerman2013"}
     assert "Zimmerman" in p.sources["hamd-17-zimmerman2013"]
     assert p.has_comparison
+
+
+@pytest.mark.parametrize(("ee", "dp", "pa", "high"), [
+    (27, 13, 40, True),    # EE and DP at their edges
+    (27, 12, 32, False),   # EE high, DP and PA one step short
+    (27, 12, 31, True),    # EE high and PA at its low edge
+    (26, 13, 31, False),   # everything but exhaustion: exhaustion is the core dimension
+    (0, 0, 0, False),      # PA low alone
+])
+def test_mbi_burnout_flag_is_exhaustion_plus_one_at_its_edges(ee, dp, pa, high):
+    p = _profile({"mbi-hss": _mbi([ee], [dp], [pa])}, norms=MBI_NORMS)
+    assert bool(p.wide["mbi-hss.burnout_high"].iloc[0]) is high
+    assert "burnout rule of mbi-hss: exhaustion high and (distance high or competence low)" in p.summary()
+    nl = _profile({"mbi-hss": _mbi([ee], [dp], [pa])}, norms=MBI_NORMS, lang="nl")
+    assert nl.burnout_rules["mbi-hss"]["name"] == "uitputting hoog en (distantie hoog of competentie laag)"
+
+
+@pytest.mark.parametrize(("ex", "di", "high"), [(2.25, 2.10, True), (2.25, 2.0, False),
+                                                (2.125, 4.0, False), (4.0, 2.125, True)])
+def test_olbi_burnout_flag_needs_both_subscales(ex, di, high):
+    # Peterson et al. 2008: high exhaustion (>= 2.25) AND high disengagement (>= 2.10)
+    s = pd.DataFrame({"EX": [ex], "DI": [di]})
+    s.attrs["psychometrics"] = {"instrument": "olbi", "form": "agree-low"}
+    p = _profile({"olbi": s}, norms={"olbi": "olbi-peterson-2008"})
+    assert bool(p.wide["olbi.burnout_high"].iloc[0]) is high
+    assert p.burnout_rules["olbi"]["id"] == "olbi-both-high"
+    assert "Peterson" in p.burnout_rules["olbi"]["source"]
 
 
 @pytest.mark.parametrize(("dep", "anx", "dep_el", "anx_el"),
@@ -133,7 +165,7 @@ def test_bdi_ii_as_the_depression_scale():
 
 
 def test_respondents_matched_by_index_with_missing_and_reordered_frames():
-    mbi = _mbi([30, 30, 5], [0, 0, 0], [40, 40, 40], index=["x", "y", "z"])
+    mbi = _mbi([30, 30, 5], [20, 20, 0], [40, 40, 40], index=["x", "y", "z"])
     hamd = _hamd([0, 20], index=["z", "x"])  # y has no HAMD, order differs
     p = _profile({"mbi-hss": mbi, "hamd-17": hamd}, norms=MBI_NORMS)
     w = p.wide
@@ -146,9 +178,9 @@ def test_respondents_matched_by_index_with_missing_and_reordered_frames():
 
 
 def test_missing_scores_give_kleene_results():
-    mbi = _mbi([30, 5, 5], [0, 0, 0], [40, 40, 40])
-    mbi.loc[1, "EE"] = np.nan  # burnout unknown for respondent 1 (DP, PA not high)
-    mbi.loc[2, "PA"] = np.nan  # ... and for 2
+    mbi = _mbi([30, 5, 30], [20, 20, 0], [40, 40, 40])
+    mbi.loc[1, "EE"] = np.nan  # burnout unknown for respondent 1 (DP high, exhaustion unknown)
+    mbi.loc[2, "PA"] = np.nan  # ... and for 2 (EE high, DP not, accomplishment unknown)
     hamd = _hamd([10, 0, 10])
     w = _profile({"mbi-hss": mbi, "hamd-17": hamd}, norms=MBI_NORMS).wide
     assert w.loc[0, "burnout_high"] and pd.isna(w.loc[1, "burnout_high"])
@@ -170,15 +202,15 @@ def test_id_column_matching():
 
 
 def test_criteria_checklists_in_the_profile():
-    nl = pd.DataFrame([{**{f"ovs{i}": 1 for i in range(1, 14)}, "ovs12": 9},
-                       {**{f"ovs{i}": 1 for i in range(1, 14)}, "ovs12": 6, "ovs9": 0}])
+    nl = pd.DataFrame([{**{f"ovs{i}": 1 for i in range(1, 14) if i != 12}, "ovs14": 40},
+                       {**{f"ovs{i}": 1 for i in range(1, 14) if i != 12}, "ovs14": 26, "ovs9": 0}])
     s = pm.score(nl, "overspanning-nl-2011")
     p = _profile({"overspanning-nl-2011": s, "hamd-17": _hamd([20, 20])})
     crit = p.table[p.table.role == "criteria"]
     assert sorted(set(crit["scale"])) == ["nl-2011-burnout", "nl-2011-overspanning"]
     b = crit[crit.scale == "nl-2011-burnout"].set_index("respondent")
     assert list(b["elevated"]) == [True, False]
-    assert b.loc[1, "reason"] == "loss_of_control=0 not == 1; duration_months=6 not > 6"
+    assert b.loc[1, "reason"] == "loss_of_control=0 not == 1; duration_weeks=26 not > 26"
     assert b["norms"].iloc[0] == "overspanning-nl-2011-criteria"
     assert list(p.wide["overlap"]) == [True, False]
     assert "nl-2011-burnout" in p.sources and p.norms["overspanning-nl-2011"] is None
@@ -239,7 +271,7 @@ def test_input_errors_name_the_problem():
 
 
 def test_inputs_are_not_modified():
-    mbi, hamd = _mbi([30, 5], [5, 5], [40, 40]), _hamd([10, 2])
+    mbi, hamd = _mbi([30, 5], [20, 5], [40, 40]), _hamd([10, 2])
     before = (mbi.copy(deep=True), hamd.copy(deep=True), dict(mbi.attrs))
     _profile({"mbi-hss": mbi, "hamd-17": hamd}, norms=MBI_NORMS)
     pd.testing.assert_frame_equal(mbi, before[0])
@@ -250,10 +282,11 @@ def test_inputs_are_not_modified():
 # --- result object -----------------------------------------------------------------------------
 
 def test_to_dict_is_json_and_summary_reads():
-    p = _profile({"mbi-hss": _mbi([30, 5], [5, 5], [40, 40]), "hamd-17": _hamd([10, 2])},
+    p = _profile({"mbi-hss": _mbi([30, 5], [20, 5], [40, 40]), "hamd-17": _hamd([10, 2])},
                  norms=MBI_NORMS)
     d = p.to_dict()
-    assert list(d) == ["table", "wide", "norms", "sources", "flagged", "lang", "disclaimer"]
+    assert list(d) == ["table", "wide", "norms", "sources", "burnout_rules", "flagged", "lang",
+                       "disclaimer"]
     text = json.dumps(d)
     back = json.loads(text)
     assert back["flagged"] == [0] and back["wide"][0]["overlap"] is True
@@ -275,9 +308,9 @@ def test_wide_flags_agree_with_the_table_and_do_not_depend_on_order(seed, n):
     hamd.loc[hamd.index[rng.random(n) < 0.2], "total"] = np.nan
     p = _profile({"mbi-hss": mbi, "hamd-17": hamd}, norms=MBI_NORMS)
     t = p.table
-    # independent reading of the table: burnout high = EE >= 27 or DP >= 13 or PA <= 31
+    # independent reading of the table: burnout high = EE >= 27 and (DP >= 13 or PA <= 31)
     sc = t.pivot(index="respondent", columns="scale", values="score").loc[idx]
-    burn = (sc["EE"] >= 27) | (sc["DP"] >= 13) | (sc["PA"] <= 31)
+    burn = (sc["EE"] >= 27) & ((sc["DP"] >= 13) | (sc["PA"] <= 31))
     dep = sc["total"] >= 8
     known = sc["total"].notna()
     expect = (burn & dep).where(known | ~burn, other=np.nan)

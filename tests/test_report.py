@@ -204,7 +204,7 @@ def test_distribution_numbers(report_q, scores_q):
         assert shown[label] == scores_q[sid].mean()
     # the norm bands drawn are the norm file's lower edges
     assert d["bands"]["EE"]["edges"] == [17, 27]
-    assert d["bands"]["PA"]["bands"] == ["low", "moderate", "high"]
+    assert d["bands"]["PA"]["bands"] == ["low", "average", "high"]  # the MBI manual calls it average
 
 
 def test_reliability_numbers(report_q, qualtrics):

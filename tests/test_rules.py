@@ -27,7 +27,7 @@ def test_every_shipped_rule_has_boundary_cases():
     # the burnout norm/cut-off files of issue 3 (clinical criteria sets of other issues have
     # their own tests)
     tested = set(CASES) | {f"{nid}-{kind}" for nid in MBI for kind in ("ee-or-dp", "ee-plus-one", "all-three")} \
-        | {"ubos-quartile"}
+        | {"ubos-quartile", "mbi-hss-profile"}
     rules = pm.list_rules()
     mine = rules[rules["norms"].isin(BURNOUT_NORMS)]
     assert len(mine) >= 39
@@ -37,20 +37,19 @@ def test_every_shipped_rule_has_boundary_cases():
 BURNOUT_NORMS = {
     "mbi-hss-overall", "mbi-es-teachers", "mbi-hss-medicine", "mbi-hss-french", "mbi-hss-mental-health",
     "mbi-hss-social-services", "mbi-gs-bands-sum", "mbi-gs-bands-mean", "mbi-gs-profiles",
-    "olbi-peterson-2008", "olbi-total-swiss-belgian", "ubos-rules", "ubos-c-healthcare-kool",
-    "cbi-kristensen-50", "cbi-bands-convention", "4dkl-terluin", "4dkl-terluin-legacy", "bat-23-flanders",
+    "olbi-peterson-2008", "olbi-total-swiss-patients-2021", "ubos-rules", "ubos-c-healthcare-kool",
+    "quartile-rule", "mbi-hss-profiles",
+    "cbi-50-borritz-2004", "cbi-bands-convention", "4dkl-terluin", "4dkl-terluin-legacy", "bat-23-flanders",
     "bat-12-pooled-sjweh2023", "smbm-sundstrom-2025", "uwes-17-manual", "uwes-9-manual"}
 
 CASES = {
-    "mbi-gs-profile": ({"EX": [2.89, 2.90, 2.90, 2.89, 2.89, 2.89],
-                        "CY": [2.85, 2.86, 2.85, 2.86, 2.85, 2.85],
-                        "PE": [5.0, 5.0, 5.0, 5.0, 4.30, 4.31]},
-                       ["engaged", "burnout", "overextended", "disengaged", "ineffective", "engaged"]),
+    # Leiter & Maslach (2016): Burnout is high on all three (EX >= 2.90, CY >= 2.86, PE <= 4.30)
+    "mbi-gs-profile": ({"EX": [2.90, 2.90, 2.89, 2.89, 2.89, 2.90, 2.90, 2.89],
+                        "CY": [2.86, 2.85, 2.86, 2.85, 2.85, 2.86, 2.86, 2.86],
+                        "PE": [4.30, 4.31, 4.31, 4.30, 4.31, 4.31, 5.0, 4.30]},
+                       ["burnout", "overextended", "disengaged", "ineffective", "engaged", "mixed",
+                        "mixed", "mixed"]),
     "mbi-gs-kleijweg-ex": ({"EX": [3.49, 3.50, 3.51]}, ["negative", "positive", "positive"]),
-    "mbi-gs-clinical-criterion": ({"EX": [2.19, 2.20, 2.20, 2.20, 2.20],
-                                   "CY": [3.0, 1.99, 2.00, 1.99, 1.99],
-                                   "PE": [3.0, 3.67, 3.67, 3.66, 3.67]},
-                                  ["negative", "negative", "positive", "positive", "negative"]),
     "olbi-peterson-both-high": ({"EX": [2.24, 2.25, 2.25, 2.26], "DI": [2.5, 2.09, 2.10, 2.11]},
                                 ["negative", "negative", "positive", "positive"]),
     "olbi-peterson-high-exhaustion": ({"EX": [2.24, 2.25, 2.26]}, ["negative", "positive", "positive"]),
@@ -261,7 +260,8 @@ def test_list_rules_and_describe():
     assert r.set_index("id").loc["ubos-clinical-criterion", "uncertain"]
     rule = get_rule("ubos-quartile")
     assert isinstance(rule, Rule) and rule.uses_norms
-    assert describe(rule.levels[0]["when"]) == "(U in top quartile and (D in top quartile or C in bottom quartile))"
+    assert describe(rule.levels[0]["when"]) == ("(@exhaustion in top quartile and (@distance in top "
+                                                "quartile or @competence in bottom quartile))")
     assert "ubos-quartile" in rule.summary()
     assert rule.to_dict()["id"] == "ubos-quartile"
 
