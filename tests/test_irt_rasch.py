@@ -1,0 +1,368 @@
+"""Rasch, partial credit and rating scale models by CML against eRm 1.0-2 (R 4.2.2).
+
+References: tests/data/reference/{raschdat1,pcmdat2,bfi}_irt.json (copies of
+../shared/reference, made by irt.R; see their ``notes``). Tolerances from the developers'
+guide and issue 18: CML parameters and SEs 1e-3 absolute, conditional log-likelihood 1e-3
+relative, fit mean squares 1e-3, LR statistics 1e-2 relative, non-extreme thetas 1e-3.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import psychometrics as pm
+from psychometrics.errors import DataError, OptionError
+
+DATA = Path(__file__).parent / "data"
+REF = DATA / "reference"
+
+# dataset -> (reference file, csv, item columns or None for all, items_min)
+DATASETS = {"raschdat1": ("raschdat1_irt.json", "raschdat1.csv", None),
+            "pcmdat2": ("pcmdat2_irt.json", "pcmdat2.csv", None),
+            "bfi": ("bfi_irt.json", "bfi.csv", ["N1", "N2", "N3", "N4", "N5"])}
+FIT = {"RM": pm.rasch, "PCM": pm.pcm, "RSM": pm.rsm}
+
+PAR_TOL = 1e-3      # CML parameters and SEs (absolute)
+LL_REL = 1e-3       # conditional log-likelihood (relative)
+FIT_TOL = 1e-3      # fit mean squares (and their t, personfit summaries)
+LR_REL = 1e-2       # LR statistics (relative)
+THETA_TOL = 1e-3    # person parameters
+
+
+@functools.cache
+def _ref(ds: str) -> dict:
+    return json.loads((REF / DATASETS[ds][0]).read_text())
+
+
+@functools.cache
+def _frame(ds: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / DATASETS[ds][1])
+
+
+def _items(ds: str) -> pd.DataFrame:
+    ref, df, cols = _ref(ds), _frame(ds), DATASETS[ds][2]
+    return (df[cols] if cols else df) - ref["items_min"]
+
+
+@functools.cache
+def _fit(ds: str, name: str):
+    model = _ref(ds)["models"][name]["model"]
+    return FIT[model](_items(ds))
+
+
+CASES = [(ds, name) for ds in DATASETS for name in _ref(ds)["models"]]
+IDS = [f"{ds}-{name}" for ds, name in CASES]
+
+
+def _split(ds: str, split: str):
+    return split if split in ("median", "mean") else _frame(ds)[split]
+
+
+@pytest.mark.parametrize(("ds", "name"), CASES, ids=IDS)
+def test_cml_loglik_and_parameters(ds, name):
+    ref, res = _ref(ds)["models"][name], _fit(ds, name)
+    assert res.loglik == pytest.approx(ref["loglik"], rel=LL_REL)
+    assert res.npar == ref["npar"]
+    assert res.converged
+    assert res.items == ref["items_fitted"]
+    assert res.items_excluded == ref["items_excluded"]
+    assert res.n_rows == ref["n_rows_used"]
+    beta_labels = [k.removeprefix("beta ") for k in ref["betapar"]]
+    assert list(res.betas.index) == beta_labels
+    np.testing.assert_allclose(res.betas["easiness"], list(ref["betapar"].values()), atol=PAR_TOL)
+    np.testing.assert_allclose(res.betas["se"], list(ref["se_beta"].values()), atol=PAR_TOL)
+    assert list(res.etas.index) == list(ref["etapar"])
+    np.testing.assert_allclose(res.etas["eta"], list(ref["etapar"].values()), atol=PAR_TOL)
+    np.testing.assert_allclose(res.etas["se"], list(ref["se_eta"].values()), atol=PAR_TOL)
+
+
+@pytest.mark.parametrize(("ds", "name"), [c for c in CASES if c[1] == "RM"])
+def test_rasch_difficulties(ds, name):
+    ref, res = _ref(ds)["models"][name], _fit(ds, name)
+    want = pd.DataFrame(ref["item_params"]).T
+    np.testing.assert_allclose(res.item_params["difficulty"], want["difficulty"].astype(float),
+                               atol=PAR_TOL)
+    np.testing.assert_allclose(res.item_params["se"], want["se"].astype(float), atol=PAR_TOL)
+    assert abs(res.item_params["difficulty"].sum()) < 1e-9
+
+
+@pytest.mark.parametrize(("ds", "name"), [c for c in CASES if c[1] != "RM"],
+                         ids=[i for c, i in zip(CASES, IDS) if c[1] != "RM"])
+def test_thresholds_and_locations(ds, name):
+    ref, res = _ref(ds)["models"][name], _fit(ds, name)
+    for item, want in ref["thresholds"].items():
+        k = want["n_thresholds"]
+        np.testing.assert_allclose(res.thresholds.loc[item].to_numpy()[:k], want["thresholds"],
+                                   atol=PAR_TOL)
+        np.testing.assert_allclose(res.thresholds_se.loc[item].to_numpy()[:k],
+                                   want["thresholds_se"], atol=PAR_TOL)
+        assert res.item_params.loc[item, "location"] == pytest.approx(want["location"],
+                                                                      abs=PAR_TOL)
+        assert res.item_params.loc[item, "se"] == pytest.approx(want["location_se"],
+                                                                abs=PAR_TOL)
+
+
+@pytest.mark.parametrize(("ds", "name"), CASES, ids=IDS)
+def test_person_parameters(ds, name):
+    ref, res = _ref(ds)["models"][name]["person_parameters"], _fit(ds, name)
+    patterns = ref["missing_patterns"] or [ref["complete"]]
+    table = res.person_params()
+    assert table["n"].sum() == ref["n_persons"]
+    assert int(table.loc[table["interpolated"], "n"].sum()) == ref["n_extreme"]
+    assert table["missing"].nunique() == len(patterns)
+    for pattern in patterns:
+        got = table[table["missing"] == ",".join(pattern["missing"])].set_index("raw_score")
+        assert list(got.index) == [s["raw_score"] for s in pattern["scores"]]
+        assert (got["max_score"] == pattern["max_score"]).all()
+        for s in pattern["scores"]:
+            row = got.loc[s["raw_score"]]
+            assert row["n"] == s["n"]
+            assert bool(row["interpolated"]) == s["interpolated"]
+            if s["theta"] is None:
+                assert np.isnan(row["theta"])
+            else:
+                assert row["theta"] == pytest.approx(s["theta"], abs=THETA_TOL)
+            if s["se"] is None:
+                assert np.isnan(row["se"])
+            else:
+                assert row["se"] == pytest.approx(s["se"], abs=PAR_TOL)
+
+
+@pytest.mark.parametrize(("ds", "name"), CASES, ids=IDS)
+def test_itemfit(ds, name):
+    ref, res = _ref(ds)["models"][name]["itemfit"], _fit(ds, name)
+    got = res.itemfit()
+    want = pd.DataFrame(ref["table"]).T.loc[got.index]
+    for col in ("outfit_msq", "infit_msq", "outfit_t", "infit_t"):
+        np.testing.assert_allclose(got[col], want[col].astype(float), atol=FIT_TOL, err_msg=col)
+    np.testing.assert_allclose(got["chisq"], want["chisq"].astype(float), rtol=1e-4)
+    np.testing.assert_array_equal(got["df"], want["df"].astype(int))
+    np.testing.assert_array_equal(got["n"], want["n_responses"].astype(int))
+    np.testing.assert_allclose(got["pvalue"], want["p_value"].astype(float), atol=1e-3)
+    np.testing.assert_allclose(got["discrim"], want["discrim"].astype(float), atol=1e-6)
+
+
+@pytest.mark.parametrize(("ds", "name"), CASES, ids=IDS)
+def test_personfit_and_separation(ds, name):
+    ref, res = _ref(ds)["models"][name], _fit(ds, name)
+    pf = res.personfit()
+    want = ref["personfit"]
+    assert len(pf) == want["n_persons"]
+    for col in ("outfit_msq", "infit_msq", "outfit_t", "infit_t"):
+        for stat, got in (("mean", pf[col].mean()), ("sd", pf[col].std()),
+                          ("min", pf[col].min()), ("max", pf[col].max())):
+            assert got == pytest.approx(want[col][stat], abs=FIT_TOL), (col, stat)
+    assert int((pf["infit_t"] > 1.96).sum()) == want["n_infit_t_above_1.96"]
+    sep = res.separation_reliability()
+    want = ref["separation_reliability"]
+    assert sep["reliability"] == pytest.approx(want["sep_rel"], abs=1e-3)
+    assert sep["var_theta"] == pytest.approx(want["var_theta"], abs=1e-3)
+    assert sep["mean_se2"] == pytest.approx(want["mean_se2"], abs=1e-3)
+
+
+LR_CASES = [(ds, name, i) for ds, name in CASES
+            for i in range(len(_ref(ds)["models"][name]["lrtest"]))]
+
+
+@pytest.mark.parametrize(("ds", "name", "i"), LR_CASES,
+                         ids=[f"{ds}-{n}-{_ref(ds)['models'][n]['lrtest'][i]['split']}"
+                              for ds, n, i in LR_CASES])
+def test_lr_test(ds, name, i):
+    want = _ref(ds)["models"][name]["lrtest"][i]
+    got = _fit(ds, name).lr_test(_split(ds, want["split"]))
+    assert got.lr == pytest.approx(want["lr"], rel=LR_REL)
+    assert got.df == want["df"]
+    assert got.pvalue == pytest.approx(want["p_value"], abs=1e-4)
+    assert got.loglik_full == pytest.approx(want["loglik_full"], rel=LL_REL)
+    assert got.items_excluded == want["items_excluded"]
+    assert list(got.groups.index) == [g["label"] for g in want["groups"]]
+    for g in want["groups"]:
+        assert got.groups.loc[g["label"], "n"] == g["n_persons"]
+        assert got.groups.loc[g["label"], "loglik"] == pytest.approx(g["loglik"], rel=LL_REL)
+        np.testing.assert_allclose(got.betas[(g["label"], "easiness")],
+                                   list(g["betapar"].values()), atol=PAR_TOL)
+        np.testing.assert_allclose(got.betas[(g["label"], "se")], g["se_beta"], atol=PAR_TOL)
+
+
+WALD_CASES = [(ds, name, i) for ds, name in CASES
+              for i in range(len(_ref(ds)["models"][name]["waldtest"]))]
+
+
+@pytest.mark.parametrize(("ds", "name", "i"), WALD_CASES,
+                         ids=[f"{ds}-{n}-{_ref(ds)['models'][n]['waldtest'][i]['split']}"
+                              for ds, n, i in WALD_CASES])
+def test_wald_test(ds, name, i):
+    want = _ref(ds)["models"][name]["waldtest"][i]
+    got = _fit(ds, name).wald_test(_split(ds, want["split"]))
+    assert (got.group_1, got.group_2) == (want["group_1"], want["group_2"])
+    assert got.items_excluded == want["items_excluded"]
+    table = pd.DataFrame(want["table"]).T
+    assert list(got.table.index) == list(table.index)
+    for col, ref_col in (("z", "z"), ("pvalue", "p_value"), ("beta_1", "beta_1"),
+                         ("se_1", "se_1"), ("beta_2", "beta_2"), ("se_2", "se_2")):
+        np.testing.assert_allclose(got.table[col], table[ref_col].astype(float), atol=PAR_TOL,
+                                   err_msg=col)
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+def test_public_api_and_results_serialise():
+    res = _fit("pcmdat2", "PCM")
+    d = res.to_dict()
+    json.dumps(d)
+    assert d["loglik"] == res.loglik and "item_params" in d and "data" not in d
+    assert "partial credit model" in res.summary()
+    lr = res.lr_test()
+    json.dumps(lr.to_dict())
+    assert "LR = " in lr.summary()
+    wald = res.wald_test()
+    json.dumps(wald.to_dict())
+    assert "Wald test" in wald.summary()
+
+
+def test_person_scores_keep_respondent_ids_and_order():
+    items = _items("bfi")
+    items.index = _frame("bfi")["id"].astype(str)
+    res = pm.pcm(items)
+    scores = res.person_scores()
+    assert list(scores.index) == list(items.index)
+    table = res.person_params().set_index(["missing", "raw_score"])
+    row = scores.iloc[10]
+    assert row["theta"] == pytest.approx(table.loc[(row["missing"], row["raw_score"]), "theta"])
+    np.testing.assert_array_equal(scores["raw_score"], items.sum(axis=1).astype(int))
+
+
+def test_split_series_is_aligned_on_index():
+    items = _items("bfi")
+    gender = _frame("bfi")["gender"]
+    res = _fit("bfi", "N_PCM")
+    by_array = res.lr_test(gender.to_numpy())
+    shuffled = gender.sample(frac=1.0, random_state=3)  # same values, other order
+    by_series = res.lr_test(shuffled)
+    assert by_series.lr == pytest.approx(by_array.lr, rel=1e-12)
+    assert list(res.data.index) == list(items.index)
+
+
+@settings(max_examples=8, deadline=None)
+@given(perm=st.permutations(range(4)))
+def test_item_order_permutes_parameters(perm):
+    items = _items("pcmdat2")
+    base = _fit("pcmdat2", "PCM")
+    cols = [items.columns[j] for j in perm]
+    res = pm.pcm(items[cols])
+    pd.testing.assert_frame_equal(res.thresholds.loc[base.items], base.thresholds,
+                                  atol=1e-7, check_exact=False)
+    pd.testing.assert_frame_equal(res.item_params.loc[base.items], base.item_params,
+                                  atol=1e-7, check_exact=False)
+    assert res.loglik == pytest.approx(base.loglik, rel=1e-12)
+
+
+@settings(max_examples=8, deadline=None)
+@given(perm=st.permutations(range(10)))
+def test_rasch_item_order_permutes_difficulties(perm):
+    items = _items("raschdat1").iloc[:, :10]
+    base = pm.rasch(items)
+    res = pm.rasch(items.iloc[:, list(perm)])
+    pd.testing.assert_frame_equal(res.item_params.loc[base.items], base.item_params,
+                                  atol=1e-7, check_exact=False)
+
+
+def test_data_are_not_mutated():
+    items = _items("bfi")
+    items.iloc[0, 0] = np.nan
+    before = items.copy()
+    res = pm.rsm(items)
+    res.person_params(), res.itemfit(), res.personfit(), res.lr_test(), res.wald_test()
+    pd.testing.assert_frame_equal(items, before)
+
+
+def test_rows_with_fewer_than_two_answers_are_left_out():
+    items = _items("pcmdat2").astype(float)
+    items.iloc[[3, 7], 1:] = np.nan
+    with pytest.warns(UserWarning, match="fewer than two answered items"):
+        res = pm.pcm(items)
+    assert res.rows_dropped == [3, 7]
+    assert res.n_rows == len(items) - 2
+    # a respondent answering one item carries no conditional information: same estimates
+    ref = pm.pcm(items.drop(index=[3, 7]))
+    assert res.loglik == pytest.approx(ref.loglik, rel=1e-12)
+    # a split given for every original row is reduced to the rows used
+    split = np.arange(len(items)) % 2
+    assert res.lr_test(split).lr == pytest.approx(
+        ref.lr_test(split[np.r_[0:3, 4:7, 8:len(items)]]).lr, rel=1e-12)
+
+
+def test_constant_item_is_excluded_as_erm_does():
+    items = _items("raschdat1").iloc[:, :6].copy()
+    items["I6"] = 0
+    with pytest.warns(UserWarning, match="excluded"):
+        res = pm.rasch(items)
+    assert res.items_excluded == ["I6"]
+    assert res.items == ["I1", "I2", "I3", "I4", "I5"]
+
+
+def test_lr_test_drops_items_not_estimable_in_a_group():
+    items = _items("raschdat1").iloc[:, :8].copy()
+    group = np.r_[np.zeros(50, int), np.ones(50, int)]
+    items.loc[group == 1, "I3"] = 0   # I3 is never 1 in group 1
+    res = pm.rasch(items)
+    with pytest.warns(UserWarning, match="not estimable"):
+        lr = res.lr_test(group)
+    assert lr.items_excluded == ["I3"]
+    refit = pm.rasch(items.drop(columns="I3"))
+    assert lr.loglik_full == pytest.approx(refit.loglik, rel=1e-12)
+    assert lr.df == 2 * 6 - 6
+
+
+@pytest.mark.parametrize(("fit", "values", "match"), [
+    (pm.rasch, {"a": [0, 1, 2, 0], "b": [1, 0, 1, 0]}, "0/1 answers"),
+    (pm.pcm, {"a": [0, 1.5, 2, 0], "b": [1, 0, 1, 0]}, "whole numbers"),
+    (pm.pcm, {"a": [0, -1, 2, 0], "b": [1, 0, 1, 0]}, "whole numbers"),
+    (pm.pcm, {"a": [0, 2, 2, 0], "b": [1, 0, 1, 0]}, r"category \[1\]"),
+    (pm.pcm, {"a": [1, 2, 3, 2], "b": [1, 0, 1, 0]}, "recode every item to start at 0"),
+    (pm.rsm, {"a": [0, 1, 2, 0], "b": [1, 0, 1, 0]}, "same highest category"),
+    (pm.pcm, {"a": [0, 1, "x", 0], "b": [1, 0, 1, 0]}, "non-numeric"),
+    (pm.rasch, {"a": [np.nan] * 4, "b": [1, 0, 1, 0]}, "no answers at all"),
+    (pm.rasch, {"a": [0, 1, 0, 1]}, "at least 2 item"),
+])
+def test_bad_input_is_refused(fit, values, match):
+    with pytest.raises(DataError, match=match):
+        fit(pd.DataFrame(values))
+
+
+def test_ill_conditioned_data_are_refused():
+    # a and b are never answered below c or d: no common scale for {a, b} and {c, d}
+    x = pd.DataFrame({"a": [1, 1, 0, 1, 1], "b": [1, 0, 1, 1, 1],
+                      "c": [0, 0, 0, 1, 0], "d": [0, 0, 0, 0, 1]})
+    with pytest.raises(DataError, match="ill-conditioned"):
+        pm.rasch(x)
+
+
+def test_bad_split_is_refused():
+    res = _fit("pcmdat2", "PCM")
+    with pytest.raises(OptionError) as err:
+        res.lr_test("quartile")
+    assert err.value.option == "split"
+    with pytest.raises(DataError, match="300 respondents"):
+        res.lr_test([0, 1, 0])
+    with pytest.raises(DataError, match="missing group"):
+        res.lr_test(np.r_[np.zeros(299), np.nan])
+    with pytest.raises(DataError, match="exactly two groups"):
+        res.wald_test(np.arange(300) % 3)
+    with pytest.raises(DataError, match="two groups"):
+        res.lr_test(np.zeros(300))
+
+
+def test_no_warnings_on_clean_data():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pm.rasch(_items("raschdat1"))
