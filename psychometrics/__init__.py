@@ -48,6 +48,8 @@ _API = {
     # item response theory (part 2: graded response model, DIF, cut-off precision)
     "grm": "irt.grm", "GRMResult": "irt.grm", "grm_from_cfa": "irt.grm",
     "cfa_from_grm": "irt.grm", "simulate_grm": "irt.grm",
+    "classification_accuracy": "irt.precision", "cutoff_precision": "irt.precision",
+    "ClassificationResult": "irt.precision", "CutoffPrecision": "irt.precision",
 }
 
 __all__ = sorted(_API) + ["__version__"]

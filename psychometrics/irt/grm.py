@@ -395,12 +395,13 @@ class GRMResult(Result):
         return pd.DataFrame(P, index=pd.Index(t, name="theta"), columns=self.categories[item])
 
     def expected_score(self, theta) -> pd.Series:
-        """Expected raw score (sum over items of the expected category 0..m) at ``theta``."""
+        """Expected raw score at ``theta``: the sum over items of the expected answer, on the
+        answers' own scale (the observed values that are each item's categories)."""
         t = np.atleast_1d(np.asarray(theta, float))
         total = np.zeros(t.size)
         for it in self.items:
             P = self.category_probabilities(t, it).to_numpy()
-            total += P @ np.arange(P.shape[1])
+            total += P @ np.asarray(self.categories[it], float)
         return pd.Series(total, index=pd.Index(t, name="theta"), name="expected_score")
 
     def information(self, theta=None) -> pd.DataFrame:
