@@ -50,6 +50,9 @@ _API = {
     "cfa_from_grm": "irt.grm", "simulate_grm": "irt.grm",
     "classification_accuracy": "irt.precision", "cutoff_precision": "irt.precision",
     "ClassificationResult": "irt.precision", "CutoffPrecision": "irt.precision",
+    "dif": "irt.dif", "DIFResult": "irt.dif",
+    "plot_item_person_map": "irt.plots", "plot_information": "irt.plots",
+    "plot_dif": "irt.plots",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -1,6 +1,7 @@
 """Cut-off precision: Rudner's classification accuracy and consistency, information at a
 cut-off, raw <-> theta cut-offs; hand-computed cases and simulation checks."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -39,14 +40,13 @@ def simulated():
     rng = np.random.default_rng(42)
     a = rng.uniform(1.0, 2.2, 20)
     b = np.sort(rng.normal(0, 1, (20, 3)), axis=1)
-    X = pm.simulate_grm(a, b, 4000, seed=9)
-    return X, pm.grm(X)
+    X, true = pm.simulate_grm(a, b, 4000, seed=9, return_theta=True)
+    return X, pm.grm(X), true
 
 
 def test_rudner_respondent_form_matches_simulated_truth(simulated):
     """With EAP and posterior SD, the expected accuracy is the observed one (seeded, n=4000)."""
-    X, res = simulated
-    true = X.attrs["theta"]
+    X, res, true = simulated
     for cut in (0.0, 1.0):
         est = pm.classification_accuracy(res.scores["theta"], res.scores["se"], cutoffs=cut)
         empirical = np.mean((res.scores["theta"].to_numpy() >= cut) == (true >= cut))
@@ -55,14 +55,13 @@ def test_rudner_respondent_form_matches_simulated_truth(simulated):
 
 def test_rudner_model_form_matches_simulated_ml_estimates(simulated):
     """The model form assumes ML estimates ~ N(theta, 1/I(theta)): check with ML thetas."""
-    X, res = simulated
+    X, res, true = simulated
     grid = np.linspace(-4, 4, 801)
     ll = np.zeros((len(X), grid.size))
     for item in res.items:
         logp = np.log(res.category_probabilities(grid, item).to_numpy())   # G x K
         ll += logp[:, X[item].to_numpy()].T
     ml = grid[np.argmax(ll, axis=1)]
-    true = X.attrs["theta"]
     inside = (ml > -4) & (ml < 4)
     est = pm.classification_accuracy(res, cutoffs=0.5)
     empirical = np.mean((ml[inside] >= 0.5) == (true[inside] >= 0.5))
@@ -71,7 +70,7 @@ def test_rudner_model_form_matches_simulated_ml_estimates(simulated):
 
 
 def test_cutoff_precision_on_raw_and_theta_scales(simulated):
-    X, res = simulated
+    X, res, _ = simulated
     cp = pm.cutoff_precision(res, 35, scale="raw")
     assert res.expected_score([cp.theta]).iloc[0] == pytest.approx(35, abs=1e-8)
     info = res.information([cp.theta])["test"].iloc[0]
@@ -105,7 +104,7 @@ def test_rasch_family_curves_from_thresholds():
 
 
 def test_errors(simulated):
-    _, res = simulated
+    _, res, _ = simulated
     with pytest.raises(DataError, match="outside"):
         pm.cutoff_precision(res, 0, scale="raw")
     with pytest.raises(OptionError):
@@ -116,3 +115,22 @@ def test_errors(simulated):
         pm.classification_accuracy([0.1], [0.0], cutoffs=0)
     with pytest.raises(DataError, match="not a fitted IRT model"):
         pm.cutoff_precision(object(), 1.0, scale="theta")
+
+
+def test_figures_for_grm_and_pcm(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, res, _ = simulated
+    fig = pm.plot_item_person_map(res)
+    assert len(fig.axes) == 2 and fig.axes[0].patches          # the respondents' histogram
+    fig = pm.plot_information(res, cutoff=35)
+    assert any("cut-off 35" in t.get_text() for t in fig.axes[0].texts)
+    X = pd.read_csv(Path(__file__).parent / "data" / "bfi.csv")[["N1", "N2", "N3", "N4", "N5"]] - 1
+    pcm = pm.pcm(X)
+    fig = pm.plot_item_person_map(pcm)
+    assert len(fig.axes[1].lines) == 5
+    fig = pm.plot_information(pcm, cutoff=12)
+    assert fig.axes[0].lines
+    cp = pm.cutoff_precision(pcm, 12)
+    assert cp.respondents is not None and 0.5 < cp.respondents.accuracy < 1

@@ -653,7 +653,8 @@ def cfa_from_grm(params: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ simulation
-def simulate_grm(a, b, n: int, *, link: str = "logit", seed=None, theta=None) -> pd.DataFrame:
+def simulate_grm(a, b, n: int, *, link: str = "logit", seed=None, theta=None,
+                 return_theta: bool = False):
     """Draw answers 0..m from a graded response model (for studies and tests).
 
     Parameters
@@ -667,12 +668,14 @@ def simulate_grm(a, b, n: int, *, link: str = "logit", seed=None, theta=None) ->
     link : {"logit", "probit"}
     seed : int or Generator, optional
     theta : array-like, optional
-        Abilities to use instead of drawing ``n`` from N(0, 1).
+        Abilities to use instead of drawing ``n`` from N(0, 1) (``n`` is then ignored).
+    return_theta : bool
+        Also return the abilities.
 
     Returns
     -------
-    DataFrame
-        ``n`` x items, columns ``i1..iI``, answers 0..m (and the abilities in ``attrs["theta"]``).
+    DataFrame, or (DataFrame, ndarray) with ``return_theta``
+        ``n`` x items, columns ``i1..iJ``, answers 0..m.
     """
     from ..resample import rng as make_rng
 
@@ -691,5 +694,4 @@ def simulate_grm(a, b, n: int, *, link: str = "logit", seed=None, theta=None) ->
     cum = np.nan_to_num(cum, nan=0.0)
     y = (u[:, :, None] < cum).sum(axis=2)
     out = pd.DataFrame(y, columns=[f"i{j + 1}" for j in range(a.size)])
-    out.attrs["theta"] = th
-    return out
+    return (out, th) if return_theta else out
