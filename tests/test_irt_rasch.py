@@ -76,6 +76,10 @@ def test_cml_loglik_and_parameters(ds, name):
     assert res.items == ref["items_fitted"]
     assert res.items_excluded == ref["items_excluded"]
     assert res.n_rows == ref["n_rows_used"]
+    assert [int(r) + 1 for r in np.flatnonzero(~res.kept)] == ref["rows_dropped"]
+    assert res.person_params()["missing"].nunique() == ref["n_missing_patterns"]
+    assert int(res.data.isna().sum().sum()) == ref["n_missing_cells"]
+    assert res.data.max().astype(int).to_dict() == ref["categories_max"]
     beta_labels = [k.removeprefix("beta ") for k in ref["betapar"]]
     assert list(res.betas.index) == beta_labels
     np.testing.assert_allclose(res.betas["easiness"], list(ref["betapar"].values()), atol=PAR_TOL)
@@ -141,7 +145,9 @@ def test_person_parameters(ds, name):
 def test_itemfit(ds, name):
     ref, res = _ref(ds)["models"][name]["itemfit"], _fit(ds, name)
     got = res.itemfit()
-    want = pd.DataFrame(ref["table"]).T.loc[got.index]
+    assert list(got.index) == list(ref["table"])
+    assert len(res.personfit()) == ref["n_persons"]
+    want = pd.DataFrame(ref["table"]).T
     for col in ("outfit_msq", "infit_msq", "outfit_t", "infit_t"):
         np.testing.assert_allclose(got[col], want[col].astype(float), atol=FIT_TOL, err_msg=col)
     np.testing.assert_allclose(got["chisq"], want["chisq"].astype(float), rtol=1e-4)
@@ -183,6 +189,7 @@ def test_lr_test(ds, name, i):
     assert got.df == want["df"]
     assert got.pvalue == pytest.approx(want["p_value"], abs=1e-4)
     assert got.loglik_full == pytest.approx(want["loglik_full"], rel=LL_REL)
+    assert got.loglik_groups == pytest.approx(want["loglik_groups_sum"], rel=LL_REL)
     assert got.items_excluded == want["items_excluded"]
     assert list(got.groups.index) == [g["label"] for g in want["groups"]]
     for g in want["groups"]:
@@ -345,6 +352,11 @@ def test_ill_conditioned_data_are_refused():
                       "c": [0, 0, 0, 1, 0], "d": [0, 0, 0, 0, 1]})
     with pytest.raises(DataError, match="ill-conditioned"):
         pm.rasch(x)
+    # Guttman-perfect answers: every item is its own group
+    guttman = pd.DataFrame((np.arange(6)[:, None] > np.arange(4)[None, :]).astype(int),
+                           columns=list("abcd"))
+    with pytest.raises(DataError, match=r"4 groups .*\['a'\]"):
+        pm.rasch(guttman)
 
 
 def test_bad_split_is_refused():

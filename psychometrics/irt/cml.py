@@ -74,15 +74,15 @@ class Patterns:
     """Sufficient statistics of a response matrix for CML.
 
     ``s`` counts the answers in each category ``h >= 1`` of each item (the order of ``β``);
-    for every pattern of answered items, ``items`` lists them and ``counts[r]`` is the number
-    of persons with that pattern and raw score ``r``.
+    ``answered[p]`` marks the items of missing-value pattern ``p`` and ``counts[p, r]`` is the
+    number of persons with that pattern and raw score ``r``.
     """
 
     m: np.ndarray
     offsets: np.ndarray
     s: np.ndarray
-    items: tuple
-    counts: tuple
+    answered: np.ndarray
+    counts: np.ndarray
     pattern_of_row: np.ndarray
     raw_score: np.ndarray
     max_score: np.ndarray
@@ -102,6 +102,7 @@ def prepare(x: np.ndarray, m: np.ndarray) -> Patterns:
     m : ndarray (k,) of int
         Highest category of each item.
     """
+    m = np.asarray(m, dtype=int)
     answered = ~np.isnan(x)
     xi = np.where(answered, x, 0).astype(int)
     raw = xi.sum(axis=1)
@@ -113,78 +114,34 @@ def prepare(x: np.ndarray, m: np.ndarray) -> Patterns:
     for i in range(x.shape[1]):
         counts = np.bincount(xi[answered[:, i], i], minlength=m[i] + 1)
         s[offsets[i]:offsets[i] + m[i]] = counts[1:m[i] + 1]
-    items, counts = [], []
-    for p in range(len(masks)):
-        items.append(np.flatnonzero(masks[p]))
-        counts.append(np.bincount(raw[inverse == p], minlength=max_score[p] + 1).astype(float))
-    return Patterns(m=np.asarray(m, dtype=int), offsets=offsets, s=s, items=tuple(items),
-                    counts=tuple(counts), pattern_of_row=inverse, raw_score=raw,
-                    max_score=max_score[inverse])
-
-
-def _pattern_terms(beta: np.ndarray, pat: Patterns, items: np.ndarray, n: np.ndarray,
-                   hessian: bool):
-    """Log-likelihood term, expected category counts and information for one pattern.
-
-    Returns ``(sum_r n_r log γ_r, index of the pattern's β's, expected counts, information)``.
-    """
-    m = pat.m[items]
-    idx = np.concatenate([pat.offsets[i] + np.arange(m_i) for i, m_i in zip(items, m)])
-    b = beta[idx]
-    top = pat.offsets[items] + m - 1
     big_r = int(m.sum())
-    # shift θ by c (ε_ih -> ε_ih e^{hc}) so that γ_0 = γ_R = 1: keeps γ in floating range;
-    # conditional probabilities do not change and log γ_r = log γ'_r − r c
-    c = -beta[top].sum() / big_r
-    hs = np.concatenate([np.arange(1, m_i + 1) for m_i in m])
-    eps = np.exp(b + hs * c)
-    starts = np.concatenate([[0], np.cumsum(m)[:-1]])
-    polys = [np.concatenate([[1.0], eps[st:st + m_i]]) for st, m_i in zip(starts, m)]
-    k = len(items)
-    prefix = [np.ones(1)]
-    for poly in polys:
-        prefix.append(np.convolve(prefix[-1], poly))
-    suffix = [np.ones(1)] * (k + 1)
-    for a in range(k - 1, -1, -1):
-        suffix[a] = np.convolve(polys[a], suffix[a + 1])
-    gamma = prefix[k]
-    if not np.all(np.isfinite(gamma)) or np.any(gamma <= 0):
-        raise ModelError("CML: the elementary symmetric functions overflowed; the item "
-                         "parameters diverge (items answered almost always in one category?)")
-    rs = np.arange(big_r + 1)
-    loggamma = np.log(gamma) - rs * c
-    ll_term = float(n @ loggamma)
-    # P[r, (a,h)] = P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r
-    prob = np.zeros((big_r + 1, len(idx)))
-    minus = []
-    for a in range(k):
-        g = np.convolve(prefix[a], suffix[a + 1])
-        minus.append(g)
-        for h in range(1, m[a] + 1):
-            prob[h:h + len(g), starts[a] + h - 1] = eps[starts[a] + h - 1] * g / gamma[h:h + len(g)]
-    expected = n @ prob
-    if not hessian:
-        return ll_term, idx, expected, None
-    w = n / gamma
-    info = -(prob.T * n) @ prob
-    info[np.diag_indices_from(info)] += expected
-    for a in range(k):
-        running = prefix[a]
-        sa = slice(starts[a], starts[a] + m[a])
-        for bb in range(a + 1, k):
-            g2 = np.convolve(running, suffix[bb + 1])
-            running = np.convolve(running, polys[bb])
-            u = np.correlate(w, g2, mode="valid")
-            hk = np.add.outer(np.arange(1, m[a] + 1), np.arange(1, m[bb] + 1))
-            joint = np.outer(eps[sa], eps[starts[bb]:starts[bb] + m[bb]]) * u[hk]
-            sb = slice(starts[bb], starts[bb] + m[bb])
-            info[sa, sb] += joint
-            info[sb, sa] += joint.T
-    return ll_term, idx, expected, info
+    counts = np.bincount(inverse * (big_r + 1) + raw,
+                         minlength=len(masks) * (big_r + 1)).reshape(len(masks), big_r + 1)
+    return Patterns(m=m, offsets=offsets, s=s, answered=masks, counts=counts.astype(float),
+                    pattern_of_row=inverse, raw_score=raw, max_score=max_score[inverse])
+
+
+def _shift_add(poly: np.ndarray, eps: np.ndarray, m_a: int, sign: int = 1) -> np.ndarray:
+    """Multiply batched polynomials (rows) by ``1 + Σ_h ε_h x^h`` (sign=1) or apply the
+    adjoint (sign=-1: ``out[j] = poly[j] + Σ_h ε_h poly[j+h]``)."""
+    out = poly.copy()
+    for h in range(1, m_a + 1):
+        if sign > 0:
+            out[:, h:] += poly[:, :-h] * eps[:, h - 1, None]
+        else:
+            out[:, :-h] += poly[:, h:] * eps[:, h - 1, None]
+    return out
 
 
 def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
     """Conditional log-likelihood, its gradient and (minus) Hessian in ``β``.
+
+    All missing-value patterns are processed at once (arrays of patterns x raw scores): an
+    unanswered item contributes the polynomial 1. ``Pre[a]``/``Suf[a]`` are the ESF of the
+    items before/from ``a``; ``P(X_a = h | r) = ε_ah Σ_j Pre[a]_j Suf[a+1]_{r-h-j} / γ_r``
+    is evaluated only for the (pattern, raw score) cells that occur. The joint terms of the
+    Hessian use backward messages ``Bk[a]_j = Σ_s Suf[a]_s w_{j+s}`` with ``w = n / γ``
+    (a forward-backward pass), so no per-pair ESF is ever built.
 
     Returns
     -------
@@ -194,18 +151,83 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
         The observed information (minus the Hessian), which for CML equals the conditional
         covariance of the category counts given the raw scores.
     """
-    nb = pat.n_beta
-    ll = float(pat.s @ beta)
-    grad = pat.s.copy()
-    info = np.zeros((nb, nb)) if hessian else None
-    for items, n in zip(pat.items, pat.counts):
-        if len(items) < 2:
-            continue  # a single answered item carries no conditional information
-        term, idx, expected, inf_p = _pattern_terms(beta, pat, items, n, hessian)
-        ll -= term
-        grad[idx] -= expected
-        if hessian:
-            info[np.ix_(idx, idx)] += inf_p
+    m, k = pat.m, len(pat.m)
+    big_m, big_r = int(m.max()), int(m.sum())
+    n_pat = len(pat.answered)
+    bmat = np.zeros((k, big_m))
+    for i in range(k):
+        bmat[i, :m[i]] = beta[pat.offsets[i]:pat.offsets[i] + m[i]]
+    hs = np.arange(1, big_m + 1)
+    r_p = pat.answered @ m
+    top = bmat[np.arange(k), m - 1]
+    # shift θ by c per pattern (ε_ih -> ε_ih e^{hc}) so that γ_0 = γ_R = 1: keeps γ in range;
+    # conditional probabilities do not change and log γ_r = log γ'_r − r c
+    c = -(pat.answered @ top) / np.maximum(r_p, 1)
+    with np.errstate(over="ignore"):
+        eps = np.exp(bmat[None] + hs[None, None, :] * c[:, None, None])
+    eps *= pat.answered[:, :, None] & (hs[None, :] <= m[:, None])[None]
+    pre = np.zeros((k + 1, n_pat, big_r + 1))
+    pre[0][:, 0] = 1.0
+    for a in range(k):
+        pre[a + 1] = _shift_add(pre[a], eps[:, a], m[a])
+    suf = np.zeros((k + 1, n_pat, big_r + 1))
+    suf[k][:, 0] = 1.0
+    for a in range(k - 1, -1, -1):
+        suf[a] = _shift_add(suf[a + 1], eps[:, a], m[a])
+    gamma = pre[k]
+    rs = np.arange(big_r + 1)
+    valid = rs[None, :] <= r_p[:, None]
+    if not np.all(np.isfinite(gamma)) or np.any(gamma[valid] <= 0):
+        raise ModelError("CML: the elementary symmetric functions overflowed; the item "
+                         "parameters diverge (items answered almost always in one category?)")
+    n = pat.counts
+    with np.errstate(divide="ignore"):
+        loggamma = np.where(valid, np.log(np.where(valid, gamma, 1.0)), 0.0) - rs * c[:, None]
+    ll = float(pat.s @ beta - (n * loggamma).sum())
+    # conditional category probabilities for the (pattern, score) cells that occur:
+    # P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1]
+    pc, rc = np.nonzero(n)
+    nc = n[pc, rc]
+    gc = gamma[pc, rc]
+    prob = np.zeros((len(pc), big_r))
+    for a in range(k):
+        lo = int(m[:a].sum()) + 1     # Pre[a] has at most lo nonzero coefficients
+        hi = big_r - int(m[:a + 1].sum()) + 1
+        left, right = (pre[a], suf[a + 1][:, :hi]) if lo <= hi else (suf[a + 1], pre[a][:, :lo])
+        short = min(lo, hi)
+        minus = np.zeros((n_pat, big_r + 1))
+        for j in range(short):
+            minus[:, j:j + right.shape[1]] += left[:, j, None] * right
+        for h in range(1, m[a] + 1):
+            t = rc - h
+            ok = t >= 0
+            prob[ok, pat.offsets[a] + h - 1] = (eps[pc[ok], a, h - 1] * minus[pc[ok], t[ok]]
+                                                / gc[ok])
+    expected = nc @ prob
+    grad = pat.s - expected
+    if not hessian:
+        return ll, grad, None
+    info = -(prob.T * nc) @ prob
+    info[np.diag_indices_from(info)] += expected
+    w = np.where(n > 0, n / np.where(valid, gamma, 1.0), 0.0)
+    back = [None] * (k + 1)
+    back[k] = w
+    for a in range(k - 1, -1, -1):
+        back[a] = _shift_add(back[a + 1], eps[:, a], m[a], sign=-1)
+    for a in range(k - 1):
+        fwd = pre[a]
+        sa = slice(pat.offsets[a], pat.offsets[a] + m[a])
+        for b in range(a + 1, k):
+            bk = back[b + 1]
+            u = np.zeros((n_pat, m[a] + m[b] + 1))
+            for sh in range(2, m[a] + m[b] + 1):
+                u[:, sh] = (fwd[:, :big_r + 1 - sh] * bk[:, sh:]).sum(axis=1)
+            hk = np.add.outer(np.arange(1, m[a] + 1), np.arange(1, m[b] + 1))
+            joint = ((eps[:, a, :m[a], None] * eps[:, b, None, :m[b]]) * u[:, hk]).sum(axis=0)
+            sb = slice(pat.offsets[b], pat.offsets[b] + m[b])
+            info[sa, sb] += joint
+            info[sb, sa] += joint.T
+            fwd = _shift_add(fwd, eps[:, b], m[b])
     return ll, grad, info
 
 
@@ -228,7 +250,9 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
     """Maximise the conditional log-likelihood over ``η`` by Newton's method.
 
     Step halving keeps every step uphill (the objective is concave), so the iteration cannot
-    overshoot; convergence is declared when the largest Newton step is below ``tol``.
+    overshoot. Near the optimum (steps below 1e-3) the last information matrix is reused
+    (a chord step, which still converges quickly); the standard errors always come from the
+    exact information at the final estimate. Convergence: the largest step is below ``tol``.
     """
     eta = np.zeros(w.shape[1])
     ll, grad, info = loglik_derivatives(w @ eta, pat)
@@ -236,20 +260,18 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
     iterations = 0
     for _ in range(max_iter):
         iterations += 1
-        g_eta = w.T @ grad
         i_eta = w.T @ info @ w
         try:
-            step = np.linalg.solve(i_eta, g_eta)
+            step = np.linalg.solve(i_eta, w.T @ grad)
         except np.linalg.LinAlgError:
             raise ModelError("CML: the information matrix is singular; the item parameters "
                              "are not identified by these data") from None
-        # the objective is concave: halve the step until it goes uphill
-        # (Newton steps are capped at 5 logits per parameter to keep exp() in range)
+        # Newton steps are capped at 5 logits per parameter to keep exp() in range
         scale = min(1.0, 5.0 / max(np.max(np.abs(step)), 1e-300))
         for _ in range(60):
             cand = eta + scale * step
             try:
-                ll_new, grad_new, info_new = loglik_derivatives(w @ cand, pat)
+                ll_new, grad_new, _ = loglik_derivatives(w @ cand, pat, hessian=False)
             except ModelError:
                 ll_new = -np.inf
             if ll_new >= ll - 1e-12 * abs(ll):
@@ -257,17 +279,20 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
             scale /= 2
         else:
             break
-        eta, ll, grad, info = cand, ll_new, grad_new, info_new
-        if np.max(np.abs(scale * step)) < tol:
+        eta, ll, grad = cand, ll_new, grad_new
+        size = np.max(np.abs(scale * step))
+        if size < tol:
             converged = True
             break
-    i_eta = w.T @ info @ w
-    try:
-        vcov_eta = np.linalg.inv(i_eta)
-    except np.linalg.LinAlgError:
-        raise ModelError("CML: the information matrix is singular at the estimate") from None
+        if size > 1e-3:
+            info = loglik_derivatives(w @ eta, pat)[2]
     if not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
         raise ModelError("CML: the item parameters diverge (an item or a category is answered "
                          "by (almost) everyone or no one given the raw scores)")
+    ll, grad, info = loglik_derivatives(w @ eta, pat)
+    try:
+        vcov_eta = np.linalg.inv(w.T @ info @ w)
+    except np.linalg.LinAlgError:
+        raise ModelError("CML: the information matrix is singular at the estimate") from None
     return CMLFit(eta=eta, beta=w @ eta, vcov_eta=vcov_eta, vcov_beta=w @ vcov_eta @ w.T,
                   loglik=ll, iterations=iterations, converged=converged, design=w)

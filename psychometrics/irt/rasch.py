@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .._checks import check_items
 from .._results import Result, format_table
-from ..errors import DataError, OptionError, describe_rows
+from ..errors import DataError, ModelError, OptionError, describe_rows
 from . import cml
 
 _MODEL_NAMES = {"RM": "Rasch model", "PCM": "partial credit model", "RSM": "rating scale model"}
@@ -115,10 +115,11 @@ def _check_connected(x: np.ndarray, cols: list[str], name: str) -> None:
         gt[:, j] = ((xi > xi[:, [j]]) & ok).any(axis=0)
     n_comp, labels = connected_components(gt, directed=True, connection="strong")
     if n_comp > 1:
-        sizes = np.bincount(labels)
-        suspicious = [c for c, lab in zip(cols, labels) if sizes[lab] != sizes.max()]
-        raise DataError(f"{name}: ill-conditioned data (as eRm reports it): the CML estimates "
-                        f"do not exist; suspicious items {suspicious}")
+        groups = [[c for c, lab in zip(cols, labels) if lab == g] for g in range(n_comp)]
+        raise DataError(f"{name}: ill-conditioned data (as eRm reports it): the items fall "
+                        f"into {n_comp} groups that are never answered in both orders by "
+                        f"the same respondents, so the CML estimates do not exist (e.g. "
+                        f"Guttman-perfect answers): {groups[:5]}")
 
 
 # --------------------------------------------------------------------------- labels
@@ -193,7 +194,9 @@ def _solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
         theta += step
         if np.max(np.abs(step), initial=0.0) < 1e-12:
             break
-    _e, v, _c = _category_moments(theta, bpad, mask)
+    e, v, _c = _category_moments(theta, bpad, mask)
+    if np.max(np.abs(r - e.sum(axis=1)), initial=0.0) > 1e-8:
+        raise ModelError("person parameters: the ML equation for theta did not converge")
     return theta, 1.0 / np.sqrt(v.sum(axis=1))
 
 
@@ -528,7 +531,14 @@ class RaschResult(Result):
         x = self._fit.x[:, keep]
         cols = [c for c, kk in zip(self.items, keep) if kk]
         m = self._fit.m[keep]
-        fits = [_fit(x[codes == g], cols, m, self.model) for g in range(len(labels))]
+        fits = []
+        for g, lab in enumerate(labels):
+            _check_connected(x[codes == g], cols, f"{test}, group {lab!r} of split {name!r}")
+            try:
+                fits.append(_fit(x[codes == g], cols, m, self.model))
+            except ModelError as err:
+                raise ModelError(f"{test}: the model cannot be fitted in group {lab!r} of "
+                                 f"split {name!r}: {err}") from None
         full = _fit(x, cols, m, self.model) if excluded else self._fit
         return codes, labels, name, excluded, fits, full
 
