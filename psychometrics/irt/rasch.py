@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.interpolate import CubicSpline
-from scipy.sparse.csgraph import connected_components
+from scipy import special
 
 from .._checks import check_items
 from .._results import Result, format_table
@@ -107,6 +105,8 @@ def _check_connected(x: np.ndarray, cols: list[str], name: str) -> None:
     Item i "beats" item j when someone answered i higher than j; if the items split into
     groups that never beat each other both ways, the CML estimates do not exist.
     """
+    from scipy.sparse.csgraph import connected_components  # slow to import: only when fitting
+
     both = ~np.isnan(x)
     xi = np.where(both, x, 0)
     gt = np.zeros((x.shape[1], x.shape[1]), dtype=bool)
@@ -202,6 +202,8 @@ def _solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
 
 def _natural_spline_ends(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
     """``splines::interpSpline`` predictions, linear beyond the end knots (as eRm uses them)."""
+    from scipy.interpolate import CubicSpline  # slow to import: only when needed
+
     cs = CubicSpline(x, y, bc_type="natural")
     out = cs(at)
     lo, hi = at < x[0], at > x[-1]
@@ -404,7 +406,7 @@ class RaschResult(Result):
         df = n - 1
         return pd.DataFrame({"outfit_msq": outfit, "infit_msq": infit, "outfit_t": out_t,
                              "infit_t": in_t, "chisq": chisq, "df": df,
-                             "pvalue": stats.chi2.sf(chisq, df), "n": n})
+                             "pvalue": special.chdtrc(df, chisq), "n": n})
 
     def itemfit(self) -> pd.DataFrame:
         """Item fit as eRm's ``itemfit``: mean squares, their t, chi-square and discrimination.
@@ -573,7 +575,7 @@ class RaschResult(Result):
                                "npar": [f.npar for f in fits]},
                               index=pd.Index(labels, name="group"))
         betas = pd.concat({lab: f.beta_frame() for lab, f in zip(labels, fits)}, axis=1)
-        return LRTestResult(split=name, lr=lr, df=df, pvalue=float(stats.chi2.sf(lr, df)),
+        return LRTestResult(split=name, lr=lr, df=df, pvalue=float(special.chdtrc(df, lr)),
                             loglik_full=float(full.cml.loglik), loglik_groups=ll_groups,
                             items_excluded=excluded, groups=groups, betas=betas)
 
@@ -595,7 +597,7 @@ class RaschResult(Result):
         _, labels, name, excluded, fits, _ = self._group_fits(split, "Wald test")
         b1, b2 = fits[0].beta_frame(), fits[1].beta_frame()
         z = (b1["easiness"] - b2["easiness"]) / np.sqrt(b1["se"] ** 2 + b2["se"] ** 2)
-        table = pd.DataFrame({"z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        table = pd.DataFrame({"z": z, "pvalue": special.erfc(np.abs(z) / np.sqrt(2)),
                               "beta_1": b1["easiness"], "se_1": b1["se"],
                               "beta_2": b2["easiness"], "se_2": b2["se"]})
         return WaldTestResult(split=name, group_1=labels[0], group_2=labels[1],
