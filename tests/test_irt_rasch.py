@@ -317,17 +317,53 @@ def test_constant_item_is_excluded_as_erm_does():
     assert res.items == ["I1", "I2", "I3", "I4", "I5"]
 
 
+@functools.cache
+def _extra() -> dict:
+    """eRm results for cases the shared references lack (tests/data/r/erm_extra_irt.R)."""
+    return json.loads((DATA / "r" / "erm_extra_irt.json").read_text())
+
+
 def test_lr_test_drops_items_not_estimable_in_a_group():
+    want = _extra()["rm_excluded"]
     items = _items("raschdat1").iloc[:, :8].copy()
     group = np.r_[np.zeros(50, int), np.ones(50, int)]
     items.loc[group == 1, "I3"] = 0   # I3 is never 1 in group 1
     res = pm.rasch(items)
+    assert res.loglik == pytest.approx(want["loglik_full"], rel=LL_REL)
     with pytest.warns(UserWarning, match="not estimable"):
         lr = res.lr_test(group)
     assert lr.items_excluded == ["I3"]
     refit = pm.rasch(items.drop(columns="I3"))
     assert lr.loglik_full == pytest.approx(refit.loglik, rel=1e-12)
-    assert lr.df == 2 * 6 - 6
+    assert lr.lr == pytest.approx(want["lr"], rel=LR_REL)
+    assert lr.df == want["df"]
+    np.testing.assert_allclose(lr.groups["loglik"], want["loglik_groups"], rtol=LL_REL)
+
+
+def test_pcm_tests_drop_an_item_missing_a_category_in_a_group():
+    want = _extra()["pcm_excluded"]
+    items = _items("pcmdat2").copy()
+    group = np.tile([1, 2], 150)
+    items.loc[(group == 2) & (items["I1"] == 2), "I1"] = 1
+    res = pm.pcm(items)
+    with pytest.warns(UserWarning, match="not estimable"):
+        lr = res.lr_test(group)
+    assert lr.items_excluded == ["I1"]
+    assert lr.lr == pytest.approx(want["lr"], rel=LR_REL)
+    assert lr.df == want["df"]
+    np.testing.assert_allclose(lr.groups["loglik"], want["loglik_groups"], rtol=LL_REL)
+    with pytest.warns(UserWarning, match="not estimable"):
+        wald = res.wald_test(group)
+    assert list(wald.table.index) == want["wald_names"]
+    np.testing.assert_allclose(wald.table["z"], want["wald_z"], atol=PAR_TOL)
+
+
+def test_mean_split_with_missing_answers_is_within_pattern():
+    want = _extra()["bfi_rsm_mean"]
+    lr = _fit("bfi", "N_RSM").lr_test("mean")
+    assert lr.lr == pytest.approx(want["lr"], rel=LR_REL)
+    assert lr.df == want["df"]
+    np.testing.assert_allclose(lr.groups["loglik"], want["loglik_groups"], rtol=LL_REL)
 
 
 @pytest.mark.parametrize(("fit", "values", "match"), [
