@@ -414,3 +414,62 @@ def test_no_warnings_on_clean_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pm.rasch(_items("raschdat1"))
+
+
+# ----------------------------------------------------------------------------- engine
+
+def _simulated_pcm(seed: int, n: int = 300, k: int = 5, m: int = 3, missing: float = 0.1):
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=(n, 1))
+    cum = np.concatenate([np.zeros((k, 1)), -np.cumsum(np.sort(rng.normal(size=(k, m)), 1), 1)],
+                         axis=1)
+    logit = theta[:, :, None] * np.arange(m + 1) + cum[None]
+    p = np.exp(logit - logit.max(axis=2, keepdims=True))
+    p /= p.sum(axis=2, keepdims=True)
+    x = (p.cumsum(axis=2) < rng.random((n, k, 1))).sum(axis=2).astype(float)
+    x[rng.random(x.shape) < missing] = np.nan
+    return pd.DataFrame(x, columns=[f"q{j + 1}" for j in range(k)])
+
+
+@pytest.mark.parametrize("model", ["PCM", "RSM"])
+def test_analytic_gradient_and_hessian_match_finite_differences(model):
+    from psychometrics.irt import cml
+
+    x = _simulated_pcm(5).to_numpy()
+    m = np.full(x.shape[1], 3)
+    pat = cml.prepare(x, m)
+    assert len(pat.answered) > 5  # several missing-value patterns
+    beta = cml.design_matrix(model, m) @ np.random.default_rng(1).normal(
+        scale=0.5, size=cml.design_matrix(model, m).shape[1])
+    ll, grad, info = cml.loglik_derivatives(beta, pat)
+    step = 1e-5
+    eye = np.eye(len(beta))
+    num_grad = np.array([(cml.loglik_derivatives(beta + step * e, pat, False)[0]
+                          - cml.loglik_derivatives(beta - step * e, pat, False)[0]) / (2 * step)
+                         for e in eye])
+    num_hess = np.array([(cml.loglik_derivatives(beta + step * e, pat, False)[1]
+                          - cml.loglik_derivatives(beta - step * e, pat, False)[1]) / (2 * step)
+                         for e in eye])
+    np.testing.assert_allclose(grad, num_grad, atol=1e-5)
+    np.testing.assert_allclose(info, -num_hess, atol=1e-5)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_row_order_does_not_matter_and_gradient_vanishes(seed):
+    from psychometrics.irt import cml
+
+    items = _simulated_pcm(seed)
+    shuffled = items.sample(frac=1.0, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # rows with < 2 answers are left out
+        res, res2 = pm.pcm(items), pm.pcm(shuffled)
+    assert sorted(res.rows_dropped) == sorted(res2.rows_dropped)
+    pd.testing.assert_frame_equal(res.thresholds, res2.thresholds, atol=1e-8, check_exact=False)
+    pd.testing.assert_frame_equal(res2.person_scores().loc[res.data.index],
+                                  res.person_scores(), atol=1e-8, check_exact=False)
+    pat = cml.prepare(res.data.to_numpy(), res.data.max().astype(int).to_numpy())
+    _, grad, _ = cml.loglik_derivatives(res.betas["easiness"].to_numpy(), pat, False)
+    w = cml.design_matrix("PCM", res.data.max().astype(int).to_numpy())
+    assert np.max(np.abs(w.T @ grad)) < 1e-6
+    assert abs(res.betas["easiness"].sum()) < 1e-9   # eRm's sum-zero normalisation
