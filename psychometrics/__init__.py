@@ -52,7 +52,7 @@ _API = {
     "ClassificationResult": "irt.precision", "CutoffPrecision": "irt.precision",
     "dif": "irt.dif", "DIFResult": "irt.dif",
     "plot_item_person_map": "irt.plots", "plot_information": "irt.plots",
-    "plot_dif": "irt.plots",
+    "plot_dif": "irt.plots", "irt_analysis": "irt.analysis", "IRTAnalysis": "irt.analysis",
 }
 
 __all__ = sorted(_API) + ["__version__"]

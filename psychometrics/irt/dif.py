@@ -276,8 +276,15 @@ def _logistic_dif(frame: pd.DataFrame, g: pd.Series, name: str, *, matching, cri
 def _rasch_dif(frame: pd.DataFrame, g: pd.Series, name: str, model: str, alpha) -> DIFResult:
     from . import rasch as rasch_mod
 
+    labels = sorted(pd.unique(g.dropna()), key=str)
+    if len(labels) != 2:
+        raise DataError(f"dif: the Rasch family's Wald test compares two groups; {name!r} has "
+                        f"{len(labels)}: {[str(v) for v in labels]}. Keep two groups (set the "
+                        "others to missing) or use model='logistic'")
+    has_g = g.notna().to_numpy()      # respondents without a group are left out
+    frame, g = frame[has_g], g[has_g]
     fit = getattr(rasch_mod, {"rasch": "rasch", "pcm": "pcm", "rsm": "rsm"}[model])(frame)
-    gs = g.loc[fit.data.index] if isinstance(g, pd.Series) else g
+    gs = g.loc[fit.data.index].rename(name)
     lr = fit.lr_test(split=gs)
     wald = fit.wald_test(split=gs)
     tab = wald.table

@@ -191,8 +191,26 @@ def _check_cuts(cutoffs) -> np.ndarray:
     return cuts
 
 
+def _population(model, population):
+    """(mean, sd) of the ability distribution for the model form."""
+    if population is not None:
+        mean, sd = (float(v) for v in population)
+        if not (np.isfinite(mean) and np.isfinite(sd) and sd > 0):
+            raise DataError(f"population must be (mean, sd) with sd > 0; got {population!r}")
+        return mean, sd, "given"
+    if isinstance(getattr(model, "scores", None), pd.DataFrame):
+        return 0.0, 1.0, "N(0, 1), the model's own"    # marginal ML fixes the population
+    est = _person_estimates(model)
+    if est is not None:
+        t = est[0][np.isfinite(est[0])]
+        if t.size >= 2 and t.std(ddof=1) > 0:
+            # CML leaves the ability distribution free: take the respondents' estimates
+            return float(t.mean()), float(t.std(ddof=1)), "normal with the respondents' mean and SD"
+    return 0.0, 1.0, "N(0, 1)"
+
+
 def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta",
-                            n_points: int = 61) -> ClassificationResult:
+                            n_points: int = 61, population=None) -> ClassificationResult:
     """Rudner's expected classification accuracy and consistency at one or more cut-offs.
 
     Two forms:
@@ -202,8 +220,10 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
       ``N(theta, se^2)``; the accuracy is the mean probability that the true theta lies in
       the class of the estimate, the consistency the mean of ``sum_k p_k^2``.
     - **Model** (Rudner, 2001): ``theta`` is a fitted model (``se`` omitted). True theta
-      follows N(0, 1) (Gauss-Hermite nodes) and an estimate given theta is
-      ``N(theta, 1 / I(theta))`` with ``I`` the test information.
+      follows a normal population (Gauss-Hermite nodes) and an estimate given theta is
+      ``N(theta, 1 / I(theta))`` with ``I`` the test information. The population is the
+      model's N(0, 1) for the graded response model; for the Rasch family (CML leaves it
+      free) a normal with the mean and SD of the respondents' estimates; or ``population``.
 
     Parameters
     ----------
@@ -217,6 +237,8 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
         :func:`theta_at_raw`.
     n_points : int
         Quadrature nodes for the model form.
+    population : (mean, sd), optional
+        The ability distribution of the model form (see above).
 
     Returns
     -------
@@ -241,8 +263,9 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
         if scale == "raw":
             cuts = np.sort(theta_at_raw(model, cuts))
         n_points = check_positive_int(n_points, "n_points", minimum=5)
+        mean, sd_pop, how = _population(model, population)
         x, w = np.polynomial.hermite_e.hermegauss(n_points)
-        w = w / w.sum()
+        x, w = mean + sd_pop * x, w / w.sum()
         sd = 1.0 / np.sqrt(info(x))
         P = _class_probs(x, sd, cuts)                      # node x observed class
         true = np.searchsorted(cuts, x, side="right")      # true class of each node
@@ -250,8 +273,8 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
         table = np.zeros((C, C))
         np.add.at(table, true, w[:, None] * P)
         consistency = float(np.sum(w * np.sum(P ** 2, axis=1)))
-        return _finish(table, cuts, "model: N(0, 1) population, SE = 1/sqrt(I(theta))", 0,
-                       consistency)
+        return _finish(table, cuts, f"model: population {how} (mean {mean:.3g}, SD "
+                                    f"{sd_pop:.3g}), SE = 1/sqrt(I(theta))", 0, consistency)
     if scale != "theta":
         raise DataError("scale='raw' needs a fitted model (theta = the model, se omitted)")
     if se is None:
