@@ -701,10 +701,13 @@ def rasch(items, *, name: str = "items") -> RaschResult:
     --------
     >>> import numpy as np, psychometrics as pm
     >>> rng = np.random.default_rng(1)
-    >>> x = (rng.normal(size=(200, 1)) > rng.normal(size=(1, 5))).astype(int)
+    >>> theta = rng.normal(size=(200, 1))
+    >>> x = (theta + rng.logistic(size=(200, 5)) > np.linspace(-1, 1, 5)).astype(int)
     >>> fit = pm.rasch(x)
     >>> round(float(fit.item_params["difficulty"].sum()), 10)
     0.0
+    >>> fit.lr_test("median").df
+    4
     """
     return _model(items, "RM", name)
 
