@@ -83,8 +83,8 @@ def plot_item_person_map(model, *, ax: Axes | None = None, title: str | None = N
 
 
 def plot_information(model, *, cutoff: float | None = None, scale: str = "raw",
-                     items: bool = True, ax: Axes | None = None,
-                     title: str | None = None) -> Figure:
+                     items: bool = True, ax: Axes | None = None, title: str | None = None,
+                     label: str | None = None) -> Figure:
     """Test (and item) information curves with the SE of measurement, and a cut-off.
 
     Parameters
@@ -94,6 +94,8 @@ def plot_information(model, *, cutoff: float | None = None, scale: str = "raw",
         Marked with a vertical line; on the ``scale`` given (raw sum score or theta).
     items : bool
         Also draw each item's information (GRM only: the Rasch family's test curve only).
+    label : str, optional
+        Text for the cut-off line (default ``"cut-off VALUE"``).
     """
     import matplotlib.pyplot as plt
 
@@ -118,7 +120,8 @@ def plot_information(model, *, cutoff: float | None = None, scale: str = "raw",
     if cutoff is not None:
         th = float(theta_at_raw(model, cutoff)[0]) if scale == "raw" else float(cutoff)
         ax.axvline(th, color="k", lw=1)
-        ax.annotate(f"cut-off {cutoff:g}" + (f" (theta {th:.2f})" if scale == "raw" else "")
+        ax.annotate((label or f"cut-off {cutoff:g}") + (f" (theta {th:.2f})" if scale == "raw"
+                                                        or label else "")
                     + f"\nSE {1 / np.sqrt(info(np.array([th]))[0]):.2f}",
                     (th, ax.get_ylim()[1] * 0.95), xytext=(4, 0), textcoords="offset points",
                     va="top", fontsize=8)
