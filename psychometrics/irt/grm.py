@@ -265,33 +265,75 @@ def _start(coded: _Coded, link: str):
 
 
 def _fit(coded: _Coded, link: str, n_points: int, max_iter: int, tol: float):
+    """EM, accelerated by SQUAREM (Varadhan & Roland, 2008) with a monotone safeguard.
+
+    One cycle: two EM steps x0 -> x1 -> x2, the squared extrapolation x' = x0 - 2 s r +
+    s^2 v (r = x1 - x0, v = x2 - 2 x1 + x0, s = -|r| / |v|), then one EM step from x'. The
+    extrapolation is kept only when it keeps the intercepts ordered and its log-likelihood is
+    at least that of x1; otherwise the cycle ends at x2, a plain EM step. Convergence: the
+    last EM step moved no parameter more than ``tol``, and the log-likelihood changed by less
+    than 1e-9 relative. ``n_iter`` counts EM steps (E- and M-step pairs).
+    """
     theta, w = quadrature(n_points)
     logw = np.log(w)
     A, D = _start(coded, link)
     pad = np.isneginf(D)
+    free = ~pad
+
+    def em(A, D):
+        post, lli = _posterior(coded, theta, A, D, link, logw)
+        A2, D2 = _mstep(theta, _counts(coded, post), A, D, link)
+        return A2, D2, float(lli.sum())
+
+    def pack(A, D):
+        return np.concatenate([A, D[free]])
+
+    def unpack(x):
+        D = np.full(pad.shape, -np.inf)
+        D[free] = x[A.size:]
+        return x[:A.size].copy(), D
+
     converged = False
     n_iter = 0
-    ll_old = -np.inf
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 (reported)
-        post, lli = _posterior(coded, theta, A, D, link, logw)
-        ll = float(lli.sum())
-        A_new, D_new = _mstep(theta, _counts(coded, post), A, D, link)
-        change = max(np.max(np.abs(A_new - A)), np.max(np.abs(D_new[~pad] - D[~pad]), initial=0))
-        A, D = A_new, D_new
-        if change < tol and abs(ll - ll_old) < 1e-9 * max(1.0, abs(ll)):
+    ll_prev = -np.inf
+    while n_iter < max_iter:
+        x0 = pack(A, D)
+        A1, D1, ll0 = em(A, D)
+        A2, D2, ll1 = em(A1, D1)
+        n_iter += 2
+        x1, x2 = pack(A1, D1), pack(A2, D2)
+        change = np.max(np.abs(x2 - x1))
+        if change < tol and abs(ll1 - ll0) < 1e-9 * max(1.0, abs(ll1)):
+            A, D = A2, D2
             converged = True
             break
-        ll_old = ll
+        r, v = x1 - x0, x2 - 2 * x1 + x0
+        nv = np.linalg.norm(v)
+        A, D = A2, D2
+        if nv > 0:
+            step = min(-np.linalg.norm(r) / nv, -1.0)
+            Ax, Dx = unpack(x0 - 2 * step * r + step ** 2 * v)
+            with np.errstate(invalid="ignore"):
+                ordered = np.all((np.diff(Dx, axis=1) < 0) | pad[:, 1:])
+            if ordered and np.all(np.isfinite(Ax)):
+                A3, D3, ll_x = em(Ax, Dx)
+                n_iter += 1
+                if np.isfinite(ll_x) and ll_x >= ll1:
+                    A, D = A3, D3
+        if abs(ll1 - ll_prev) < 1e-12 * max(1.0, abs(ll1)) and change < tol:
+            converged = True
+            break
+        ll_prev = ll1
     post, lli = _posterior(coded, theta, A, D, link, logw)
     return theta, w, A, D, post, float(lli.sum()), n_iter, converged
 
 
-def _louis_information(coded: _Coded, theta, A, D, link, post, chunk: int = 2000):
+def _louis_information(coded: _Coded, theta, A, D, link, post):
     """Observed information (Louis 1982) of all (a_i, d_i1..d_iM), padded layout.
 
     ``-sum_n E_post[d2 log f] - sum_n Var_post[d log f]``: the first term is block diagonal
     (one block per item) and computed from the expected counts; the second from the score
-    of each category at each node, for chunks of respondents (memory n x Q x p).
+    of each category at each node and the posterior-weighted answer co-occurrences.
     """
     J, M = D.shape
     K, p = M + 1, M + 1
@@ -318,19 +360,25 @@ def _louis_information(coded: _Coded, theta, A, D, link, post, chunk: int = 2000
     blocks = -np.einsum("iqk,iqkab->iab", R, H)
     for j in range(J):
         info[j * p:(j + 1) * p, j * p:(j + 1) * p] = blocks[j]
-    # the complete-data score of respondent n at node q is, for item j's block, the score
-    # S[j, q, y_nj] of the answer given (zero when item j is unanswered): a gather
-    n = coded.onehot.shape[0]
+    # minus sum_n Var_post(s_n), s_nq = sum_j S[j, q, y_nj] (the score of the answers given):
+    # sum_n E(s s') = sum_q G_q' C_q G_q with C_q = Y' diag(post_q) Y the posterior-weighted
+    # co-occurrence of answer categories (Y the one-hot answers) and G_q the block diagonal
+    # category scores at node q; sum_n E(s) E(s)' from the posterior mean scores.
+    # C[j, k, l, b, q] = sum over respondents who answered k to item j of Y[n, (l, b)] post[n, q]
+    C = np.zeros((J, K, J * K, Q))
+    for j in range(J):
+        for k in range(K):
+            who = coded.codes[:, j] == k
+            if who.any():
+                C[j, k] = coded.onehot[who].T @ post[who]
+    C = C.reshape(J, K, J, K, Q)
+    GC = np.einsum("jqka,jklbq->jalbq", S, C, optimize=True)
+    info -= np.einsum("jalbq,lqbc->jalc", GC, S, optimize=True).reshape(J * p, J * p)
     Spad = np.concatenate([S, np.zeros((J, Q, 1, p))], axis=2)     # index K = unanswered
     codes = np.where(coded.codes >= 0, coded.codes, K)
-    for lo in range(0, n, chunk):
-        cd = codes[lo:lo + chunk]
-        pst = post[lo:lo + chunk]
-        Sc = np.concatenate([Spad[j][:, cd[:, j], :].transpose(1, 0, 2) for j in range(J)],
-                            axis=2)                                # n x Q x (J p)
-        Es = np.einsum("nq,nqp->np", pst, Sc)
-        Mx = (np.sqrt(pst)[:, :, None] * Sc).reshape(-1, J * p)
-        info -= Mx.T @ Mx - Es.T @ Es
+    Es = np.concatenate([np.einsum("nq,qnp->np", post, Spad[j][:, codes[:, j], :])
+                         for j in range(J)], axis=1)              # n x (J p)
+    info += Es.T @ Es
     return info
 
 
