@@ -31,7 +31,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _timing import best_of  # noqa: E402
 
 
