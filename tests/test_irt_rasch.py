@@ -473,3 +473,18 @@ def test_row_order_does_not_matter_and_gradient_vanishes(seed):
     w = cml.design_matrix("PCM", res.data.max().astype(int).to_numpy())
     assert np.max(np.abs(w.T @ grad)) < 1e-6
     assert abs(res.betas["easiness"].sum()) < 1e-9   # eRm's sum-zero normalisation
+
+
+def test_two_items_work_and_degenerate_discrimination_is_nan_without_warnings():
+    rng = np.random.default_rng(3)
+    x = (rng.normal(size=(300, 1)) + rng.logistic(size=(300, 2)) > [-0.5, 0.5]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = pm.rasch(x)
+        fit = res.itemfit()
+    assert res.item_params["difficulty"].iloc[0] == pytest.approx(
+        -res.item_params["difficulty"].iloc[1])
+    assert fit["discrim"].isna().all()     # every estimable person has raw score 1
+    assert pm.rsm(x).loglik == pytest.approx(res.loglik, rel=1e-12)  # RSM with m = 1 is RM
+    with pytest.raises(DataError, match="no items with appropriate response patterns"):
+        res.lr_test("median")            # the high group answered both items 1, as eRm

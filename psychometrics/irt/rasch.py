@@ -624,7 +624,8 @@ def _discrimination(x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         smc = 1 - 1 / np.diag(np.linalg.pinv(r))
     np.fill_diagonal(r, np.minimum(smc, 1.0))
-    return r.sum(axis=0) / np.sqrt(r.sum())
+    with np.errstate(invalid="ignore"):  # a negative total (degenerate R) gives NaN, as eRm
+        return r.sum(axis=0) / np.sqrt(r.sum())
 
 
 def _model(items, model: str, name: str) -> RaschResult:
