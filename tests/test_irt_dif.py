@@ -142,5 +142,7 @@ def test_inputs_and_errors(bfi):
         pm.dif(X, g, model="mantel")
     with pytest.raises(OptionError):
         pm.dif(X, g, criterion="p")
+    with pytest.raises(OptionError, match="r2_change"):
+        pm.dif(X, g, criterion="r2", r2_change=-1)
     with pytest.raises(DataError):
         pm.dif(X, g.iloc[::-1].reset_index(drop=True).rename(lambda i: f"x{i}"))

@@ -168,6 +168,8 @@ def test_result_outputs(logit):
 def test_errors():
     with pytest.raises(OptionError):
         pm.grm(pd.DataFrame({"a": [0, 1, 1], "b": [1, 0, 1]}), link="cloglog")
+    with pytest.raises(OptionError, match="tol"):
+        pm.grm(pd.DataFrame({"a": [0, 1, 1], "b": [1, 0, 1]}), tol=0)
     with pytest.raises(DataError, match="only the answer"):
         pm.grm(pd.DataFrame({"a": [1, 1, 1], "b": [1, 0, 1]}))
     with pytest.raises(DataError, match="non-numeric"):

@@ -50,7 +50,7 @@ from scipy import stats
 
 from .._checks import align, check_choice, check_items, check_level, check_positive_int
 from .._results import Result, format_table, jsonable
-from ..errors import DataError, MissingColumnError
+from ..errors import DataError, MissingColumnError, OptionError
 from .ordinal_logistic import fit_ordinal_logistic
 
 __all__ = ["dif", "DIFResult"]
@@ -367,6 +367,9 @@ def dif(items, group, model: str = "logistic", *, matching: str = "total",
     check_choice(criterion, ("chisq", "r2", "beta"), "criterion")
     alpha = check_level(alpha, "alpha")
     max_iter = check_positive_int(max_iter, "max_iter")
+    for opt, val in (("r2_change", r2_change), ("beta_change", beta_change)):
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0:
+            raise OptionError(f"{opt} must be a positive number; got {val!r}", opt, val)
     frame, g, name = _inputs(items, group)
     if model == "logistic":
         return _logistic_dif(frame, g, name, matching=matching, criterion=criterion,

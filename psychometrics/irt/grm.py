@@ -43,7 +43,7 @@ from scipy import special, stats
 
 from .._checks import check_choice, check_items, check_positive_int
 from .._results import Result, format_table, jsonable
-from ..errors import ConvergenceError, DataError
+from ..errors import ConvergenceError, DataError, OptionError
 
 __all__ = ["grm", "GRMResult", "grm_from_cfa", "cfa_from_grm", "quadrature", "simulate_grm"]
 
@@ -540,6 +540,9 @@ def grm(items, link: str = "logit", *, n_points: int = 61, max_iter: int = 2000,
     check_choice(link, _LINKS, "link")
     n_points = check_positive_int(n_points, "n_points", minimum=5)
     max_iter = check_positive_int(max_iter, "max_iter")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
+        raise OptionError(f"tol must be a number between 0 and 1 (e.g. 1e-7); got {tol!r}",
+                          "tol", tol)
     coded = _code(items)
     answered = (coded.codes >= 0).sum(axis=1)
     use = answered > 0
