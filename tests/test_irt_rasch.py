@@ -452,6 +452,13 @@ def test_analytic_gradient_and_hessian_match_finite_differences(model):
                          for e in eye])
     np.testing.assert_allclose(grad, num_grad, atol=1e-5)
     np.testing.assert_allclose(info, -num_hess, atol=1e-5)
+    # the gradient-only path (forward-backward) gives the same gradient
+    np.testing.assert_allclose(cml.loglik_derivatives(beta, pat, False)[1], grad, atol=1e-9)
+    # the cheap approximation that steers the iterations is positive semi-definite and
+    # close to the exact information (it only chooses directions; SEs use the exact one)
+    approx = cml.approx_information(beta, pat)
+    assert np.linalg.eigvalsh(approx).min() > -1e-8
+    assert np.linalg.norm(approx - info) < 0.25 * np.linalg.norm(info)
 
 
 @settings(max_examples=6, deadline=None)

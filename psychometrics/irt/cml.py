@@ -184,6 +184,19 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
     with np.errstate(divide="ignore"):
         loggamma = np.where(valid, np.log(np.where(valid, gamma, 1.0)), 0.0) - rs * c[:, None]
     ll = float(pat.s @ beta - (n * loggamma).sum())
+    w = np.where(n > 0, n / np.where(valid, gamma, 1.0), 0.0)
+    back = [None] * (k + 1)
+    back[k] = w
+    for a in range(k - 1, -1, -1):
+        back[a] = _shift_add(back[a + 1], eps[:, a], m[a], sign=-1)
+    if not hessian:
+        # expected counts Σ_r n_r P(X_a = h | r) = Σ_p ε_ah Σ_j Pre[a]_j Bk[a+1]_{j+h}
+        expected = np.zeros(big_r)
+        for a in range(k):
+            for h in range(1, m[a] + 1):
+                expected[pat.offsets[a] + h - 1] = (
+                    eps[:, a, h - 1] @ (pre[a][:, :big_r + 1 - h] * back[a + 1][:, h:]).sum(1))
+        return ll, pat.s - expected, None
     # conditional category probabilities for the (pattern, score) cells that occur:
     # P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1]
     pc, rc = np.nonzero(n)
@@ -205,15 +218,8 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
                                                 / gc[ok])
     expected = nc @ prob
     grad = pat.s - expected
-    if not hessian:
-        return ll, grad, None
     info = -(prob.T * nc) @ prob
     info[np.diag_indices_from(info)] += expected
-    w = np.where(n > 0, n / np.where(valid, gamma, 1.0), 0.0)
-    back = [None] * (k + 1)
-    back[k] = w
-    for a in range(k - 1, -1, -1):
-        back[a] = _shift_add(back[a + 1], eps[:, a], m[a], sign=-1)
     for a in range(k - 1):
         fwd = pre[a]
         sa = slice(pat.offsets[a], pat.offsets[a] + m[a])
@@ -231,6 +237,109 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
     return ll, grad, info
 
 
+def category_moments(theta: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
+    """Expected score, variance and 4th central moment of each item at each θ.
+
+    ``bpad`` (k, M+1) holds β_ih with β_i0 = 0 and −inf beyond an item's top category;
+    ``mask`` (n, k) marks answered items (the others get 0).
+    """
+    h = np.arange(bpad.shape[1])
+    logits = theta[:, None, None] * h + bpad[None]
+    logits -= logits.max(axis=2, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=2, keepdims=True)
+    e = p @ h
+    dev = h[None, None, :] - e[..., None]
+    v = (p * dev ** 2).sum(axis=2)
+    c = (p * dev ** 4).sum(axis=2)
+    return e * mask, v * mask, c * mask
+
+
+def _score_moments(theta: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
+    """Expected raw score and its variance at each θ (over the answered items)."""
+    h = np.arange(bpad.shape[1])
+    logits = theta[:, None, None] * h + bpad[None]
+    logits -= logits.max(axis=2, keepdims=True)
+    p = np.exp(logits)
+    p *= (mask / p.sum(axis=2))[:, :, None]
+    e = (p @ h).sum(axis=1)
+    return e, (p @ (h * h)).sum(axis=1) - ((p @ h) ** 2).sum(axis=1)
+
+
+def solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
+    """ML θ for raw scores ``r`` (0 < r < max) over the answered items, by Newton's method.
+
+    Returns θ and its standard error ``1 / sqrt(test information)``.
+    """
+    top = (np.isfinite(bpad).sum(axis=1) - 1)
+    r_max = mask @ top
+    theta = np.log(r / (r_max - r))       # the logit of the proportion: a close start
+    active = np.arange(len(r))
+    for _ in range(200):
+        if not len(active):
+            break
+        e, v = _score_moments(theta[active], bpad, mask[active])
+        step = np.clip((r[active] - e) / v, -1.0, 1.0)
+        theta[active] += step
+        active = active[np.abs(step) >= 1e-12]
+    e, v = _score_moments(theta, bpad, mask)
+    if np.max(np.abs(r - e), initial=0.0) > 1e-8:
+        raise ModelError("person parameters: the ML equation for theta did not converge")
+    return theta, 1.0 / np.sqrt(v)
+
+
+def padded_beta(beta: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``β`` as an items x (M+1) array: ``β_i0 = 0``, −inf beyond an item's top category."""
+    bpad = np.full((len(m), int(m.max()) + 1), -np.inf)
+    bpad[:, 0] = 0.0
+    off = 0
+    for i, mi in enumerate(m):
+        bpad[i, 1:mi + 1] = beta[off:off + mi]
+        off += mi
+    return bpad
+
+
+def approx_information(beta: np.ndarray, pat: Patterns) -> np.ndarray:
+    """A cheap approximation of the CML information, used only to choose Newton directions.
+
+    For each (pattern, raw score) cell, the information of the joint model at the person's
+    ML θ with θ profiled out (a Schur complement): ``B − g g' / I_θ`` with ``B`` the
+    block-diagonal category covariance of independent items, ``g = Cov(category indicators,
+    raw score)`` and ``I_θ`` the test information. It tends to the CML information as the
+    number of items grows and costs a fraction of the exact pair terms; the standard errors
+    always use the exact information.
+    """
+    m = pat.m
+    r_p = pat.answered @ m
+    pc, rc = np.nonzero(pat.counts)
+    keep = (rc > 0) & (rc < r_p[pc])
+    pc, rc = pc[keep], rc[keep]
+    nc = pat.counts[pc, rc]
+    mask = pat.answered[pc]
+    bpad = padded_beta(beta, m)
+    theta, _se = solve_theta(rc.astype(float), bpad, mask)
+    h = np.arange(bpad.shape[1])
+    logits = theta[:, None, None] * h + bpad[None]
+    logits -= logits.max(axis=2, keepdims=True)
+    prob = np.exp(logits)
+    prob /= prob.sum(axis=2, keepdims=True)
+    prob *= mask[:, :, None]
+    e = prob @ h
+    g_full = prob * (h[None, None, :] - e[..., None])
+    var = (g_full * h).sum(axis=2).sum(axis=1)
+    cols = [(i, hh) for i in range(len(m)) for hh in range(1, m[i] + 1)]
+    ii = np.array([c[0] for c in cols])
+    hh = np.array([c[1] for c in cols])
+    p_all = prob[:, ii, hh]
+    g = g_full[:, ii, hh]
+    info = np.diag(nc @ p_all)
+    for i in range(len(m)):
+        sl = slice(pat.offsets[i], pat.offsets[i] + m[i])
+        info[sl, sl] -= (p_all[:, sl] * nc[:, None]).T @ p_all[:, sl]
+    info -= (g * (nc / var)[:, None]).T @ g
+    return info
+
+
 @dataclass(frozen=True)
 class CMLFit:
     """Raw output of :func:`fit_cml`: ``η``, ``β = W η``, covariance and convergence."""
@@ -246,27 +355,30 @@ class CMLFit:
 
 
 def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
-            max_iter: int = 200) -> CMLFit:
-    """Maximise the conditional log-likelihood over ``η`` by Newton's method.
+            max_iter: int = 500) -> CMLFit:
+    """Maximise the conditional log-likelihood over ``η``.
 
-    Step halving keeps every step uphill (the objective is concave), so the iteration cannot
-    overshoot. Near the optimum (steps below 1e-3) the last information matrix is reused
-    (a chord step, which still converges quickly); the standard errors always come from the
-    exact information at the final estimate. Convergence: the largest step is below ``tol``.
+    Newton-type steps with the exact gradient; the direction uses
+    :func:`approx_information` (cheap) until the steps are small, then the exact
+    information (one evaluation, reused: a chord iteration that converges fast that close).
+    Step halving keeps every step uphill (the objective is concave). Convergence: the largest
+    step is below ``tol``. The standard errors come from the exact information at the final
+    estimate (eRm: ``nlm``'s finite-difference Hessian).
     """
     eta = np.zeros(w.shape[1])
-    ll, grad, info = loglik_derivatives(w @ eta, pat)
+    ll, grad, _ = loglik_derivatives(w @ eta, pat, hessian=False)
+    info = None
     converged = False
     iterations = 0
     for _ in range(max_iter):
         iterations += 1
-        i_eta = w.T @ info @ w
+        use = info if info is not None else approx_information(w @ eta, pat)
         try:
-            step = np.linalg.solve(i_eta, w.T @ grad)
+            step = np.linalg.solve(w.T @ use @ w, w.T @ grad)
         except np.linalg.LinAlgError:
             raise ModelError("CML: the information matrix is singular; the item parameters "
                              "are not identified by these data") from None
-        # Newton steps are capped at 5 logits per parameter to keep exp() in range
+        # steps are capped at 5 logits per parameter to keep exp() in range
         scale = min(1.0, 5.0 / max(np.max(np.abs(step)), 1e-300))
         for _ in range(60):
             cand = eta + scale * step
@@ -284,7 +396,7 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
         if size < tol:
             converged = True
             break
-        if size > 1e-3:
+        if info is None and size < 1e-3:
             info = loglik_derivatives(w @ eta, pat)[2]
     if not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
         raise ModelError("CML: the item parameters diverge (an item or a category is answered "

@@ -167,39 +167,6 @@ def _fit(x: np.ndarray, cols: list, m: np.ndarray, model: str) -> _Fit:
 
 # --------------------------------------------------------------------------- person side
 
-def _category_moments(theta: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
-    """Expected score, variance and 4th central moment of each item at each θ.
-
-    ``bpad`` (k, M+1) holds β_ih with β_i0 = 0 and −inf beyond an item's top category;
-    ``mask`` (n, k) marks answered items (the others get 0).
-    """
-    h = np.arange(bpad.shape[1])
-    logits = theta[:, None, None] * h + bpad[None]
-    logits -= logits.max(axis=2, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=2, keepdims=True)
-    e = p @ h
-    dev = h[None, None, :] - e[..., None]
-    v = (p * dev ** 2).sum(axis=2)
-    c = (p * dev ** 4).sum(axis=2)
-    return e * mask, v * mask, c * mask
-
-
-def _solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
-    """ML θ for raw scores ``r`` (0 < r < max) over the answered items, by Newton's method."""
-    theta = np.zeros(len(r))
-    for _ in range(200):
-        e, v, _c = _category_moments(theta, bpad, mask)
-        step = np.clip((r - e.sum(axis=1)) / v.sum(axis=1), -1.0, 1.0)
-        theta += step
-        if np.max(np.abs(step), initial=0.0) < 1e-12:
-            break
-    e, v, _c = _category_moments(theta, bpad, mask)
-    if np.max(np.abs(r - e.sum(axis=1)), initial=0.0) > 1e-8:
-        raise ModelError("person parameters: the ML equation for theta did not converge")
-    return theta, 1.0 / np.sqrt(v.sum(axis=1))
-
-
 def _natural_spline_ends(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
     """``splines::interpSpline`` predictions, linear beyond the end knots (as eRm uses them)."""
     from scipy.interpolate import CubicSpline  # slow to import: only when needed
@@ -305,15 +272,7 @@ class RaschResult(Result):
 
     # ---------------------------------------------------------------- persons
     def _bpad(self) -> np.ndarray:
-        m = self._fit.m
-        bpad = np.full((len(m), int(m.max()) + 1), -np.inf)
-        bpad[:, 0] = 0.0
-        beta = self._fit.cml.beta
-        off = 0
-        for i, mi in enumerate(m):
-            bpad[i, 1:mi + 1] = beta[off:off + mi]
-            off += mi
-        return bpad
+        return cml.padded_beta(self._fit.cml.beta, self._fit.m)
 
     def _persons(self):
         """Per-row pattern, raw score, θ, SE and the per-(pattern, score) table."""
@@ -332,7 +291,7 @@ class RaschResult(Result):
         theta = np.full(len(rows), np.nan)
         se = np.full(len(rows), np.nan)
         if est.any():
-            theta[est], se[est] = _solve_theta(rows["raw_score"].to_numpy()[est].astype(float),
+            theta[est], se[est] = cml.solve_theta(rows["raw_score"].to_numpy()[est].astype(float),
                                                self._bpad(), mask[est])
         # zero and full scores: eRm's natural-spline interpolation within the pattern
         for p in np.unique(rows["pattern"]):
@@ -386,7 +345,7 @@ class RaschResult(Result):
         x = self._fit.x[keep]
         mask = ~np.isnan(x)
         theta = rows["theta"].to_numpy()[row_of][keep]
-        e, v, c = _category_moments(theta, self._bpad(), mask)
+        e, v, c = cml.category_moments(theta, self._bpad(), mask)
         return x, mask, e, v, c, keep, rows, row_of
 
     @staticmethod
