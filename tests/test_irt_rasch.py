@@ -408,6 +408,21 @@ def test_bad_split_is_refused():
         res.wald_test(np.arange(300) % 3)
     with pytest.raises(DataError, match="two groups"):
         res.lr_test(np.zeros(300))
+    with pytest.raises(DataError, match="mixes numbers and text"):
+        res.lr_test(np.r_[np.zeros(150), np.full(150, "fr", dtype=object)].astype(object))
+    dup = pm.pcm(_items("pcmdat2").set_axis(np.arange(300) % 150))
+    with pytest.raises(DataError, match="duplicated respondent ids"):
+        dup.lr_test(pd.Series(np.arange(300) % 2, index=np.arange(300) % 150))
+
+
+def test_categorical_split_keeps_its_level_order():
+    res = _fit("pcmdat2", "PCM")
+    lang = pd.Series(np.where(np.arange(300) % 3 == 0, "nl", "fr"), index=res.data.index)
+    ordered = lang.astype(pd.CategoricalDtype(["nl", "fr"]))
+    plain, cat = res.wald_test(lang), res.wald_test(ordered)
+    assert (plain.group_1, plain.group_2) == ("fr", "nl")   # sorted, as R's factor()
+    assert (cat.group_1, cat.group_2) == ("nl", "fr")
+    np.testing.assert_allclose(cat.table["z"], -plain.table["z"], rtol=1e-12)
 
 
 def test_no_warnings_on_clean_data():

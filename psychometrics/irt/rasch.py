@@ -437,6 +437,9 @@ class RaschResult(Result):
                 high = raw > cut
             return high.astype(int), ["low", "high"], split
         if isinstance(split, pd.Series):
+            if split.index.has_duplicates or self.data.index.has_duplicates:
+                raise DataError("split: cannot align a Series on duplicated respondent ids; "
+                                "pass an array with one value per row, in row order")
             missing_ids = self.data.index.difference(split.index)
             if len(missing_ids):
                 raise DataError(f"split: no value for respondent(s) {list(missing_ids[:5])}")
@@ -454,7 +457,17 @@ class RaschResult(Result):
         if values.isna().any():
             pos = np.flatnonzero(values.isna().to_numpy())
             raise DataError(f"split: missing group at {describe_rows(list(values.index[pos]), list(pos))}")
-        levels = sorted(pd.unique(values))
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # the categories' own order, as R's factor levels
+            observed = set(values)
+            levels = [c for c in values.cat.categories if c in observed]
+        else:
+            try:
+                levels = sorted(pd.unique(values))
+            except TypeError:
+                raise DataError("split mixes numbers and text "
+                                f"({sorted(map(repr, pd.unique(values)))[:6]}); give one kind "
+                                "of group label") from None
         codes = pd.Categorical(values, categories=levels).codes
         if len(levels) < 2:
             raise DataError(f"split: need at least two groups, got {levels}")
