@@ -249,6 +249,11 @@ class RaschResult(Result):
     n_rows : int
         Respondents used; ``rows_dropped`` lists the labels of rows with fewer than two
         answered items.
+    vcov : ndarray
+        Covariance of the free parameters (``etas``) from the exact observed information.
+    data : DataFrame
+        The analysed answers (rows used, fitted items; the caller's data are not touched);
+        ``kept`` marks, per row given, whether it was used.
     """
 
     model: str
@@ -331,7 +336,8 @@ class RaschResult(Result):
                      "n"]].reset_index(drop=True)
 
     def person_scores(self) -> pd.DataFrame:
-        """θ and SE for every respondent (index as given), with raw score and pattern."""
+        """θ and SE for every respondent used (index as given; ``rows_dropped`` are not
+        included), with raw score, maximum score, missing items and ``interpolated``."""
         rows, row_of, _ = self._persons()
         out = rows.iloc[row_of][["missing", "raw_score", "max_score", "theta", "se",
                                  "interpolated"]]
