@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import psychometrics as pm
-from psychometrics.errors import DataError, OptionError
+from psychometrics.errors import DataError, ModelError, OptionError
 
 DATA = Path(__file__).parent / "data"
 REF = DATA / "reference"
@@ -393,6 +393,30 @@ def test_ill_conditioned_data_are_refused():
                            columns=list("abcd"))
     with pytest.raises(DataError, match=r"4 groups .*\['a'\]"):
         pm.rasch(guttman)
+
+
+def test_polytomous_items_that_never_cross_can_still_be_estimated():
+    # nobody scores b above a, but points can be traded within a raw score: the PCM
+    # estimates exist (eRm 1.0-2: loglik -7.524125, betapar below, code 1)
+    x = pd.DataFrame({"a": [2, 1, 0, 1, 2, 1, 0, 2], "b": [1, 1, 0, 0, 0, 1, 0, 1],
+                      "c": [1, 2, 0, 1, 2, 0, 1, 1]})
+    res = pm.pcm(x)
+    assert res.loglik == pytest.approx(-7.524125, abs=1e-6)
+    np.testing.assert_allclose(res.betas["easiness"],
+                               [0.7424384, -0.2781583, -0.5282293, 0.8342794, -0.7703303],
+                               atol=PAR_TOL)
+    np.testing.assert_allclose(res.betas["se"],
+                               [0.9797209, 1.0009314, 0.8895470, 0.9417578, 1.0111238],
+                               atol=PAR_TOL)
+
+
+def test_nonexistent_polytomous_estimates_are_a_model_error():
+    # a, b are never answered below c, d: no finite CML estimates; with 0/1 answers fitted
+    # as a PCM the divergence is caught by the optimiser, not by eRm's RM-only check
+    x = pd.DataFrame({"a": [1, 1, 0, 1, 1], "b": [1, 0, 1, 1, 1],
+                      "c": [0, 0, 0, 1, 0], "d": [0, 0, 0, 0, 1]})
+    with pytest.raises(ModelError, match="estimates do not exist"):
+        pm.pcm(x)
 
 
 def test_bad_split_is_refused():

@@ -355,7 +355,7 @@ class CMLFit:
 
 
 def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
-            max_iter: int = 500) -> CMLFit:
+            max_iter: int = 200) -> CMLFit:
     """Maximise the conditional log-likelihood over ``η``.
 
     Newton-type steps with the exact gradient; the direction uses
@@ -398,9 +398,14 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
             break
         if info is None and size < 1e-3:
             info = loglik_derivatives(w @ eta, pat)[2]
-    if not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
-        raise ModelError("CML: the item parameters diverge (an item or a category is answered "
-                         "by (almost) everyone or no one given the raw scores)")
+    if not converged or not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
+        # the objective is concave: Newton steps that never settle mean that it keeps rising
+        # towards infinite parameters, i.e. the CML estimates do not exist
+        raise ModelError(f"CML: no convergence in {iterations} iterations (largest parameter "
+                         f"{np.max(np.abs(eta)):.1f}): the estimates do not exist for these "
+                         "data (an item or category is answered by (almost) everyone or no "
+                         "one given the raw scores, or the items split into groups never "
+                         "answered in both orders)")
     ll, grad, info = loglik_derivatives(w @ eta, pat)
     try:
         vcov_eta = np.linalg.inv(w.T @ info @ w)

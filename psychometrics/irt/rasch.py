@@ -95,7 +95,11 @@ def _check_answers(items, model: str, name: str):
         x, index = x[~few], index[~few]
     if len(x) < 2:
         raise DataError(f"{name}: need at least two respondents with two or more answers")
-    _check_connected(x, cols, name)
+    if model == "RM":
+        # eRm checks this for dichotomous items only: with more categories, items that never
+        # meet in both orders can still have finite estimates (points can be traded within a
+        # raw score); there non-existence shows as diverging estimates (ModelError)
+        _check_connected(x, cols, name)
     return x, cols, excluded, dropped, index, m, kept
 
 
@@ -513,7 +517,9 @@ class RaschResult(Result):
         m = self._fit.m[keep]
         fits = []
         for g, lab in enumerate(labels):
-            _check_connected(x[codes == g], cols, f"{test}, group {lab!r} of split {name!r}")
+            if self.model == "RM":
+                _check_connected(x[codes == g], cols,
+                                 f"{test}, group {lab!r} of split {name!r}")
             try:
                 fits.append(_fit(x[codes == g], cols, m, self.model))
             except ModelError as err:
@@ -609,9 +615,6 @@ def _discrimination(x: np.ndarray) -> np.ndarray:
 def _model(items, model: str, name: str) -> RaschResult:
     x, cols, excluded, dropped, index, m, kept = _check_answers(items, model, name)
     fit = _fit(x, cols, m, model)
-    if not fit.cml.converged:
-        warnings.warn(f"{_MODEL_NAMES[model]}: CML did not converge in "
-                      f"{fit.cml.iterations} iterations", UserWarning, stacklevel=3)
     betas = fit.beta_frame()
     vb = fit.cml.vcov_beta
     eta_se = np.sqrt(np.diag(fit.cml.vcov_eta))
