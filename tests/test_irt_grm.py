@@ -94,6 +94,11 @@ def test_probit_recovery_and_agreement_with_the_package_ordinal_cfa():
     assert np.max(np.abs(conv[["b1", "b2", "b3"]].to_numpy() - res.thresholds.to_numpy())) < 0.05
     z = (res.item_params["a"] - a) / res.item_params["a_se"]
     assert np.sum(np.abs(z) > 3) <= 1
+    # and back: the ML GRM as standardised loadings, close to the WLSMV ones
+    back = cfa_from_grm(res)
+    assert np.max(np.abs(back["loading"].to_numpy() - cfa.std_loadings.iloc[:, 0].to_numpy())) < 0.02
+    with pytest.raises(DataError, match="probit"):
+        cfa_from_grm(pm.grm(X))
 
 
 def test_conversion_reproduces_lavaan_delta_and_theta_parameterizations():

@@ -429,6 +429,11 @@ class GRMResult(Result):
     se_method: str = "observed information (Louis 1982)"
     vcov: pd.DataFrame = field(default=None, repr=False)
 
+    def person_scores(self) -> pd.DataFrame:
+        """EAP ``theta`` and its ``se`` (posterior SD) per respondent, as the Rasch results'
+        ``person_scores()`` (index as given)."""
+        return self.scores.copy()
+
     # -------------------------------------------------------------- curves
     def _ad(self, item: str):
         a = float(self.item_params.loc[item, "a"])
@@ -683,15 +688,19 @@ def cfa_from_grm(params: pd.DataFrame) -> pd.DataFrame:
     """Standardised ordinal-CFA loadings and thresholds from normal-ogive GRM parameters.
 
     The inverse of :func:`grm_from_cfa` (delta parameterization): ``lambda = a / sqrt(1 +
-    a^2)``, ``tau_k = b_k lambda``. ``params`` has ``a`` and ``b1..bm`` columns (as
-    :func:`grm_from_cfa` returns, or ``GRMResult.item_params[["a"]].join(thresholds)``).
-    Meaningful for a probit (normal-ogive) GRM only.
+    a^2)``, ``tau_k = b_k lambda``. ``params`` is a probit :class:`GRMResult` or a table
+    with ``a`` and ``b1..bm`` columns (as :func:`grm_from_cfa` returns).
 
     Returns
     -------
     DataFrame
         Index item: ``loading`` then ``t1..tm``.
     """
+    if isinstance(params, GRMResult):
+        if params.link != "probit":
+            raise DataError("cfa_from_grm: the ordinal CFA is the normal-ogive (probit) GRM; "
+                            f"this model has the {params.link} link: fit grm(link='probit')")
+        params = params.item_params[["a"]].join(params.thresholds)
     if "a" not in params.columns:
         raise DataError("cfa_from_grm: params need an 'a' column and b1..bm columns")
     a = params["a"].astype(float)
