@@ -189,3 +189,50 @@ def test_degenerate_data_is_an_error_not_a_number():
                       "z": [2, 4, 4, 6, 6, 2, 4, 6] * 20})
     with pytest.raises(ConvergenceError, match="graded response model"):
         pm.grm(X)
+
+
+def _marginal_loglik(X: np.ndarray, a, d, link: str, n_points: int = 61) -> float:
+    """The GRM marginal log-likelihood written out independently (numpy + scipy only)."""
+    from scipy.special import expit, ndtr
+
+    F = expit if link == "logit" else ndtr
+    x, w = np.polynomial.hermite_e.hermegauss(n_points)
+    w = w / w.sum()
+    like = np.ones((X.shape[0], x.size))
+    for j in range(X.shape[1]):
+        cum = np.column_stack([np.ones_like(x)] + [F(a[j] * x + dk) for dk in d[j]]
+                              + [np.zeros_like(x)])
+        P = cum[:, :-1] - cum[:, 1:]                  # nodes x categories
+        like *= P[:, X[:, j]].T
+    return float(np.sum(np.log(like @ w)))
+
+
+@pytest.mark.parametrize("link", ["probit", "logit"])
+def test_louis_ses_equal_the_numerical_hessian(link):
+    """SEs from Louis' formula = inverse of a finite-difference Hessian of the marginal
+    log-likelihood computed independently; the estimate is its maximum (zero gradient)."""
+    X = simulate_grm([1.2, 0.8, 1.6, 1.0], [[-1, 0.5], [-0.5, 1], [0, 1.2], [-1.2, 0]], 600,
+                     link=link, seed=5)
+    res = pm.grm(X, link=link)
+    a = res.item_params["a"].to_numpy()
+    d = [res.intercepts.loc[i].dropna().to_numpy() for i in res.items]
+    theta0 = np.concatenate([np.r_[a[j], d[j]] for j in range(4)])
+    Xv = X.to_numpy()
+
+    def f(t):
+        t = t.reshape(4, 3)
+        return _marginal_loglik(Xv, t[:, 0], [t[j, 1:] for j in range(4)], link)
+
+    assert res.loglik == pytest.approx(f(theta0), rel=1e-10)
+    h, p = 1e-4, theta0.size
+    H = np.zeros((p, p))
+    for i in range(p):
+        for k in range(i, p):
+            e_i, e_k = np.eye(p)[i] * h, np.eye(p)[k] * h
+            H[i, k] = H[k, i] = (f(theta0 + e_i + e_k) - f(theta0 + e_i - e_k)
+                                 - f(theta0 - e_i + e_k) + f(theta0 - e_i - e_k)) / (4 * h * h)
+    se_num = np.sqrt(np.diag(np.linalg.inv(-H)))
+    np.testing.assert_allclose(np.sqrt(np.diag(res.vcov.to_numpy())), se_num, rtol=2e-3)
+    grad = [(f(theta0 + np.eye(p)[i] * h) - f(theta0 - np.eye(p)[i] * h)) / (2 * h)
+            for i in range(p)]
+    assert np.max(np.abs(grad)) < 1e-3
