@@ -138,6 +138,8 @@ def test_inputs_and_errors(bfi):
         pm.dif(X, np.ones(600))
     with pytest.raises(DataError, match="group values"):
         pm.dif(X, np.ones(10))
+    with pytest.raises(DataError, match="names a column"):
+        pm.dif(X.to_numpy(), "gender")
     with pytest.raises(OptionError):
         pm.dif(X, g, model="mantel")
     with pytest.raises(OptionError):

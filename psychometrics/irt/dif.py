@@ -145,6 +145,9 @@ def _inputs(items, group):
             raise MissingColumnError(f"dif: no group column {group!r} in the data; columns: "
                                      f"{list(items.columns)[:20]}")
         return items.drop(columns=[group]), items[group], group
+    if isinstance(group, str):
+        raise DataError(f"dif: group={group!r} names a column, but the items are not a "
+                        "DataFrame; pass the group values instead")
     frame = items if isinstance(items, pd.DataFrame) else check_items(items).frame()
     if isinstance(group, pd.Series):
         frame, g = align(frame, group, names=["items", "group"])
