@@ -43,6 +43,17 @@ _API = {
     "careless_flags": "report",
     # resampling
     "bootstrap": "resample",
+    # item response theory (part 1: the Rasch family by conditional ML)
+    "rasch": "irt.rasch", "pcm": "irt.rasch", "rsm": "irt.rasch", "RaschResult": "irt.rasch",
+    "LRTestResult": "irt.rasch", "WaldTestResult": "irt.rasch",
+    # item response theory (part 2: graded response model, DIF, cut-off precision)
+    "grm": "irt.grm", "GRMResult": "irt.grm", "grm_from_cfa": "irt.grm",
+    "cfa_from_grm": "irt.grm", "simulate_grm": "irt.grm",
+    "classification_accuracy": "irt.precision", "cutoff_precision": "irt.precision",
+    "ClassificationResult": "irt.precision", "CutoffPrecision": "irt.precision",
+    "dif": "irt.dif", "DIFResult": "irt.dif",
+    "plot_item_person_map": "irt.plots", "plot_information": "irt.plots",
+    "plot_dif": "irt.plots", "irt_analysis": "irt.analysis", "IRTAnalysis": "irt.analysis",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -1107,7 +1107,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                   min_group: int = 10, longstring_min: int | None = None,
                   irv_max: float | None = None, estimator: str = "ML", n_boot: int = 1000,
                   seed=0, depression="auto", title: str | None = None,
-                  progress: bool | None = None) -> Report:
+                  progress: bool | None = None, irt=None) -> Report:
     """Render the whole analysis of one export as a self-contained HTML report.
 
     Parameters
@@ -1154,6 +1154,9 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
         The page title (default: "Questionnaire report" in ``lang``).
     progress : bool, optional
         A progress line on stderr; shown only when stderr is a terminal, never when False.
+    irt : str or dict, optional
+        Opt-in IRT section: a model name (``"pcm"``, ``"grm"``...) or options of
+        :func:`psychometrics.irt_analysis` (``{"model": "pcm", "dif": "language"}``).
 
     Returns
     -------
@@ -1266,6 +1269,10 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
         bar.step("profile")
         sections.append(_run("profile", L["profile"],
                              lambda c: _profile(c, _depression_scores(frame, depression, id=id)), ctx))
+        if irt is not None:  # opt-in: psychometrics.irt.report builds the section
+            from .irt.report import report_section
+            sections.append(_run("irt", "Item response theory", lambda c: report_section(
+                c.data, c.inst, irt, items=c.mapping, id=c.id), ctx))
     finally:
         bar.close()
     meta = {"instrument": inst.id, "instrument_name": inst.name, "version": inst.version,

@@ -25,10 +25,11 @@ def _generator():
     return mod
 
 
-def test_the_three_notebooks_exist():
+def test_the_notebooks_exist():
     assert [p.name for p in NOTEBOOKS] == ["01-score-and-norm.ipynb",
                                            "02-build-belgian-norms.ipynb",
-                                           "03-validate-cutoff.ipynb"]
+                                           "03-validate-cutoff.ipynb",
+                                           "04-irt.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,0 +1,13 @@
+"""Item response theory: the Rasch family by conditional ML (``rasch``, ``pcm``, ``rsm``), the
+graded response model by marginal ML (``grm``), DIF (``dif``) and the precision at a cut-off
+(``cutoff_precision``, ``classification_accuracy``).
+
+Submodules: ``cml`` (elementary symmetric functions and conditional ML estimation),
+``rasch`` (results and the public ``rasch``, ``pcm``, ``rsm``), ``grm`` (graded response model,
+ordinal CFA conversion, simulation), ``ordinal_logistic`` (proportional-odds regression),
+``dif``, ``precision``, ``plots`` (item-person map, information, DIF), ``analysis`` (a model
+per subscale of an instrument: the ``irt`` command) and ``report`` (the report section).
+The public names are reached through ``psychometrics`` (lazy ``_API`` table).
+"""
+
+from __future__ import annotations
