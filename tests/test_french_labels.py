@@ -21,7 +21,7 @@ FRENCH = [("mbi-hss", None), ("mbi-hss-mp", None), ("mbi-es", None), ("mbi-gs", 
           ("cbi", "always-first"), ("cbi", "never-first")]
 # instruments with a published French version whose anchors were not found (documented in the file)
 NO_FRENCH_ANCHORS = [("bat-23", None), ("bat-12", None), ("olbi", "agree-low"), ("olbi", "agree-high"),
-                     ("uwes-17", None), ("uwes-9", None), ("4dkl", None)]
+                     ("uwes-17", None), ("uwes-9", None), ("4dkl", None), ("smbm", None)]
 
 
 def _coded(inst, n: int = 60, seed: int = 14) -> pd.DataFrame:
@@ -109,3 +109,15 @@ def test_shipped_labels_never_give_one_text_two_codes():
                 seen[key] = (lang, code)
                 checked += 1
     assert checked > 100
+
+
+def test_french_subscale_names_where_sourced_and_english_fallback_where_not():
+    inst = pm.load_instrument("bat-23")
+    assert inst.subscales["PSO"].name["fr"] == "Plaintes psychosomatiques"
+    assert "fr" not in inst.subscales["PSY"].name  # no French name found: documented in names_fr
+    assert "psychological complaints" in inst.doc["sources"]["names_fr"]["ref"]
+    for name in ("mbi-hss", "mbi-gs", "cbi", "olbi", "uwes-9", "4dkl", "bat-12"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # bat-12's unconfirmed item selection
+            doc = pm.load_instrument(name, form={"cbi": "always-first", "olbi": "agree-low"}.get(name)).doc
+        assert all("fr" in sub["name"] for sub in doc["subscales"].values()), name
