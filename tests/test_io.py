@@ -262,9 +262,9 @@ def test_labels_are_case_insensitive_and_english_labels_work(validation):
     pd.testing.assert_frame_equal(s, pm.score(validation, "mbi-hss", id="id"), check_dtype=False)
 
 
-@pytest.mark.parametrize("label", ["Jamais", "soms", "Never!"])
+@pytest.mark.parametrize("label", ["Nunca", "soms", "Never!"])
 def test_unknown_label_names_column_row_and_label(validation, label):
-    # FR labels are not shipped for the MBI (no source retrieved): a French export is reported
+    # text that is no label of the instrument in any shipped language (EN, NL, FR) is reported
     df = validation.astype({"mbi13": object})
     df.loc[41, "mbi13"] = label
     with pytest.raises(InvalidResponseError) as err:
