@@ -7,3 +7,4 @@ printing (``--json``), the writing (``-o``) and the error handling, so handlers 
 """
 
 MODULES = ["instruments", "score", "norms", "reliability", "factor", "cfa", "cutoff", "report", "profile"]
+MODULES += ["app"]  # the local web app (psychometrics/app/); its own line for clean merges
