@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from psychometrics.errors import PsychometricsError
 
-_PRELOAD = ["psychometrics.app.tasks"]
+_PRELOAD = ["psychometrics.app.worker"]
 
 
 def _context():

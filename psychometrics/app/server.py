@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -59,8 +60,11 @@ def serve(*, port: int = 0, open_browser: bool = True, max_upload_mb: float | No
             raise OptionError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}", "port",
                               port) from None
         url = f"http://{HOST}:{server.server_port}/"
-        print(f"psychometrics app: {url}  (Ctrl+C stops it; uploads are deleted then)",
-              flush=True)
+        print(f"psychometrics app: {url}\n  uploads are kept in {workdir} and deleted when "
+              f"the app stops (Ctrl+C)", flush=True)
+        if threading.current_thread() is threading.main_thread():
+            # a plain `kill` stops the app like Ctrl+C does: jobs ended, uploads deleted
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         if ready is not None:
             ready(url)
         if open_browser:

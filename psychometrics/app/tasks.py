@@ -221,15 +221,16 @@ def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)  # a Figure made without pyplot is not registered there; closing is harmless
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _histograms(scores: pd.DataFrame, subs: Sequence[str], title: str) -> str:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, axes = plt.subplots(1, len(subs), figsize=(3.2 * len(subs), 2.6), squeeze=False)
+    fig = Figure(figsize=(3.2 * len(subs), 2.6))
+    axes = fig.subplots(1, len(subs), squeeze=False)
     for ax, s in zip(axes[0], subs):
         x = scores[s].dropna().to_numpy(dtype=float)
         ax.hist(x, bins=min(20, max(5, len(np.unique(x)))), color="#4a7ab0")
