@@ -93,10 +93,10 @@ class Jobs:
         recv, send = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(target=_child, args=(task, kwargs, send), daemon=True)
         job.process = proc
+        proc.start()  # registered only once started, so that cancel() can always terminate it
+        send.close()  # the parent keeps only the reading end: EOF when the child dies
         with self._lock:
             self._jobs[job.id] = job
-        proc.start()
-        send.close()  # the parent keeps only the reading end: EOF when the child dies
         threading.Thread(target=self._watch, args=(job, recv), daemon=True).start()
         return job
 
