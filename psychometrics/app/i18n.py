@@ -34,3 +34,12 @@ def translate(key: str, lang: str, **values) -> str:
     else:
         text = LABELS.get(lang, LABELS["en"]).get(key) or LABELS["en"][key]
     return text.format(**values) if values else text
+
+
+def label(key: str, lang: str) -> str:
+    """A column heading: its translation when there is one, else the name as it is
+    (``EE_band``, ``chisq``: names the downloads and the R output use too)."""
+    try:
+        return translate(key, lang)
+    except KeyError:
+        return key

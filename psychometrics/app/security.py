@@ -7,7 +7,7 @@
 * CSRF token: every form carries the app's secret token (made at start-up, never sent to
   another origin), checked on every POST.
 * Response headers: a Content-Security-Policy that allows only the app's own scripts, styles
-  and images (and ``data:`` images, the figures), no framing, no referrer, no sniffing.
+  and images (and ``data:`` images, the figures), no framing, no referrer to other sites, no sniffing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # the error page's "Back" link; never sent elsewhere
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cache-Control": "no-store",

@@ -234,8 +234,8 @@ def _histograms(scores: pd.DataFrame, subs: Sequence[str], title: str) -> str:
     for ax, s in zip(axes[0], subs):
         x = scores[s].dropna().to_numpy(dtype=float)
         ax.hist(x, bins=min(20, max(5, len(np.unique(x)))), color="#4a7ab0")
-        ax.set_title(s)
-    fig.suptitle(title)
+        ax.set_title(f"{title}: {s}", fontsize="medium")
+    fig.tight_layout()
     return _png(fig)
 
 

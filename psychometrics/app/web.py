@@ -43,6 +43,10 @@ from .jobs import Jobs
 JOURNEYS = ("score", "norms", "validate", "check")
 SOURCES = ("auto", "qualtrics", "limesurvey", "spss", "csv", "excel")
 DOWNLOADS = ("csv", "xlsx", "sav", "json")
+#: The fit measures shown (all of them are in the CFA result; these are the ones people report).
+FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                "rmsea.ci.upper", "srmr", "chisq.scaled", "pvalue.scaled", "cfi.robust",
+                "tli.robust", "rmsea.robust", "aic", "bic")
 #: Default upload limit (MB); ``create_app(max_upload_mb=...)`` / ``--max-upload-mb``.
 MAX_UPLOAD_MB = 50
 
@@ -138,7 +142,8 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = tasks.PAGE_ROWS,
             if v is None or (not isinstance(v, str) and pd.isna(v)):
                 cells.append(("", ""))
             elif isinstance(v, float):
-                cells.append((f"{v:.{digits}f}", repr(v)))
+                shown = f"{v:.0f}" if v.is_integer() and abs(v) < 1e15 else f"{v:.{digits}f}"
+                cells.append((shown, repr(v)))
             else:
                 cells.append((str(v), str(v)))
         rows.append(cells)
@@ -185,20 +190,27 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
         code = lang()
         return {"lang": code, "langs": i18n.LANG_NAMES, "csrf": app.config["CSRF_TOKEN"],
                 "t": lambda key, **kw: i18n.translate(key, code, **kw),
+                "label": lambda key: i18n.label(key, code),
                 "max_upload_mb": app.config["MAX_UPLOAD_MB"]}
 
     def page(template: str, status: int = 200, **ctx):
         return render_template(template, **ctx), status
 
     # ---- errors: the package's message on the page, never a traceback ----------------------
+    def back() -> str | None:
+        """The page the user came from (same origin only), for the error page's Back link."""
+        ref = request.referrer or ""
+        return ref if ref.startswith(request.host_url) else None
+
     @app.errorhandler(PsychometricsError)
     def package_error(exc: PsychometricsError):
-        return page("error.html", 400, kind=type(exc).__name__, message=state.clean(str(exc)))
+        return page("error.html", 400, kind=type(exc).__name__, message=state.clean(str(exc)),
+                    back=back())
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc):
         return page("error.html", 413, kind="", message=i18n.translate(
-            "too_large", lang(), mb=f"{app.config['MAX_UPLOAD_MB']:g}"))
+            "too_large", lang(), mb=f"{app.config['MAX_UPLOAD_MB']:g}"), back=back())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -490,15 +502,17 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
         if job.kind == "check":
             rel = r["reliability"].table[["k", "n", "alpha", "ci_low", "ci_high", "std_alpha",
                                           "average_r", "sem"]]
-            fit = pd.DataFrame({"value": pd.Series(r["cfa"].fit, dtype=float)})
+            fit = pd.DataFrame({"value": pd.Series({k: r["cfa"].fit[k] for k in FIT_MEASURES
+                                                    if k in r["cfa"].fit}, dtype=float)})
             inv = r["invariance"]
             inv_cols = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "chisq_diff",
                         "df_diff", "p_diff", "delta_cfi", "delta_rmsea"]
             return page("result_check.html", job=job, up=up, r=r,
                         rel=_table(rel, index=True),
                         fit=_table(fit.rename_axis("measure"), index=True, max_rows=100),
-                        inv=_table(inv.table[[c for c in inv_cols if c in inv.table.columns]],
-                                   index=True) if inv is not None else None)
+                        inv=_table(inv.table[[c for c in inv_cols if c in inv.table.columns]]
+                                   .rename_axis("model"), index=True)
+                        if inv is not None else None)
         abort(404)
 
     @app.get("/job/<jid>/status")
