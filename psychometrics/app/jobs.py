@@ -79,11 +79,15 @@ class Jobs:
         self._lock = threading.Lock()
         self._ctx = _context()
 
-    def warm(self) -> threading.Thread:
-        """Start the forkserver (imports pandas, scipy, psychometrics) in the background, so
-        the first real job does not wait for it."""
-        t = threading.Thread(target=lambda: self.wait(self.start("warm", "warm_up", {}).id),
-                             daemon=True)
+    def warm(self, delay: float = 0.0) -> threading.Thread:
+        """Start the forkserver (imports pandas, scipy, psychometrics) in the background after
+        ``delay`` seconds, so the first real job does not wait for it (and the first page is
+        not slowed by it)."""
+        def run() -> None:
+            time.sleep(delay)
+            self.wait(self.start("warm", "warm_up", {}).id)
+
+        t = threading.Thread(target=run, daemon=True)
         t.start()
         return t
 

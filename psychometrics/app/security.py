@@ -52,7 +52,9 @@ def refusal(method: str, host: str, origin: str | None, fetch_site: str | None,
         return f"host {host!r} is not this computer (only 127.0.0.1 and localhost are served)"
     if fetch_site and fetch_site.lower() == "cross-site":
         return "a request from another web site"
-    if origin and origin != "null":
+    if origin == "null":  # a sandboxed frame or a local file: never one of the app's pages
+        return "a request from a page without an origin (a local file or sandboxed frame)"
+    if origin:
         parts = urlsplit(origin)
         if parts.scheme != "http" or host_name(parts.netloc) not in LOCAL_HOSTS or \
                 parts.netloc.lower() != host.lower():

@@ -9,8 +9,10 @@ download), deleted when the app stops.
 
 from __future__ import annotations
 
+import atexit
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -64,6 +66,9 @@ class Upload:
     setup: tasks.Setup | None = None
     norms_job: str | None = None  # norms built in this session, to apply to this upload
     options: dict = field(default_factory=dict)
+    # read once per id column (read_export reads the id as text), suggested once per id column
+    frames: dict = field(default_factory=dict, repr=False)
+    suggestions: dict = field(default_factory=dict, repr=False)
 
 
 class State:
@@ -158,11 +163,15 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024)
     app.config["MAX_UPLOAD_MB"] = max_upload_mb
     app.config["CSRF_TOKEN"] = security.new_token()
-    wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="psychometrics-app-"))
+    if workdir is None:  # a private folder of our own (mode 0700), removed at exit
+        wd = Path(tempfile.mkdtemp(prefix="psychometrics-app-"))
+        atexit.register(shutil.rmtree, wd, ignore_errors=True)
+    else:
+        wd = Path(workdir)
     state = State(wd)
     app.extensions["psychometrics"] = state
-    if warm:
-        state.jobs.warm()
+    if warm:  # once the first page is served: nobody starts a job within a second
+        state.jobs.warm(delay=1.0)
 
     # ---- guards and common context -------------------------------------------------------
     @app.before_request
@@ -228,8 +237,8 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
     @app.get("/lang/<code>")
     def set_lang(code: str):
         nxt = request.args.get("next") or "/"
-        if not nxt.startswith("/") or nxt.startswith("//"):
-            nxt = "/"
+        if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt:
+            nxt = "/"  # only a page of the app (browsers read "/\\host" as "//host")
         resp = redirect(nxt)
         if code in i18n.LANGS:
             resp.set_cookie("lang", code, samesite="Strict", httponly=True)
@@ -261,21 +270,28 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
         frame = tasks.read(path, source=source)
         up = Upload(id=uid, name=f.filename, path=path, journey=journey,
                     columns=[str(c) for c in frame.columns], n=len(frame),
-                    norms_job=request.form.get("norms_job") or None)
+                    norms_job=request.form.get("norms_job") or None, frames={None: frame})
         up.options["source"] = source
         with state.lock:
             state.uploads[uid] = up
         return redirect(url_for("mapping", uid=uid))
 
     def _frame(up: Upload, id: str | None = None) -> pd.DataFrame:
-        return tasks.read(up.path, source=up.options.get("source", "auto"), id=id)
+        if id not in up.frames:
+            up.frames[id] = tasks.read(up.path, source=up.options.get("source", "auto"), id=id)
+        return up.frames[id]
+
+    def _suggestions(up: Upload, frame: pd.DataFrame, id: str | None) -> list:
+        if id not in up.suggestions:
+            up.suggestions[id] = tasks.suggest_instruments(frame, filename=up.name, id=id)
+        return up.suggestions[id]
 
     @app.get("/u/<uid>/map")
     def mapping(uid: str):
         up = state.upload(uid)
         frame = _frame(up)
         id_col = request.args.get("id") or (up.setup.id if up.setup else tasks.suggest_id(frame))
-        suggestions = tasks.suggest_instruments(frame, filename=up.name, id=id_col)
+        suggestions = _suggestions(up, frame, id_col)
         chosen = request.args.get("instrument") or (up.setup.instrument if up.setup else None)
         if chosen is None and suggestions:
             chosen = suggestions[0].instrument
@@ -340,8 +356,9 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
             f.save(path)
             items = tasks.read_mapping(path, instrument, request.form.get("form") or None)
             frame = _frame(up)
-            return _mapping_page(up, frame, instrument, items, request.form.get("id") or None,
-                                 tasks.suggest_instruments(frame, filename=up.name),
+            id_col = request.form.get("id") or None
+            return _mapping_page(up, frame, instrument, items, id_col,
+                                 _suggestions(up, frame, id_col),
                                  form=request.form.get("form") or None)
         setup = _setup_from(request.form, up)
         if action == "yaml":
