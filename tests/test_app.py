@@ -551,3 +551,18 @@ def test_xlsx_upload_scores_as_the_api(app, client, tmp_path):
     want = pm.score(df, "mbi-hss", items=mapping, id="id", on_invalid="missing")
     got = job.result["table"]
     pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+
+
+def test_command_refuses_a_busy_port_with_one_line(capsys):
+    import socket
+
+    from psychometrics.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["app", "--port", str(port), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: OptionError: cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err

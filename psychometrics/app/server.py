@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -53,13 +54,21 @@ def serve(*, port: int = 0, open_browser: bool = True, max_upload_mb: float | No
 
     atexit.register(cleanup)
     try:
-        app = create_app(workdir=workdir, max_upload_mb=max_upload_mb or MAX_UPLOAD_MB)
+        app = create_app(workdir=workdir, max_upload_mb=max_upload_mb or MAX_UPLOAD_MB,
+                         warm=False)
+        # bind here, not in werkzeug (which prints and exits on a busy port): a busy port is
+        # the CLI's one-line error
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            server = make_server(HOST, port, app, threaded=True)
+            sock.bind((HOST, port))
+            sock.listen(128)
         except OSError as exc:
+            sock.close()
             raise OptionError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}", "port",
                               port) from None
-        url = f"http://{HOST}:{server.server_port}/"
+        server = make_server(HOST, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
+        state_of(app).jobs.warm(delay=1.0)  # the job worker, once the app listens
+        url = f"http://{HOST}:{sock.getsockname()[1]}/"
         print(f"psychometrics app: {url}\n  uploads are kept in {workdir} and deleted when "
               f"the app stops (Ctrl+C)", flush=True)
         if threading.current_thread() is threading.main_thread():
@@ -75,5 +84,6 @@ def serve(*, port: int = 0, open_browser: bool = True, max_upload_mb: float | No
             print("stopped", file=sys.stderr)
         finally:
             server.server_close()
+            sock.close()
     finally:
         cleanup()
