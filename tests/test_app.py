@@ -566,3 +566,18 @@ def test_command_refuses_a_busy_port_with_one_line(capsys):
     err = capsys.readouterr().err
     assert f"error: OptionError: cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
+
+
+def test_every_template_static_and_strings_file_is_shipped():
+    import configparser
+    import fnmatch
+
+    cfg = configparser.ConfigParser()
+    cfg.read(APP_DIR.parent.parent / "setup.cfg")
+    globs = [g.strip() for g in cfg["options.package_data"]["psychometrics.app"].split(",")]
+    files = [p.relative_to(APP_DIR).as_posix() for p in APP_DIR.rglob("*")
+             if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+    assert "psychometrics.app" in cfg["options"]["packages"].split()
+    assert "flask" in cfg["options.extras_require"]["app"]
