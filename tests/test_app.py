@@ -255,6 +255,12 @@ def test_validate_shows_roc_cutoffs_and_delong_as_the_api(app, client):
     assert f"{cut.best['ppv']:.3f} / {cut.best['npv']:.3f}" in html
     assert re.search(r'id="delong".*data-value="([^"]+)"', html, re.S).group(1) == repr(test.pvalue)
     assert html.count('src="data:image/png;base64,') == 2
+    got = pd.read_csv(io.BytesIO(client.get(f"/job/{jid}/download/cutoffs-EE.csv").data))
+    pd.testing.assert_frame_equal(got[["cutoff", "sensitivity", "specificity", "ppv", "npv"]],
+                                  cut.table[["cutoff", "sensitivity", "specificity", "ppv",
+                                             "npv"]].reset_index(drop=True),
+                                  check_exact=False, rtol=0, atol=1e-12, check_dtype=False)
+    assert client.get(f"/job/{jid}/download/cutoffs-nonsense.csv").status_code == 404
 
 
 # ---- journey 4: check a sample ------------------------------------------------------------
@@ -268,6 +274,8 @@ def test_check_sample_reliability_cfa_and_invariance_as_the_api(app, client):
     rel = pm.reliability(df, "mbi-hss", items=mapping, on_invalid="missing", id="id")
     for a in rel.table["alpha"]:
         assert f'data-value="{a!r}"' in html
+    got = pd.read_csv(io.BytesIO(client.get(f"/job/{jid}/download/reliability.csv").data))
+    np.testing.assert_allclose(got["alpha"], rel.table["alpha"], rtol=0, atol=1e-12)
     res = job.result
     assert res["cfa"].fit["chisq"] > 0 and res["invariance"] is not None
     assert 'id="invariance-table"' in html and "configural" in html and "scalar" in html

@@ -220,7 +220,7 @@ def test_journey_build_norms_and_apply_them(browser, server, downloads, tmp_path
                                    rtol=0, atol=1e-9, equal_nan=True)
 
 
-def test_journey_validate_a_cutoff(browser, server, tmp_path):
+def test_journey_validate_a_cutoff(browser, server, downloads, tmp_path):
     drv = browser
     upload(drv, server, "validate", VALIDATION)
     pick_instrument(drv, "mbi-hss")
@@ -247,6 +247,10 @@ def test_journey_validate_a_cutoff(browser, server, tmp_path):
     test = pm.roc_test(s["EE"], s["DP"], df["diagnosis"], positive="burnout")
     p = drv.find_element(By.CSS_SELECTOR, "#delong [data-value]").get_attribute("data-value")
     assert float(p) == pytest.approx(test.pvalue, rel=1e-12)
+    table = pm.read_table(download(drv, downloads, "#download-cutoffs-1", ".csv"))
+    np.testing.assert_allclose(table[["sensitivity", "specificity", "ppv", "npv"]].to_numpy(),
+                               cut.table[["sensitivity", "specificity", "ppv", "npv"]].to_numpy(),
+                               rtol=0, atol=1e-12)
 
 
 def test_journey_check_a_sample(browser, server, tmp_path):

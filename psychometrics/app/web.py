@@ -581,6 +581,16 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
             return send_file(path, as_attachment=True,
                              download_name=f"{job.result['id']}.yaml",
                              mimetype="application/x-yaml")
+        if job.kind == "validate" and name.startswith("cutoffs-") and name.endswith(".csv"):
+            c = job.result["cutoffs"].get(name[len("cutoffs-"):-len(".csv")])
+            if c is None:
+                abort(404)
+            path = tasks.write(c.table, folder / secure_filename(f"{stem}-{name}"))
+            return send_file(path, as_attachment=True, download_name=path.name)
+        if job.kind == "check" and name == "reliability.csv":
+            path = tasks.write(job.result["reliability"].table.reset_index(),
+                               folder / f"{stem}-reliability.csv")
+            return send_file(path, as_attachment=True, download_name=path.name)
         if job.kind == "report" and name == "report.html":
             path = folder / f"{stem}-report.html"
             path.write_text(job.result["html"], encoding="utf-8")
