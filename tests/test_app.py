@@ -589,3 +589,23 @@ def test_every_template_static_and_strings_file_is_shipped():
     assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
     assert "psychometrics.app" in cfg["options"]["packages"].split()
     assert "flask" in cfg["options.extras_require"]["app"]
+
+
+def test_an_export_answered_with_dutch_labels_is_recognised_and_scored(app, client, tmp_path):
+    df = pm.read_export(VALIDATION, id="id")
+    labels = pm.load_instrument("mbi-hss", warn=False).scale.labels["nl"]
+    items = [f"mbi{n}" for n in range(1, 23)]
+    labelled = df.copy()
+    labelled[items] = df[items].apply(lambda col: col.map(lambda v: labels[int(v)]))
+    path = tmp_path / "gelabeld.csv"
+    labelled.to_csv(path, index=False)
+    uid, mapping, page = to_check(app, client, path, "score", "mbi-hss", "id")
+    html = page.get_data(as_text=True)
+    assert 'id="labelled"' in html and "mbi1" in html
+    jid, job, _ = run_job(app, client, uid, {})
+    assert job.state == "done", job.error
+    want = pm.score(pm.read_export(path, id="id"), "mbi-hss", items=mapping, id="id",
+                    on_invalid="missing")
+    np.testing.assert_allclose(job.result["table"]["EE"], want["EE"], rtol=0, atol=1e-9)
+    codes = pm.score(df, "mbi-hss", id="id", on_invalid="missing")
+    np.testing.assert_allclose(want["EE"], codes["EE"], rtol=0, atol=1e-9)

@@ -537,7 +537,10 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
         job = state.jobs.get(jid)
         if job is None:
             abort(404)
-        return jsonify(job.status())
+        status = job.status()
+        if status["error"]:
+            status["error"] = state.clean(status["error"])
+        return jsonify(status)
 
     @app.post("/job/<jid>/cancel")
     def job_cancel(jid: str):
