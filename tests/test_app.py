@@ -470,6 +470,19 @@ def _eight_hundred_rows(path: Path) -> Path:
     return path
 
 
+def _within(times: list[float], limit: float, what: str) -> None:
+    """Assert the best time is within the limit; on a machine busier than twice its cores
+    (several test runs at once), say so and skip instead of failing on someone else's load."""
+    import os
+
+    best = min(times)
+    load = os.getloadavg()[0]
+    if best >= limit and load > 2 * (os.cpu_count() or 1):
+        pytest.skip(f"{what} took {best:.2f} s (limit {limit} s) with a load average of "
+                    f"{load:.1f} on {os.cpu_count()} cores: too busy to time")
+    assert best < limit, f"{what} took {best:.2f} s (best of {len(times)}; limit {limit} s)"
+
+
 def test_scores_800_rows_in_under_2_seconds(app, client, tmp_path):
     """Wall time from pressing "Score" to the result page (the job's process included), best
     of three runs as the benchmarks take it: the machine is shared."""
@@ -485,7 +498,7 @@ def test_scores_800_rows_in_under_2_seconds(app, client, tmp_path):
         assert page.status_code == 200 and 'id="scores-table"' in page.get_data(as_text=True)
         if times[-1] < 2.0:
             break
-    assert min(times) < 2.0, f"scoring 800 rows took {min(times):.2f} s (best of {len(times)})"
+    _within(times, 2.0, "scoring 800 rows")
 
 
 def _start_app() -> tuple[float, Path]:
@@ -517,7 +530,7 @@ def test_command_starts_in_under_3_seconds_and_cleans_up():
         times.append(_start_app()[0])
         if times[-1] < 3.0:
             break
-    assert min(times) < 3.0, f"the app took {min(times):.2f} s to answer (best of {len(times)})"
+    _within(times, 3.0, "starting the app")
 
 
 # ---- other export formats -----------------------------------------------------------------

@@ -32,6 +32,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
+pytestmark = pytest.mark.slow  # drives a browser: seconds per test
+
 EX = Path(pm.example_path("mbi-hss-qualtrics.csv")).parent
 QUALTRICS = EX / "mbi-hss-qualtrics.csv"
 VALIDATION = EX / "validation-sample.csv"
