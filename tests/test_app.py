@@ -182,6 +182,10 @@ def test_html_report_download(app, client):
     r = client.get(f"/job/{rid}/download/report.html")
     assert r.status_code == 200 and r.data.startswith(b"<!DOCTYPE html>")
     assert b"tbl-reliability" in r.data
+    from psychometrics.app.tasks import REPORT_FORMATS
+
+    if "docx" not in REPORT_FORMATS:  # never a file named .docx holding HTML
+        assert client.get(f"/job/{rid}/download/report.docx").status_code == 404
 
 
 # ---- journey 2: build norms, then apply them to another upload -----------------------------

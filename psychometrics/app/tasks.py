@@ -287,7 +287,17 @@ def run_report(path: str, setup: Setup, *, norms: str | None = None,
                                form=setup.form, missing_codes=setup.missing_codes or None,
                                norms=norms or None, norm_by=dict(norm_by) if norm_by else None,
                                by=list(by) or None, lang=lang, progress=False)
-    return {"html": rep.html, "warnings": _warned(caught)}
+    return {"report": rep, "warnings": _warned(caught)}
+
+
+#: The report formats offered for download: ``Report.save`` writes each by its extension
+#: (add "docx" here once ``Report.save`` writes Word documents).
+REPORT_FORMATS = ("html",)
+
+
+def save_report(report, path: str | Path) -> Path:
+    """Write a :class:`psychometrics.Report` (``Report.save``, by the file's extension)."""
+    return report.save(path)
 
 
 def write(table: pd.DataFrame, path: str | Path, *, id: str | None = None,

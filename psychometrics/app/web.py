@@ -507,7 +507,7 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
             return page("result_score.html", job=job, up=up, r=r, downloads=DOWNLOADS,
                         table=_table(r["table"]), subscales=r["subscales"])
         if job.kind == "report":
-            return page("result_report.html", job=job, up=up, r=r)
+            return page("result_report.html", job=job, up=up, r=r, formats=tasks.REPORT_FORMATS)
         if job.kind == "norms":
             return page("result_norms.html", job=job, up=up, r=r, table=_table(r["table"]))
         if job.kind == "validate":
@@ -594,11 +594,10 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
             path = tasks.write(job.result["reliability"].table.reset_index(),
                                folder / f"{stem}-reliability.csv")
             return send_file(path, as_attachment=True, download_name=path.name)
-        if job.kind == "report" and name == "report.html":
-            path = folder / f"{stem}-report.html"
-            path.write_text(job.result["html"], encoding="utf-8")
-            return send_file(path, as_attachment=True, download_name=path.name,
-                             mimetype="text/html")
+        ext = name.rsplit(".", 1)[-1]
+        if job.kind == "report" and name == f"report.{ext}" and ext in tasks.REPORT_FORMATS:
+            path = tasks.save_report(job.result["report"], folder / f"{stem}-report.{ext}")
+            return send_file(path, as_attachment=True, download_name=Path(path).name)
         abort(404)
 
     @app.get("/mapping/<uid>")
