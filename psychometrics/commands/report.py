@@ -63,8 +63,9 @@ def run_report(args: argparse.Namespace):
 
     output = args.output or f"{Path(args.file).stem}-report.html"
     suffix = Path(output).suffix.lower()
-    if suffix not in (".html", ".json"):
-        raise DataError(f"-o {output}: a report is written as .html (or its numbers as .json)")
+    if suffix not in (".html", ".docx", ".json"):
+        raise DataError(f"-o {output}: a report is written as .html or .docx (or its numbers "
+                        "as .json)")
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
     missing = ([float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None)
@@ -75,7 +76,7 @@ def run_report(args: argparse.Namespace):
                         source=args.source, min_group=args.min_group, estimator=args.estimator,
                         n_boot=args.n_boot, seed=args.seed, title=args.title,
                         progress=not args.no_progress)
-    if suffix == ".html":
+    if suffix in (".html", ".docx"):
         rep.save(output)
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict
     else:
