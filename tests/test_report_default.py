@@ -52,7 +52,7 @@ def test_default_report_has_figures_methods_fit_line_and_omega(report):
     assert fac["fit_line"] in report.html and fac["fit_line"] in text
     rel = report.section("reliability").data
     assert set(rel["omega"]) == {"EE", "DP", "PA"}
-    for sid, o in rel["omega"].items():
+    for o in rel["omega"].values():
         assert o["ci_low"] < o["omega"] < o["ci_high"]
     # no lavaan names as row labels in the fit table
     assert ">rmsea.ci.lower<" not in report.html and ">RMSEA 90% CI lower<" in report.html
