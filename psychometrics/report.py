@@ -1336,8 +1336,11 @@ def _groups(ctx: _Context, by, min_group: int):
                      row_class=["suppressed" if s else "" for s in res["suppressed"]]))
     effects = group_effects(frame, by, ctx.subscales, min_group=min_group)
     if len(effects):
+        # p as APA prints it (< .001 rather than 0.000); the unrounded p stays in data
+        shown_eff = effects.assign(p=["< .001" if v < 0.001 else f"{v:.3f}" if np.isfinite(v)
+                                      else "" for v in effects["p"]])
         body += (f"<h3>{_esc(L['effects'])}</h3>"
-                 + _table(effects, table_id="tbl-effects", index=False,
+                 + _table(shown_eff, table_id="tbl-effects", index=False,
                           digits={"groups_n": 0, "F": 2, "p": 3, "eta2": 3, "hedges_g": 2},
                           labels={**L, "subscale": L["subscale"]}))
     data = {"by": by, "min_group": min_group,

@@ -185,3 +185,51 @@ def test_default_report_in_headless_chromium(report, tmp_path):
                     f"--screenshot={shot}", page.as_uri())
     assert res.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 150_000  # a page of figures and tables, not a blank one
+
+
+def test_numeric_criterion_shown_as_its_label_and_prevalence(tmp_path):
+    data = pd.read_csv(example_path("validation-sample.csv"))
+    data["burnout_clinical"] = (data["diagnosis"] == "burnout").astype(float)  # 0.0 / 1.0
+    rep = render_report(data, "mbi-hss", id="id", criterion="burnout_clinical", positive="1",
+                        prevalence=0.1, n_boot=0, omega_boot=0, depression=None)
+    crit = rep.section("criterion")
+    assert crit.status == "ok", crit.message
+    assert "burnout_clinical = 1:" in crit.html and "= 1.0" not in crit.html
+    assert crit.data["prevalence"] == 0.1
+    scores = pm.score(data, "mbi-hss", id="id")
+    direct = pm.cutoffs(scores["EE"], data["burnout_clinical"], positive=1.0, prevalence=0.1,
+                        n_boot=0)
+    ee = crit.data["subscales"]["EE"]
+    assert ee["ppv"] == direct.best["ppv"] and ee["npv"] == direct.best["npv"]
+    assert ee["sensitivity_ci_low"] == direct.best["sensitivity_ci_low"]
+    assert "stated prevalence of 10%" in rep.section("methods").data["paragraphs"][-1]
+    assert rep.section("factor").data["requested_estimator"] == "MLR"
+
+
+def test_bad_report_options_are_option_errors():
+    from psychometrics.errors import OptionError
+    with pytest.raises(OptionError, match="cfa_missing"):
+        render_report(QUALTRICS, "mbi-hss", items=MAPPING, cfa_missing="pairwise")
+    with pytest.raises(OptionError, match="prevalence"):
+        render_report(QUALTRICS, "mbi-hss", items=MAPPING, prevalence=1.5)
+
+
+def test_status_line_only_on_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    from psychometrics.cli import busy
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+    term = Tty()
+    monkeypatch.setattr(sys, "stderr", term)
+    with busy("bootstrap (2000 resamples)"):
+        pass
+    assert "[working] bootstrap (2000 resamples)" in term.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with busy("bootstrap"):
+        pass
+    assert piped.getvalue() == ""

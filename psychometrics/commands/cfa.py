@@ -91,18 +91,22 @@ def _data_and_model(args: argparse.Namespace, group: str | None):
 
 
 def run_cfa(args: argparse.Namespace):
+    from psychometrics.cli import busy
     from psychometrics.factor.cfa import cfa
 
     data, model = _data_and_model(args, args.group)
-    return cfa(data, model, estimator=args.estimator, group=args.group,
-               ordered=True if args.ordered else None, missing=args.missing,
-               std_lv=args.std_lv)
+    with busy(f"CFA ({args.estimator}, missing {args.missing})"):
+        return cfa(data, model, estimator=args.estimator, group=args.group,
+                   ordered=True if args.ordered else None, missing=args.missing,
+                   std_lv=args.std_lv)
 
 
 def run_invariance(args: argparse.Namespace):
+    from psychometrics.cli import busy
     from psychometrics.factor.invariance import invariance
 
     data, model = _data_and_model(args, args.group)
     levels = tuple(v.strip() for v in args.levels.split(",") if v.strip())
-    return invariance(data, model, group=args.group, estimator=args.estimator,
-                      missing=args.missing, std_lv=args.std_lv, levels=levels)
+    with busy(f"invariance models ({', '.join(levels)})"):
+        return invariance(data, model, group=args.group, estimator=args.estimator,
+                          missing=args.missing, std_lv=args.std_lv, levels=levels)

@@ -172,6 +172,24 @@ def _kept_columns(args, scores: pd.DataFrame, data: pd.DataFrame) -> list[str]:
     return [c for c in dict.fromkeys(keep) if c not in scores.columns]
 
 
+_NORMED = ("pr", "t", "z", "stanine", "band", "band_id", "top_quartile", "bottom_quartile")
+
+
+def _drop_normed(scores: pd.DataFrame) -> pd.DataFrame:
+    """--scored on a file that was normed before: the old norm columns would stand beside the
+    new ones (a PR from one norm set, a band from another), so they are dropped, and said so."""
+    subs = (scores.attrs.get("psychometrics") or {}).get("scoring") or {}
+    old = [c for c in scores.columns
+           if any(str(c) == f"{sid}_{sfx}" for sid in subs for sfx in _NORMED)]
+    if old:
+        print(f"note: replacing the norm columns already in the file ({', '.join(old)})",
+              file=sys.stderr)
+        attrs = scores.attrs
+        scores = scores.drop(columns=old)
+        scores.attrs = attrs
+    return scores
+
+
 def _score(args):
     scores, data = scores_from_args(args)
     if not args.scored:
@@ -187,6 +205,8 @@ def _score(args):
                         "--scored every column of FILE is kept already")
     if args.norms:
         from ..norms import apply_norms
+        if args.scored:
+            scores = _drop_normed(scores)
         by = parse_norm_by(args.norm_by)
         scores = apply_norms(scores, args.norms, by=by, fallback=args.fallback, lang=args.lang,
                              data=data if by else None)
