@@ -86,7 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Groups with fewer than {n} respondents are suppressed.",
         "failed": "This section could not be computed", "notes": "Notes",
         "no_norms": "no norm set given (--norms)", "no_criterion": "no criterion given (--criterion)",
-        "no_by": "no grouping column given (--by)", "no_rules": "no classification rules found",
+        "no_by": "no grouping column given (--group)", "no_rules": "no classification rules found",
         "no_depression": "no depression scale in the data",
     },
     "nl": {
@@ -130,7 +130,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Groepen met minder dan {n} respondenten worden niet getoond.",
         "failed": "Deze sectie kon niet berekend worden", "notes": "Opmerkingen",
         "no_norms": "geen normen opgegeven (--norms)", "no_criterion": "geen criterium opgegeven (--criterion)",
-        "no_by": "geen groepskolom opgegeven (--by)", "no_rules": "geen classificatieregels gevonden",
+        "no_by": "geen groepskolom opgegeven (--group)", "no_rules": "geen classificatieregels gevonden",
         "no_depression": "geen depressieschaal in de gegevens",
     },
     "fr": {
@@ -173,7 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Les groupes de moins de {n} répondants sont masqués.",
         "failed": "Cette section n'a pas pu être calculée", "notes": "Remarques",
         "no_norms": "aucune norme indiquée (--norms)", "no_criterion": "aucun critère indiqué (--criterion)",
-        "no_by": "aucune colonne de groupe indiquée (--by)", "no_rules": "aucune règle de classification",
+        "no_by": "aucune colonne de groupe indiquée (--group)", "no_rules": "aucune règle de classification",
         "no_depression": "pas d'échelle de dépression dans les données",
     },
 }
@@ -827,7 +827,7 @@ def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
     if ctx.invalid:
         inv = pd.DataFrame(ctx.invalid)[["row", "respondent", "column", "value", "problem"]]
         inv["respondent"] = inv["respondent"].astype(str)
-        inv["value"] = inv["value"].astype(str)
+        inv["value"] = [_plain(v) for v in inv["value"]]  # 7, not 7.0
         body.append(f"<h3>{_esc(L['invalid_cells'])} ({len(inv)})</h3>"
                     + _capped(inv, "tbl-invalid", "invalid-cells.csv", L))
     body.append(f"<h3>{_esc(L['incomplete'])} ({len(inc)})</h3>")
@@ -1201,6 +1201,25 @@ def _level_label(v) -> str:
     return str(v)
 
 
+def complete_cutoff(cutoff: float, rule: str | None, direction: str) -> int | None:
+    """The cut-off a respondent who answered every item meets, when a prorated sum is the cut-off.
+
+    A sum subscale with a missing item is prorated (``21.375``), so the optimal cut-off can be a
+    prorated value that no complete response has. For complete responses (whole sums),
+    ``>= 38.86`` means ``>= 39`` and ``<= 38.86`` means ``<= 38``.
+
+    Examples
+    --------
+    >>> complete_cutoff(38.857, "sum", "<="), complete_cutoff(38.857, "sum", ">=")
+    (38, 39)
+    >>> complete_cutoff(27.0, "sum", ">=") is None, complete_cutoff(2.5, "mean", ">=") is None
+    (True, True)
+    """
+    if rule != "sum" or float(cutoff).is_integer() or not math.isfinite(cutoff):
+        return None
+    return math.ceil(cutoff) if direction == ">=" else math.floor(cutoff)
+
+
 def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence):
     from .cutoff import cutoffs, roc
     from .plots import plot_roc
@@ -1245,9 +1264,8 @@ def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence
                         for sfx in ("", "_ci_low", "_ci_high")},
                      "youden": b["youden_j"], "cases": r.n_cases, "controls": r.n_controls}
         cut = float(b["cutoff"])
-        if rules.get(sid) == "sum" and not cut.is_integer():
-            # a prorated sum won the cut-off: say what it means for a complete response
-            whole = math.ceil(cut) if direction == ">=" else math.floor(cut)
+        whole = complete_cutoff(cut, rules.get(sid), direction)
+        if whole is not None:
             rows[sid]["cutoff_complete"] = whole
             notes.append(f"{sid}: " + L["prorated_cutoff"].format(
                 value=f"{'≥' if direction == '>=' else '≤'} {_fmt(cut, 2)}",

@@ -2,7 +2,7 @@
 
 Figures are drawn on matplotlib's Agg canvas without pyplot (no window, no global state), and
 matplotlib is imported only when a figure is drawn, so a report without figures, or the rest
-of the package, never pays for it. Text is at least 9 pt at the size the report shows it.
+of the package, never pays for it. Text is at least 10 pt (:data:`FONT`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 __all__ = ["new_figure", "png_bytes", "likert_bars", "scree_plot", "loadings_plot", "FONT"]
 
 #: Smallest font size (points) of any text in a report figure.
-FONT = 9
+FONT = 10
 
 
 def new_figure(width: float, height: float):

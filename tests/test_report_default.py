@@ -233,3 +233,19 @@ def test_status_line_only_on_a_terminal(monkeypatch):
     with busy("bootstrap"):
         pass
     assert piped.getvalue() == ""
+
+
+def test_long_respondent_lists_are_capped_with_an_embedded_csv():
+    data = pd.read_csv(example_path("validation-sample.csv"))
+    data.loc[:39, "mbi3"] = float("nan")  # 40 incomplete responses
+    rep = render_report(data, "mbi-hss", id="id", n_boot=0, omega_boot=0, depression=None)
+    html = rep.section("quality").html
+    table = re.search(r'<table id="tbl-incomplete">(.*?)</table>', html, re.S).group(1)
+    assert table.count("<tr>") == 1 + 25  # header and the first 25
+    link = re.search(r'<a download="incomplete-responses.csv" '
+                     r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+    assert link, "no download link"
+    import io
+    full = pd.read_csv(io.StringIO(base64.b64decode(link.group(1)).decode("utf-8")))
+    assert full["respondent"].tolist() == data["id"].iloc[:40].tolist()
+    assert len(rep.section("quality").data["incomplete"]) == 40
