@@ -49,7 +49,11 @@ class _Blocks(HTMLParser):
         elif tag == "img" and (a.get("src") or "").startswith("data:image/png;base64,"):
             self.blocks.append(("image", base64.b64decode(a["src"].split(",", 1)[1]),
                                 a.get("alt", "")))
-        elif tag in self._TEXT and self._table is None:
+        elif tag == "div" and "data-key" in a and self._table is None:
+            self._text, self._tag = [], "div"  # a key figure of the quality section
+        elif tag == "small" and self._tag == "div" and self._text is not None:
+            self._text.append(" ")
+        elif tag in self._TEXT and self._table is None and self._tag != "div":
             self._text, self._tag = [], tag
         elif tag == "br" and self._text is not None:
             self._text.append("\n")
@@ -159,6 +163,11 @@ def write_docx(report, path: str | Path) -> Path:
                 run.font.size = Pt(9)
             elif kind == "li":
                 doc.add_paragraph(block[1], style="List Bullet")
+            elif kind == "div":
+                value, _, label = block[1].partition(" ")
+                par = doc.add_paragraph(style="List Bullet")
+                par.add_run(f"{label}: ")
+                par.add_run(value).bold = True
             elif kind in ("figcaption", "summary"):
                 doc.add_paragraph().add_run(block[1]).italic = True
             else:

@@ -116,6 +116,7 @@ def test_docx_holds_the_tables(report, tmp_path):
     fit_line = report.section("factor").data["fit_line"]
     assert any(fit_line in p.text for p in doc.paragraphs)
     assert "Measure" in first
+    assert "Respondents: 200" in [p.text for p in doc.paragraphs]  # the key figures too
 
 
 def test_cli_report_docx(tmp_path, capsys):
