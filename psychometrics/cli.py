@@ -79,14 +79,18 @@ def add_norm_by(p: argparse.ArgumentParser, *, old_by: bool = True, help: str | 
 
 
 def add_group(p: argparse.ArgumentParser, *, old_by: bool = True, required: bool = False,
-              help: str | None = None) -> None:
-    """``--group COLUMN`` (repeatable or comma-separated), with ``--by`` as a deprecated alias."""
+              help: str | None = None, old_nargs: str | None = None) -> None:
+    """``--group COLUMN`` (repeatable or comma-separated), with ``--by`` as a deprecated alias.
+
+    ``old_nargs="+"`` keeps the old ``--by A B`` of ``report`` working as it did (it then takes
+    every following word, so ``--group`` is the spelling that cannot swallow the file).
+    """
     p.add_argument("--group", action="append", metavar="COLUMN", dest="group",
                    help=(help or "grouping column for the summaries (repeatable or "
                          "comma-separated)") + (" (required)" if required else ""))
     if old_by:
         p.add_argument("--by", action=DeprecatedAlias, new="--group", dest="group",
-                       metavar="COLUMN", help=argparse.SUPPRESS)
+                       metavar="COLUMN", help=argparse.SUPPRESS, nargs=old_nargs)
 
 
 def split_list(values) -> list[str]:

@@ -98,9 +98,12 @@ def test_old_spellings_still_work_with_a_warning(tmp_path, capsys):
         args = build_parser().parse_args(["score", "x.csv", "-i", "mbi-hss", "--by", "sex"])
     assert args.norm_by == ["sex"]
     with pytest.warns(FutureWarning, match="--by is deprecated.*--group"):
-        args = build_parser().parse_args(["report", "--by", "department", "x.csv", "-i",
-                                          "mbi-hss"])
-    # the README's 'report ... --by department' no longer swallows the file argument
+        args = build_parser().parse_args(["report", "x.csv", "-i", "mbi-hss", "--by",
+                                          "department", "region"])
+    assert args.group == ["department", "region"]  # the old 'report --by A B' as it was
+    # the new spelling cannot swallow the file argument
+    args = build_parser().parse_args(["report", "--group", "department", "x.csv", "-i",
+                                      "mbi-hss"])
     assert args.group == ["department"] and args.file == "x.csv"
     with pytest.warns(FutureWarning, match="--group"):
         args = build_parser().parse_args(["summarise", "x.csv", "-i", "mbi-hss", "--by", "a,b"])

@@ -51,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--norms", help="norm set id or file: bands, classification rules")
     add_norm_by(p, old_by=False)
     add_group(p, help="grouping column for the group summaries and effect sizes (repeatable "
-                      "or comma-separated)")
+                      "or comma-separated)", old_nargs="+")
     p.add_argument("--min-group", type=int, default=10,
                    help="suppress groups with fewer respondents (default 10)")
     p.add_argument("--criterion", help="two-level criterion column (diagnosis): ROC and cut-offs")
