@@ -250,3 +250,20 @@ def test_long_respondent_lists_are_capped_with_an_embedded_csv():
     full = pd.read_csv(io.StringIO(base64.b64decode(link.group(1)).decode("utf-8")))
     assert full["respondent"].tolist() == data["id"].iloc[:40].tolist()
     assert len(rep.section("quality").data["incomplete"]) == 40
+
+
+def test_group_section_has_effect_sizes():
+    data = read_export(QUALTRICS, id="ResponseId")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = render_report(data, "mbi-hss", items=MAPPING, id="ResponseId", by="department",
+                            n_boot=0, omega_boot=0, depression=None)
+        scores = pm.score(data, "mbi-hss", items=MAPPING, id="ResponseId", on_invalid="missing")
+    frame = scores[["EE", "DP", "PA"]].assign(department=data["department"].to_numpy())
+    direct = group_effects(frame, ["department"], ["EE", "DP", "PA"], min_group=10)
+    got = pd.DataFrame(rep.section("groups").data["effects"])
+    assert got["eta2"].tolist() == pytest.approx(direct["eta2"].tolist(), abs=1e-12)
+    assert '<table id="tbl-effects">' in rep.html and "η²" in rep.html
+    # the small departments left out of the summaries are left out of the comparison too
+    sizes = frame.groupby("department")["EE"].count()
+    assert got["groups_n"].iloc[0] == int((sizes >= 10).sum())
