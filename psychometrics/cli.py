@@ -177,6 +177,8 @@ def emit(result, args) -> None:
             body = {"scores": body, **jsonable(extra)}
         print(json.dumps(body, indent=2, ensure_ascii=False, default=str))
     elif isinstance(result, pd.DataFrame):
+        if result.attrs.get("title"):  # e.g. norms show --ci: what the CIs are
+            print(result.attrs["title"])
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50,
                                "display.width", 200):
             print(result.to_string())

@@ -219,6 +219,10 @@ def test_journey_build_stratified_norms_then_apply(tmp_path):
     cis = json.loads(res.stdout)
     assert {r["stratum"] for r in cis} == {"overall", "sex=F", "sex=M"}
     assert all(r["ci_low"] <= r["value"] <= r["ci_high"] for r in cis)
+    res = _cli("norms", "show", "be-norms.yaml", "--ci", cwd=tmp_path)
+    assert "95% bootstrap CIs (50 resamples, seed 1)" in res.stdout.splitlines()[0]
+    res = _cli("norms", "show", "mbi-hss-overall", "--ci", cwd=tmp_path)
+    assert res.returncode == 2 and "holds no bootstrap CIs" in res.stderr
     res = _cli("score", VALIDATION, "-i", "mbi-hss", "--id", "id", "--norms", "be-norms.yaml",
                "--norm-by", "sex", "--keep", "sex", "-o", "normed.csv", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
