@@ -189,7 +189,8 @@ def emit(result, args) -> None:
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
-    return f"warning: {message}\n"
+    from .methods import readable_note  # {'EE': 7} -> EE 7: no Python reprs for a user
+    return f"warning: {readable_note(str(message))}\n"
 
 
 def main(argv: list[str] | None = None) -> int:

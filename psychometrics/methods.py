@@ -9,10 +9,13 @@ CFA's fit as one APA line (``χ²(206) = 244.27, p = .035, CFI = .980, RMSEA = .
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Mapping, Sequence
 
-__all__ = ["apa_number", "apa_p", "apa_fit", "fit_label", "methods_text", "FIT_LABELS"]
+__all__ = ["apa_number", "apa_p", "apa_fit", "fit_label", "methods_text", "readable_note",
+           "plain_number", "FIT_LABELS"]
 
 #: Readable names of lavaan's fit measures (``fitMeasures`` names -> label).
 FIT_LABELS: dict[str, str] = {
@@ -276,3 +279,39 @@ def methods_text(run: Mapping) -> list[str]:
 
 def _pct(level) -> str:
     return f"{100 * float(level):g}%"
+
+
+def readable_note(text: str) -> str:
+    """A warning's text without Python reprs: ``{'EE': 7, 'DP': 4}`` becomes ``EE 7, DP 4``.
+
+    Examples
+    --------
+    >>> readable_note("prorated sums for {'EE': 7, 'DP': 4} respondents")
+    'prorated sums for EE 7, DP 4 respondents'
+    >>> readable_note("columns ['a', 'b'] are empty")
+    'columns a, b are empty'
+    """
+    def flat(m):
+        try:
+            v = ast.literal_eval(m.group(0))
+        except (ValueError, SyntaxError):
+            return m.group(0)
+        if isinstance(v, dict):
+            return ", ".join(f"{k} {plain_number(x)}" for k, x in v.items())
+        if isinstance(v, (list, tuple, set)):
+            return ", ".join(plain_number(x) for x in v)
+        return m.group(0)
+    return re.sub(r"\{[^{}]*\}|\[[^\[\]]*\]", flat, str(text))
+
+
+def plain_number(v) -> str:
+    """A value as a reader writes it: ``7`` for ``7.0``, anything else as ``str``.
+
+    Examples
+    --------
+    >>> plain_number(7.0), plain_number(2.5), plain_number("a")
+    ('7', '2.5', 'a')
+    """
+    if isinstance(v, float) and v.is_integer():
+        return f"{int(v)}"
+    return str(v)

@@ -18,13 +18,11 @@ Careless-responding indices are defined here as well (:func:`longstring`, :func:
 
 from __future__ import annotations
 
-import ast
 import base64
 import datetime as _dt
 import html
 import io
 import math
-import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -37,6 +35,7 @@ import pandas as pd
 from ._checks import check_choice, check_positive_int
 from ._results import Result, format_table, jsonable
 from .errors import DataError, OptionError, PsychometricsError
+from .methods import plain_number, readable_note
 
 __all__ = ["render_report", "Report", "Section", "longstring", "irv", "careless_flags", "LABELS",
            "group_effects", "readable_note"]
@@ -621,35 +620,6 @@ def _kpis(pairs: Sequence[tuple[str, object, str]]) -> str:
     return f'<div class="kpi">{"".join(parts)}</div>'
 
 
-def readable_note(text: str) -> str:
-    """A warning's text without Python reprs: ``{'EE': 7, 'DP': 4}`` becomes ``EE 7, DP 4``.
-
-    Examples
-    --------
-    >>> readable_note("prorated sums for {'EE': 7, 'DP': 4} respondents")
-    'prorated sums for EE 7, DP 4 respondents'
-    >>> readable_note("columns ['a', 'b'] are empty")
-    'columns a, b are empty'
-    """
-    def flat(m):
-        try:
-            v = ast.literal_eval(m.group(0))
-        except (ValueError, SyntaxError):
-            return m.group(0)
-        if isinstance(v, dict):
-            return ", ".join(f"{k} {_plain(x)}" for k, x in v.items())
-        if isinstance(v, (list, tuple, set)):
-            return ", ".join(_plain(x) for x in v)
-        return m.group(0)
-    return re.sub(r"\{[^{}]*\}|\[[^\[\]]*\]", flat, str(text))
-
-
-def _plain(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return f"{int(v)}"
-    return str(v)
-
-
 def _notes(notes: Sequence[str]) -> str:
     return "".join(f'<p class="note">{_esc(readable_note(n))}</p>' for n in notes)
 
@@ -827,7 +797,7 @@ def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
     if ctx.invalid:
         inv = pd.DataFrame(ctx.invalid)[["row", "respondent", "column", "value", "problem"]]
         inv["respondent"] = inv["respondent"].astype(str)
-        inv["value"] = [_plain(v) for v in inv["value"]]  # 7, not 7.0
+        inv["value"] = [plain_number(v) for v in inv["value"]]  # 7, not 7.0
         body.append(f"<h3>{_esc(L['invalid_cells'])} ({len(inv)})</h3>"
                     + _capped(inv, "tbl-invalid", "invalid-cells.csv", L))
     body.append(f"<h3>{_esc(L['incomplete'])} ({len(inc)})</h3>")

@@ -254,3 +254,12 @@ def test_omega_command_matches_pm_omega(capsys):
         o = pm.omega(blocks[sid], n_factors=1, ci=0.95, n_boot=30, seed=2, cfa=False)
         assert rows[sid]["omega_total"] == pytest.approx(o.omega_total, abs=1e-9)
         assert rows[sid]["ci_low"] == pytest.approx(o.ci["omega_total"]["low"], abs=1e-9)
+
+
+def test_warnings_on_the_terminal_hold_no_python_reprs(tmp_path):
+    res = _cli("score", QUALTRICS, "-i", "mbi-hss", "--items", MAPPING, "--id", "ResponseId",
+               "--on-invalid", "missing", "-o", "scores.csv", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "warning: prorated sums (mean of answered items x number of items) for EE 7, DP 4, " \
+           "PA 3 respondents" in res.stderr
+    assert "{" not in res.stderr
