@@ -22,10 +22,11 @@ def _generator():
     return mod
 
 
-def test_the_three_notebooks_exist():
-    assert [p.name for p in NOTEBOOKS] == ["01-score-and-norm.ipynb",
-                                           "02-build-belgian-norms.ipynb",
-                                           "03-validate-cutoff.ipynb"]
+def test_the_notebooks_exist_and_are_generated():
+    assert [p.name for p in NOTEBOOKS][:3] == ["01-score-and-norm.ipynb",
+                                               "02-build-belgian-norms.ipynb",
+                                               "03-validate-cutoff.ipynb"]
+    assert {p.name for p in NOTEBOOKS} == set(_generator().NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
