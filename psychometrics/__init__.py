@@ -40,7 +40,9 @@ _API = {
     "plot_roc": "plots",
     # reports
     "render_report": "report", "Report": "report", "longstring": "report", "irv": "report",
-    "careless_flags": "report",
+    "careless_flags": "report", "group_effects": "report", "apa_fit": "methods",
+    "methods_text": "methods", "write_docx": "report_docx", "likert_bars": "report_figures",
+    "scree_plot": "report_figures", "loadings_plot": "report_figures",
     # resampling
     "bootstrap": "resample",
     # item response theory (part 1: the Rasch family by conditional ML)

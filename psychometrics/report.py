@@ -32,10 +32,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import check_choice, check_positive_int
 from ._results import Result, format_table, jsonable
-from .errors import DataError, PsychometricsError
+from .errors import DataError, OptionError, PsychometricsError
+from .methods import plain_number, readable_note
 
-__all__ = ["render_report", "Report", "Section", "longstring", "irv", "careless_flags", "LABELS"]
+__all__ = ["render_report", "Report", "Section", "longstring", "irv", "careless_flags", "LABELS",
+           "group_effects", "readable_note"]
 
 LANGS = ("en", "nl", "fr")
 
@@ -82,7 +85,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Groups with fewer than {n} respondents are suppressed.",
         "failed": "This section could not be computed", "notes": "Notes",
         "no_norms": "no norm set given (--norms)", "no_criterion": "no criterion given (--criterion)",
-        "no_by": "no grouping column given (--by)", "no_rules": "no classification rules found",
+        "no_by": "no grouping column given (--group)", "no_rules": "no classification rules found",
         "no_depression": "no depression scale in the data",
     },
     "nl": {
@@ -126,7 +129,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Groepen met minder dan {n} respondenten worden niet getoond.",
         "failed": "Deze sectie kon niet berekend worden", "notes": "Opmerkingen",
         "no_norms": "geen normen opgegeven (--norms)", "no_criterion": "geen criterium opgegeven (--criterion)",
-        "no_by": "geen groepskolom opgegeven (--by)", "no_rules": "geen classificatieregels gevonden",
+        "no_by": "geen groepskolom opgegeven (--group)", "no_rules": "geen classificatieregels gevonden",
         "no_depression": "geen depressieschaal in de gegevens",
     },
     "fr": {
@@ -169,16 +172,87 @@ LABELS: dict[str, dict[str, str]] = {
         "suppressed_note": "Les groupes de moins de {n} répondants sont masqués.",
         "failed": "Cette section n'a pas pu être calculée", "notes": "Remarques",
         "no_norms": "aucune norme indiquée (--norms)", "no_criterion": "aucun critère indiqué (--criterion)",
-        "no_by": "aucune colonne de groupe indiquée (--by)", "no_rules": "aucune règle de classification",
+        "no_by": "aucune colonne de groupe indiquée (--group)", "no_rules": "aucune règle de classification",
         "no_depression": "pas d'échelle de dépression dans les données",
     },
 }
 
-_SECTIONS = ("quality", "distributions", "reliability", "factor", "classification",
+# Labels of the methods section, omega, figures, effect sizes and capped lists (kept apart
+# from the table above so that each addition is reviewed per language in one place).
+_MORE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "methods": "Methods", "incomplete": "Incomplete responses",
+        "prorated_note": "Sums prorated from the answered items (respondents per subscale)",
+        "no_score_on": "No score on", "download": "Download the full list:",
+        "showing_first": "Showing the first {shown} of {n}.", "omega": "Omega total",
+        "omega_ci": "Omega 95% CI", "fit_line": "Fit (APA)", "est": "Loading", "se": "SE",
+        "std": "Standardised", "r2": "R²", "factor_name": "Factor",
+        "item_responses": "Item responses", "scree": "Scree plot with parallel analysis",
+        "loadings_fig": "Standardised loadings", "effects": "Group differences",
+        "grouping": "Grouping", "groups_n": "Groups", "F": "F", "p": "p", "eta2": "η²",
+        "hedges_g": "Hedges' g", "cfa_missing_fiml": "Missing answers: full-information ML "
+        "(FIML), every respondent with at least one answer",
+        "cfa_missing_listwise": "Missing answers: listwise deletion",
+        "prorated_cutoff": "{value} is a prorated score; for respondents who answered every "
+        "item the cut-off is {whole}.", "undetermined": "no score (too few answers)",
+        "unscored_named": "Without a score", "ci_wilson": "95% CI",
+        "prevalence": "Predictive values at a prevalence of {p}%",
+        "sample_prevalence": "Predictive values at the sample's prevalence ({p}%)",
+        "band_edges": "band edges at", "answered_items": "Items answered",
+        "pa_caption": "Parallel analysis suggests {pa} factor(s); the instrument's model has {m}.",
+    },
+    "nl": {
+        "methods": "Methode", "incomplete": "Onvolledige antwoorden",
+        "prorated_note": "Sommen geëxtrapoleerd uit de beantwoorde items (respondenten per subschaal)",
+        "no_score_on": "Geen score op", "download": "Volledige lijst downloaden:",
+        "showing_first": "De eerste {shown} van {n}.", "omega": "Omega totaal",
+        "omega_ci": "Omega 95%-BI", "fit_line": "Fit (APA)", "est": "Lading", "se": "SE",
+        "std": "Gestandaardiseerd", "r2": "R²", "factor_name": "Factor",
+        "item_responses": "Antwoorden per item", "scree": "Screeplot met parallelle analyse",
+        "loadings_fig": "Gestandaardiseerde ladingen", "effects": "Verschillen tussen groepen",
+        "grouping": "Groepering", "groups_n": "Groepen", "F": "F", "p": "p", "eta2": "η²",
+        "hedges_g": "Hedges' g", "cfa_missing_fiml": "Ontbrekende antwoorden: full-information "
+        "ML (FIML), iedere respondent met minstens één antwoord",
+        "cfa_missing_listwise": "Ontbrekende antwoorden: listwise verwijderd",
+        "prorated_cutoff": "{value} is een geëxtrapoleerde score; voor wie alle items "
+        "beantwoordde is de afkapwaarde {whole}.", "undetermined": "geen score (te weinig antwoorden)",
+        "unscored_named": "Zonder score", "ci_wilson": "95%-BI",
+        "prevalence": "Voorspellende waarden bij een prevalentie van {p}%",
+        "sample_prevalence": "Voorspellende waarden bij de prevalentie van de steekproef ({p}%)",
+        "band_edges": "grenzen bij", "answered_items": "Items beantwoord",
+        "pa_caption": "Parallelle analyse wijst op {pa} factor(en); het model van het instrument heeft er {m}.",
+    },
+    "fr": {
+        "methods": "Méthode", "incomplete": "Réponses incomplètes",
+        "prorated_note": "Sommes extrapolées à partir des items répondus (répondants par sous-échelle)",
+        "no_score_on": "Pas de score sur", "download": "Télécharger la liste complète :",
+        "showing_first": "Les {shown} premiers sur {n}.", "omega": "Oméga total",
+        "omega_ci": "Oméga IC 95 %", "fit_line": "Ajustement (APA)", "est": "Saturation",
+        "se": "ET", "std": "Standardisée", "r2": "R²", "factor_name": "Facteur",
+        "item_responses": "Réponses par item", "scree": "Éboulis avec analyse parallèle",
+        "loadings_fig": "Saturations standardisées", "effects": "Différences entre groupes",
+        "grouping": "Regroupement", "groups_n": "Groupes", "F": "F", "p": "p", "eta2": "η²",
+        "hedges_g": "g de Hedges", "cfa_missing_fiml": "Réponses manquantes : maximum de "
+        "vraisemblance à information complète (FIML), tout répondant avec au moins une réponse",
+        "cfa_missing_listwise": "Réponses manquantes : suppression des cas incomplets",
+        "prorated_cutoff": "{value} est un score extrapolé ; pour qui a répondu à tous les items, "
+        "le seuil est {whole}.", "undetermined": "pas de score (trop peu de réponses)",
+        "unscored_named": "Sans score", "ci_wilson": "IC 95 %",
+        "prevalence": "Valeurs prédictives pour une prévalence de {p} %",
+        "sample_prevalence": "Valeurs prédictives à la prévalence de l'échantillon ({p} %)",
+        "band_edges": "limites à", "answered_items": "Items répondus",
+        "pa_caption": "L'analyse parallèle suggère {pa} facteur(s) ; le modèle de l'instrument en a {m}.",
+    },
+}
+for _lang in LANGS:
+    LABELS[_lang].update(_MORE_LABELS[_lang])
+
+_SECTIONS = ("methods", "quality", "distributions", "reliability", "factor", "classification",
              "criterion", "groups", "profile")
 _FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
-                 "rmsea.ci.upper", "srmr", "chisq.scaled", "pvalue.scaled", "cfi.robust",
-                 "tli.robust", "rmsea.robust")
+                 "rmsea.ci.upper", "srmr", "chisq.scaled", "pvalue.scaled",
+                 "chisq.scaling.factor", "cfi.robust", "tli.robust", "rmsea.robust",
+                 "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 _BAND_COLOURS = ("#d9ead3", "#fff2cc", "#f4cccc", "#f9cb9c", "#ea9999", "#cfe2f3")
 
 
@@ -400,8 +474,16 @@ class Report(Result):
         raise KeyError(f"no section {id!r}; sections: {[s.id for s in self.sections]}")
 
     def save(self, path: str | Path) -> Path:
-        """Write the HTML page (UTF-8) and return its path."""
+        """Write the HTML page (UTF-8), or a Word document when ``path`` ends in ``.docx``.
+
+        The Word document holds the same headings, text, tables and figures as the page
+        (:func:`psychometrics.report_docx.write_docx`), so the tables go into a manuscript
+        without retyping.
+        """
         p = Path(path)
+        if p.suffix.lower() == ".docx":
+            from .report_docx import write_docx
+            return write_docx(self, p)
         p.write_text(self.html, encoding="utf-8")
         return p
 
@@ -539,7 +621,30 @@ def _kpis(pairs: Sequence[tuple[str, object, str]]) -> str:
 
 
 def _notes(notes: Sequence[str]) -> str:
-    return "".join(f'<p class="note">{_esc(n)}</p>' for n in notes)
+    return "".join(f'<p class="note">{_esc(readable_note(n))}</p>' for n in notes)
+
+
+#: Rows of a respondent list shown on the page; the full list is an embedded CSV download.
+LIST_CAP = 25
+
+
+def _download(df: pd.DataFrame, filename: str, text: str) -> str:
+    """A link that saves ``df`` as CSV from the page itself (a data: URI, works offline)."""
+    data = base64.b64encode(df.to_csv(index=False).encode("utf-8")).decode("ascii")
+    return (f'<p class="download"><a download="{_esc(filename)}" '
+            f'href="data:text/csv;charset=utf-8;base64,{data}">{_esc(text)}</a></p>')
+
+
+def _capped(df: pd.DataFrame, table_id: str, filename: str, labels: Mapping[str, str],
+            digits: int | Mapping[str, int] = 3) -> str:
+    """A respondent list: the first :data:`LIST_CAP` rows, and the full list as a CSV link."""
+    if len(df) <= LIST_CAP:
+        return _table(df, table_id=table_id, index=False, labels=labels, digits=digits)
+    head = _table(df.head(LIST_CAP), table_id=table_id, index=False, labels=labels,
+                  digits=digits)
+    shown = labels["showing_first"].format(shown=LIST_CAP, n=len(df))
+    return (head + f'<p class="muted">{_esc(shown)}</p>'
+            + _download(df, filename, f"{labels['download']} {filename} ({len(df)})"))
 
 
 class _Progress:
@@ -612,6 +717,7 @@ def _run(sid: str, title: str, fn, ctx: _Context) -> Section:
 def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
     L, inst, x = ctx.L, ctx.inst, ctx.raw
     n = len(ctx.data)
+    k = len(inst.item_ids)
     export = ctx.data.attrs.get("export") or {}
     incomplete = list(export.get("incomplete") or [])
     inv_by_item: dict[str, int] = {}
@@ -625,28 +731,36 @@ def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
         index=pd.Index(inst.item_ids, name="item"))
     per_item["percent"] = 100.0 * (per_item["missing"] + per_item["invalid"]) / max(n, 1)
     info = ctx.scores.attrs.get("psychometrics") or {}
-    no_score = int(ctx.scores[ctx.subscales].isna().any(axis=1).sum())
-    prorated = {k: int(v) for k, v in (info.get("prorated") or {}).items()}
+    unscored = ctx.scores[ctx.subscales].isna().to_numpy()
+    no_score_rows = np.flatnonzero(unscored.any(axis=1))
+    no_score = len(no_score_rows)
+    prorated = {k_: int(v) for k_, v in (info.get("prorated") or {}).items()}
     th = careless.attrs["thresholds"]
-    flags = pd.DataFrame(index=careless.index)
-    flags["incomplete"] = np.isin(np.arange(n), incomplete)
-    flags["longstring"] = careless["flag_longstring"].to_numpy()
-    flags["irv"] = careless["flag_irv"].to_numpy()
-    flags["no_score"] = ctx.scores[ctx.subscales].isna().any(axis=1).to_numpy()
-    any_flag = flags.any(axis=1).to_numpy()
-    flag_names = {"incomplete": L["flag_incomplete"], "longstring": L["flag_longstring"],
-                  "irv": L["flag_irv"], "no_score": L["flag_no_score"]}
-    rows = np.flatnonzero(any_flag)
-    flagged = pd.DataFrame({
-        "respondent": [str(ctx.respondents[r]) for r in rows],
-        "row": rows + 1,
-        "answered": careless["answered"].to_numpy()[rows],
-        "longstring": careless["longstring"].to_numpy()[rows],
-        "irv": careless["irv"].to_numpy()[rows],
-        "flags": [", ".join(flag_names[f] for f in flags.columns if flags.iat[r, flags.columns.get_loc(f)])
-                  for r in rows]})
+    answered = careless["answered"].to_numpy()
+    # Incomplete (items left unanswered, or flagged by the survey tool) is not careless:
+    # an answer pattern can only look careless when it is there.
+    is_incomplete = (answered < k) | np.isin(np.arange(n), incomplete)
+    flag_ls = careless["flag_longstring"].to_numpy()
+    flag_irv = careless["flag_irv"].to_numpy()
+    any_careless = flag_ls | flag_irv
+    respondents = np.array([str(r) for r in ctx.respondents], dtype=object)
+    rows = np.flatnonzero(any_careless)
+    names = {"longstring": L["flag_longstring"], "irv": L["flag_irv"]}
+    flag_text = np.where(flag_ls & flag_irv, f"{names['longstring']}, {names['irv']}",
+                         np.where(flag_ls, names["longstring"], names["irv"]))
+    flagged = pd.DataFrame({"respondent": respondents[rows], "row": rows + 1,
+                            "answered": answered[rows],
+                            "longstring": careless["longstring"].to_numpy()[rows],
+                            "irv": careless["irv"].to_numpy()[rows],
+                            "flags": flag_text[rows]})
+    inc_rows = np.flatnonzero(is_incomplete)
+    sub_names = np.array(ctx.subscales, dtype=object)
+    inc = pd.DataFrame({
+        "respondent": respondents[inc_rows], "row": inc_rows + 1,
+        "answered": [f"{a}/{k}" for a in answered[inc_rows]],
+        "no_score": [", ".join(sub_names[unscored[r]]) for r in inc_rows]})
     data = {
-        "n": n, "n_items": len(inst.item_ids), "n_incomplete": len(incomplete),
+        "n": n, "n_items": k, "n_incomplete": len(incomplete),
         "incomplete_rows": [int(i) + 1 for i in incomplete],
         "items_found": len(match.found), "unmapped_columns": list(match.unmapped),
         "off_by_one": match.off_by_one, "problems": list(match.problems),
@@ -654,20 +768,23 @@ def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
         "invalid": [dict(c) for c in ctx.invalid],
         "missing_per_item": per_item.to_dict(orient="index"),
         "prorated": prorated, "no_score": no_score,
+        "no_score_respondents": [str(respondents[r]) for r in no_score_rows],
+        "incomplete": inc.to_dict(orient="records"),
         "careless": {"thresholds": th,
                      "longstring": careless["longstring"].to_numpy(),
                      "irv": careless["irv"].to_numpy(),
-                     "counts": {k: int(flags[k].sum()) for k in flags.columns},
-                     "n_flagged": int(any_flag.sum())},
+                     "counts": {"longstring": int(flag_ls.sum()), "irv": int(flag_irv.sum())},
+                     "n_flagged": int(any_careless.sum())},
         "flagged": flagged.to_dict(orient="records"),
     }
     body = [_kpis([("n", n, L["n_respondents"]),
-                   ("items_found", f"{len(match.found)}/{len(inst.item_ids)}", L["items_found"]),
-                   ("n_incomplete", len(incomplete), L["n_incomplete"]),
+                   ("items_found", f"{len(match.found)}/{k}", L["items_found"]),
+                   ("n_incomplete", len(inc), L["incomplete"]),
                    ("missing_cells", data["missing_cells"], L["missing_cells"]),
                    ("invalid_cells", len(ctx.invalid), L["invalid_cells"]),
                    ("prorated", sum(prorated.values()), L["prorated"]),
-                   ("no_score", no_score, L["no_score"])])]
+                   ("no_score", no_score, L["no_score"]),
+                   ("careless", int(any_careless.sum()), L["flagged"])])]
     if match.problems:
         body.append(f"<h3>{_esc(L['mapping'])}</h3><ul>"
                     + "".join(f"<li>{_esc(p)}</li>" for p in match.problems) + "</ul>")
@@ -680,21 +797,27 @@ def _quality(ctx: _Context, match, careless: pd.DataFrame, scoring_notes: list):
     if ctx.invalid:
         inv = pd.DataFrame(ctx.invalid)[["row", "respondent", "column", "value", "problem"]]
         inv["respondent"] = inv["respondent"].astype(str)
-        inv["value"] = inv["value"].astype(str)
-        body.append(f"<h3>{_esc(L['invalid_cells'])}</h3>"
-                    + _table(inv, table_id="tbl-invalid", index=False, labels=L))
+        inv["value"] = [plain_number(v) for v in inv["value"]]  # 7, not 7.0
+        body.append(f"<h3>{_esc(L['invalid_cells'])} ({len(inv)})</h3>"
+                    + _capped(inv, "tbl-invalid", "invalid-cells.csv", L))
+    body.append(f"<h3>{_esc(L['incomplete'])} ({len(inc)})</h3>")
+    if prorated:
+        body.append(f"<p>{_esc(L['prorated_note'])}: "
+                    + _esc(", ".join(f"{s} {c}" for s, c in prorated.items())) + ".</p>")
+    if len(inc):
+        body.append(_capped(inc, "tbl-incomplete", "incomplete-responses.csv",
+                            {**L, "no_score": L["no_score_on"]}))
+    else:
+        body.append(f"<p>{_esc(L['no_missing'])}</p>")
     body.append(f"<h3>{_esc(L['careless'])}</h3>")
-    crit = pd.DataFrame({"threshold": [f"≥ {th['longstring_min']}", f"≤ {th['irv_max']:.2f}",
-                                       "", ""],
-                         "count": [data["careless"]["counts"][k]
-                                   for k in ("longstring", "irv", "incomplete", "no_score")]},
-                        index=pd.Index([L["longstring"], L["irv"], L["flag_incomplete"],
-                                        L["flag_no_score"]], name="flags"))
+    crit = pd.DataFrame({"threshold": [f"≥ {th['longstring_min']}", f"≤ {th['irv_max']:.2f}"],
+                         "count": [int(flag_ls.sum()), int(flag_irv.sum())]},
+                        index=pd.Index([L["longstring"], L["irv"]], name="flags"))
     body.append(_table(crit, table_id="tbl-careless", labels=L))
     body.append(f"<h3>{_esc(L['flagged'])} ({len(flagged)})</h3>")
     if len(flagged):
-        body.append(_table(flagged, table_id="tbl-flagged", index=False,
-                           digits={"irv": 2}, labels=L))
+        body.append(_capped(flagged, "tbl-flagged", "careless-flags.csv", L,
+                            digits={"irv": 2}))
     else:
         body.append(f"<p>{_esc(L['none_flagged'])}</p>")
     body.append(_notes(scoring_notes))
@@ -713,6 +836,8 @@ def _norm_entry(ctx: _Context):
 
 
 def _distributions(ctx: _Context):
+    from .report_figures import FONT, likert_bars
+
     L = ctx.L
     subs = ctx.subscales
     s = ctx.scores[subs]
@@ -723,9 +848,9 @@ def _distributions(ctx: _Context):
     info = ctx.scores.attrs.get("psychometrics") or {}
     rules = info.get("scoring") or {}
     bands_drawn = {}
-    ncol = min(3, len(subs))
+    ncol = min(2, len(subs))
     nrow = math.ceil(len(subs) / ncol)
-    fig = _new_figure(3.6 * ncol, 2.7 * nrow)
+    fig = _new_figure(5.2 * ncol, 3.6 * nrow)
     for k, sid in enumerate(subs):
         ax = fig.add_subplot(nrow, ncol, k + 1)
         v = s[sid].dropna().to_numpy()
@@ -745,53 +870,119 @@ def _distributions(ctx: _Context):
             colours = _band_colours(ctx, sid, len(sn.bands))
             for b, (a, z) in enumerate(zip(bounds[:-1], bounds[1:])):
                 ax.axvspan(a, z, color=colours[b], alpha=0.7, lw=0)
-                ax.text((a + z) / 2, 1.0, sn.bands[b].text(ctx.lang), transform=ax.get_xaxis_transform(),
-                        ha="center", va="bottom", fontsize=7, color="#333")
+                ax.text((a + z) / 2, 1.0, sn.bands[b].text(ctx.lang),
+                        transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                        fontsize=FONT)
+            for e, d_, b in zip(edges, drawn, sn.bands[1:]):
+                # the edge's own value, as the norm file states it (>= 27, > 26.5 ...)
+                ax.axvline(d_, color="0.25", lw=0.9, ls="--")
+                ax.text(d_, 0.97, f"{'≥' if b.lower_inclusive else '>'} {_fmt(e, 2)}",
+                        transform=ax.get_xaxis_transform(), ha="left", va="top",
+                        fontsize=FONT, color="0.15",
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
             bands_drawn[sid] = {"edges": edges, "bands": [b.id for b in sn.bands]}
         if v.size:
             bins = np.arange(span[0] - 0.5, span[1] + 1.5) if integral else 20
             ax.hist(v, bins=bins, range=None if integral else span, color="#3b6ea5",
                     edgecolor="white", linewidth=0.5)
         ax.set_xlim(span[0] - 0.5, span[1] + 0.5)
-        ax.set_title(f"{_sub_name(ctx, sid)} ({sid})", fontsize=9, pad=12 if sid in bands_drawn else 4)
-        ax.set_xlabel(L["score"], fontsize=8)
-        ax.set_ylabel(L["frequency"], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(f"{_sub_name(ctx, sid)} ({sid})", fontsize=FONT + 2,
+                     pad=16 if sid in bands_drawn else 4)
+        ax.set_xlabel(L["score"], fontsize=FONT + 1)
+        ax.set_ylabel(L["frequency"], fontsize=FONT + 1)
+        ax.tick_params(labelsize=FONT)
     fig.tight_layout()
     shown = stats.copy()
     shown.index = pd.Index([f"{_sub_name(ctx, i)} ({i})" for i in subs], name="subscale")
     body = _table(shown, table_id="tbl-distributions", digits=2, labels=L)
-    body += _figure(fig, L["distributions"],
-                    (f"{L['norms']}: {ctx.norms.id}" if bands_drawn else None))
+    caption = None
+    if bands_drawn:
+        caption = f"{L['norms']}: {ctx.norms.id}; " + "; ".join(
+            f"{sid} {L['band_edges']} " + ", ".join(_fmt(e, 2) for e in d["edges"])
+            for sid, d in bands_drawn.items())
+    body += _figure(fig, L["distributions"], caption)
+    # the answers to every item, as a diverging stacked bar (the usual Likert plot)
+    inst = ctx.inst
+    first = inst.item(inst.item_ids[0])
+    codes = list(inst.item_codes(first))
+    labels = _response_labels(inst, first, ctx.lang)
+    item_names = [f"{i} ({_item_subscale(inst, i)})" for i in inst.item_ids]
+    lfig = likert_bars(ctx.raw, item_names, codes, labels, xlabel=f"{L['share']} (%)")
+    body += (f"<h3>{_esc(L['item_responses'])}</h3>"
+             + _figure(lfig, L["item_responses"], None))
     data = {"stats": stats.to_dict(orient="index"), "bands": bands_drawn,
             "scoring": dict(rules)}
     return data, body, "ok", None
 
 
-def _reliability(ctx: _Context):
+def _item_subscale(inst, item_id: str) -> str:
+    subs = [sid for sid, sc in inst.subscales.items() if item_id in sc.items and not sc.composite]
+    return "/".join(subs)
+
+
+def _response_labels(inst, item, lang: str) -> dict | None:
+    """Response-scale labels (code -> text) in ``lang`` (else English), when the file has them
+    and the item uses the scale's codes."""
+    if item.codes is not None:
+        return None
+    labels = inst.scale.labels or {}
+    texts = labels.get(lang) or labels.get("en")
+    if not texts or len(texts) != len(inst.scale.codes):
+        return None
+    return dict(zip(inst.scale.codes, texts))
+
+
+def _reliability(ctx: _Context, omega_boot: int, seed):
+    from .omega import omega
     from .reliability import reliability
+    from .scoring import keyed_items
 
     L = ctx.L
     res = reliability(ctx.data, ctx.inst, items=ctx.mapping, on_invalid="missing", id=ctx.id)
-    tab = res.table
-    cols = ["k", "n", "alpha", "ci", "std_alpha", "g6", "average_r", "sem"]
-    shown = tab.assign(ci=list(zip(tab["ci_low"], tab["ci_high"])))[cols].copy()
+    tab = res.table.copy()
+    # omega total of a one-factor model per subscale (psych::omega, nfactors = 1) beside alpha
+    blocks = keyed_items(ctx.data, ctx.inst, items=ctx.mapping, on_invalid="missing")
+    om, om_notes = {}, []
+    for sid in tab.index:
+        items = blocks.get(sid)
+        if items is None or items.shape[1] < 3:
+            continue
+        try:
+            o = omega(items, n_factors=1, ci=0.95 if omega_boot > 0 else None,
+                      n_boot=max(omega_boot, 1), seed=seed, cfa=False)
+        except PsychometricsError as exc:  # e.g. a scale too short or without variance
+            om_notes.append(f"{sid}: omega not computed ({exc})")
+            continue
+        ci = (o.ci or {}).get("omega_total", {})
+        om[sid] = {"omega": o.omega_total, "ci_low": ci.get("low"), "ci_high": ci.get("high"),
+                   "n": o.n_obs}
+    tab["omega"] = [om.get(s, {}).get("omega", np.nan) for s in tab.index]
+    cols = ["k", "n", "alpha", "ci", "omega", "omega_ci", "std_alpha", "g6", "average_r", "sem"]
+    shown = tab.assign(
+        ci=list(zip(tab["ci_low"], tab["ci_high"])),
+        omega_ci=[(om[s]["ci_low"], om[s]["ci_high"])
+                  if s in om and om[s]["ci_low"] is not None else "" for s in tab.index])[cols]
     shown.index = pd.Index([f"{_sub_name(ctx, i)} ({i})" if i in ctx.inst.subscales else i
                             for i in tab.index], name="subscale")
-    lab = {**L, "alpha": "α"}
+    lab = {**L, "alpha": "α", "ci": f"α {L['ci']}", "omega": "ω", "omega_ci": f"ω {L['ci']}"}
     body = [_table(shown, table_id="tbl-reliability", digits=3, labels=lab)]
     item_cols = ["n", "mean", "sd", "r_drop", "alpha_if_deleted"]
     for sid, t in res.items.items():
         body.append(f"<h3>{_esc(L['items_of'])} {_esc(_sub_name(ctx, sid))} ({_esc(sid)})</h3>")
         body.append(_table(t[item_cols], table_id=f"tbl-items-{sid}", digits=3, labels=L))
+    body.append(_notes(om_notes))
     data = {"subscales": tab.to_dict(orient="index"),
             "items": {sid: t[item_cols].to_dict(orient="index") for sid, t in res.items.items()},
-            "missing": res.missing, "ci_method": res.ci_method}
+            "missing": res.missing, "ci_method": res.ci_method, "omega": om,
+            "omega_boot": omega_boot, "seed": seed}
     return data, "".join(body), "ok", None
 
 
-def _factor(ctx: _Context, estimator: str):
+def _factor(ctx: _Context, estimator: str, missing: str, seed):
     from .factor.cfa import cfa
+    from .factor.efa import parallel_analysis
+    from .methods import apa_fit, fit_label
+    from .report_figures import loadings_plot, scree_plot
     from .scoring import keyed_items
 
     L = ctx.L
@@ -799,32 +990,66 @@ def _factor(ctx: _Context, estimator: str):
     frame = pd.concat(list(blocks.values()), axis=1)
     frame = frame.loc[:, ~frame.columns.duplicated()]
     model = ctx.inst.cfa_model()
-    res = cfa(frame, model, estimator=estimator)
+    ordinal = str(estimator).upper() in ("DWLS", "WLSMV")
+    if missing == "auto":
+        # FIML needs a likelihood: the ordinal estimators use the complete rows
+        missing = "listwise" if ordinal else "fiml"
+    res = cfa(frame, model, estimator=estimator, missing=missing)
     fit = {k: res.fit[k] for k in _FIT_MEASURES if k in res.fit}
+    robust = res.test != "standard" and "cfi.robust" in res.fit
+    line = apa_fit(res.fit, robust=robust)
     fit_tab = pd.DataFrame({"value": pd.Series(fit, dtype=float)})
     fit_tab.index.name = "measure"
+    est = res.estimates
+    rows = est[(est["op"] == "=~") & (est["group"] == 1)]
+    loadings = pd.DataFrame({
+        "factor_name": rows["lhs"].to_numpy(), "est": rows["est"].to_numpy(),
+        "se": np.where(rows["free"].to_numpy() > 0, rows["se"].to_numpy(), np.nan),
+        "std": rows["std.all"].to_numpy(),
+        # R² of an item loading on one factor: its squared standardised loading
+        "r2": rows["std.all"].to_numpy() ** 2},
+        index=pd.Index(rows["rhs"].to_numpy(), name="item"))
     load = res.std_loadings
     load = load.loc[:, [c for c in load.columns if (load[c] != 0).any()]]
+    n_total = int(frame.notna().any(axis=1).sum()) if missing == "fiml" else len(frame)
     body = []
     if not res.converged:
         body.append(f'<p class="fail">{_esc(L["not_converged"])}</p>')
-    body.append(f"<p>{_esc(L['estimator'])}: {_esc(res.estimator)}; n = {res.n}</p>")
+    miss_txt = L["cfa_missing_fiml"] if missing == "fiml" else L["cfa_missing_listwise"]
+    body.append(f"<p>{_esc(L['estimator'])}: {_esc(estimator.upper())}; {_esc(miss_txt)}; "
+                f"n = {res.n} / {len(frame)}</p>")
+    body.append(f'<p class="apa" data-key="fit_line"><b>{_esc(L["fit_line"])}:</b> '
+                f"{_esc(line)}</p>")
     body.append(f"<details><summary>{_esc(L['model'])}</summary><pre>{_esc(model)}</pre></details>")
+    fit_labels = {**L, **{k: fit_label(k) for k in fit}}
     body.append(f"<h3>{_esc(L['fit'])}</h3>"
-                + _table(fit_tab, table_id="tbl-fit", digits=3, labels=L))
+                + _table(fit_tab, table_id="tbl-fit", digits=3, labels=fit_labels))
     body.append(f"<h3>{_esc(L['loadings'])}</h3>"
-                + _table(load.replace(0.0, np.nan).rename_axis("item"), table_id="tbl-loadings",
-                         digits=2, labels=L))
+                + _table(loadings, table_id="tbl-loadings", digits=3, labels=L))
+    body.append(_figure(loadings_plot(load.replace(0.0, np.nan), xlabel=L["loadings"]),
+                        L["loadings_fig"], None))
     fc = res.factor_correlations
     if fc.shape[0] > 1:
         body.append(f"<h3>{_esc(L['factor_correlations'])}</h3>"
                     + _table(fc.rename_axis("subscale"), table_id="tbl-factor-cor", digits=2,
                              labels=L))
-    data = {"model": model, "estimator": res.estimator, "n": res.n,
-            "converged": bool(res.converged), "fit": fit,
+    # how many factors do the data hold? Horn's parallel analysis, drawn as a scree plot
+    pa = parallel_analysis(frame, seed=seed)
+    t = pa.table()
+    body.append(f"<h3>{_esc(L['scree'])}</h3>"
+                + _figure(scree_plot(t["fa"], t["fa_sim"], n_factors=pa.n_factors,
+                                     xlabel=L["factor_name"]), L["scree"],
+                          L["pa_caption"].format(pa=pa.n_factors, m=len(res.latent))))
+    data = {"model": model, "estimator": res.estimator, "requested_estimator": estimator.upper(),
+            "test": res.test, "se": res.se, "missing": missing, "n": res.n,
+            "n_total": n_total, "n_rows": len(frame),
+            "converged": bool(res.converged), "fit": fit, "fit_line": line,
+            "robust": robust, "loadings": loadings.reset_index().to_dict(orient="records"),
             "std_loadings": {f: {i: float(v) for i, v in load[f].items() if v != 0}
                              for f in load.columns},
-            "factor_correlations": fc.to_dict(orient="index")}
+            "factor_correlations": fc.to_dict(orient="index"),
+            "parallel": {"n_factors": pa.n_factors, "fa": t["fa"].to_numpy(),
+                         "fa_sim": t["fa_sim"].to_numpy()}}
     return data, "".join(body), "ok", None
 
 
@@ -919,7 +1144,7 @@ def _classification(ctx: _Context):
             rows.append({"rule": r["name"], "level": lv["label"], "count": lv["count"],
                          "share": 100.0 * lv["count"] / max(r["n"], 1)})
         if r["undetermined"]:
-            rows.append({"rule": r["name"], "level": "?", "count": r["undetermined"],
+            rows.append({"rule": r["name"], "level": L["undetermined"], "count": r["undetermined"],
                          "share": 100.0 * r["undetermined"] / max(r["n"], 1)})
     if rows:
         body.append(f"<h3>{_esc(L['rules'])}</h3>"
@@ -939,9 +1164,36 @@ def _band_colours(ctx: _Context, sid: str, k: int) -> list[str]:
     return cols[::-1] if ctx.inst.subscales[sid].higher_is == "better" else cols
 
 
-def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed):
+def _level_label(v) -> str:
+    """A criterion level as a reader writes it: 1, not 1.0."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return f"{int(v)}"
+    return str(v)
+
+
+def complete_cutoff(cutoff: float, rule: str | None, direction: str) -> int | None:
+    """The cut-off a respondent who answered every item meets, when a prorated sum is the cut-off.
+
+    A sum subscale with a missing item is prorated (``21.375``), so the optimal cut-off can be a
+    prorated value that no complete response has. For complete responses (whole sums),
+    ``>= 38.86`` means ``>= 39`` and ``<= 38.86`` means ``<= 38``.
+
+    Examples
+    --------
+    >>> complete_cutoff(38.857, "sum", "<="), complete_cutoff(38.857, "sum", ">=")
+    (38, 39)
+    >>> complete_cutoff(27.0, "sum", ">=") is None, complete_cutoff(2.5, "mean", ">=") is None
+    (True, True)
+    """
+    if rule != "sum" or float(cutoff).is_integer() or not math.isfinite(cutoff):
+        return None
+    return math.ceil(cutoff) if direction == ">=" else math.floor(cutoff)
+
+
+def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence):
     from .cutoff import cutoffs, roc
     from .plots import plot_roc
+    from .report_figures import FONT
 
     L = ctx.L
     if criterion is None:
@@ -958,32 +1210,46 @@ def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed):
                 pass
     else:
         y = pd.Series(np.asarray(criterion), index=ctx.data.index)
+    info = ctx.scores.attrs.get("psychometrics") or {}
+    rules = info.get("scoring") or {}
     subs = [s for s in ctx.subscales if not ctx.inst.subscales[s].composite]
-    rows, results, tables = {}, {}, []
+    rows, results, tables, notes = {}, {}, [], []
     ncol = min(3, len(subs))
     nrow = math.ceil(len(subs) / ncol)
-    fig = _new_figure(3.4 * ncol, 3.4 * nrow)
+    fig = _new_figure(4.2 * ncol, 4.2 * nrow)
     for k, sid in enumerate(subs):
         direction = ">=" if ctx.inst.subscales[sid].higher_is == "worse" else "<="
         keep = ctx.scores[sid].notna().to_numpy() & y.notna().to_numpy()
         x, yy = ctx.scores[sid][keep], y[keep]
         r = roc(x, yy, positive=positive, direction=direction, ci_boot=n_boot > 0,
                 n_boot=max(n_boot, 1), seed=seed, band=n_boot > 0)
-        c = cutoffs(x, yy, positive=positive, direction=direction, n_boot=n_boot, seed=seed)
+        c = cutoffs(x, yy, positive=positive, direction=direction, n_boot=n_boot, seed=seed,
+                    prevalence=prevalence)
         b = c.best
         rows[sid] = {"auc": r.auc, "auc_ci_low": r.auc_ci_low, "auc_ci_high": r.auc_ci_high,
                      "boot_ci_low": r.boot_ci_low, "boot_ci_high": r.boot_ci_high,
                      "direction": direction, "cutoff": b["cutoff"],
-                     "sensitivity": b["sensitivity"], "specificity": b["specificity"],
-                     "ppv": b["ppv"], "npv": b["npv"], "youden": b["youden_j"],
-                     "cases": r.n_cases, "controls": r.n_controls}
+                     **{f"{m}{sfx}": b.get(f"{m}{sfx}") for m in
+                        ("sensitivity", "specificity", "ppv", "npv")
+                        for sfx in ("", "_ci_low", "_ci_high")},
+                     "youden": b["youden_j"], "cases": r.n_cases, "controls": r.n_controls}
+        cut = float(b["cutoff"])
+        whole = complete_cutoff(cut, rules.get(sid), direction)
+        if whole is not None:
+            rows[sid]["cutoff_complete"] = whole
+            notes.append(f"{sid}: " + L["prorated_cutoff"].format(
+                value=f"{'≥' if direction == '>=' else '≤'} {_fmt(cut, 2)}",
+                whole=f"{'≥' if direction == '>=' else '≤'} {whole}"))
         results[sid] = c
         ax = fig.add_subplot(nrow, ncol, k + 1)
         plot_roc(r, cutoff=c, ax=ax, title=f"{_sub_name(ctx, sid)} ({sid})")
-        ax.title.set_fontsize(9)
-        ax.set_xlabel(f"1 - {L['specificity'].lower()}", fontsize=8)
-        ax.set_ylabel(L["sensitivity"].lower(), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.title.set_fontsize(FONT + 2)
+        ax.set_xlabel(f"1 - {L['specificity'].lower()}", fontsize=FONT + 1)
+        ax.set_ylabel(L["sensitivity"].lower(), fontsize=FONT + 1)
+        ax.tick_params(labelsize=FONT)
+        if ax.get_legend() is not None:
+            for t in ax.get_legend().get_texts():
+                t.set_fontsize(FONT)
         cols = ["cutoff", "tp", "fp", "tn", "fn", "sensitivity", "specificity", "ppv", "npv",
                 "youden_j"]
         t = c.table[[col for col in cols if col in c.table.columns]]
@@ -991,24 +1257,40 @@ def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed):
                       + _table(t, table_id=f"tbl-cutoffs-{sid}", index=False, digits=3, labels=L)
                       + "</details>")
     fig.tight_layout()
+
+    def ci(r, m):
+        lo, hi = r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high")
+        return (lo, hi) if lo is not None and hi is not None else ""
     tab = pd.DataFrame({
         "auc": [r["auc"] for r in rows.values()],
         "auc_ci": [(r["auc_ci_low"], r["auc_ci_high"]) for r in rows.values()],
         "boot_ci": [(r["boot_ci_low"], r["boot_ci_high"]) if r["boot_ci_low"] is not None
                     else "" for r in rows.values()],
         "cutoff": [f"{'≥' if r['direction'] == '>=' else '≤'} {_fmt(r['cutoff'], 2)}"
+                   + (f" ({r['cutoff_complete']})" if "cutoff_complete" in r else "")
                    for r in rows.values()],
-        **{k: [r[k] for r in rows.values()]
-           for k in ("sensitivity", "specificity", "ppv", "npv", "youden")}},
+        "sensitivity": [r["sensitivity"] for r in rows.values()],
+        "sensitivity_ci": [ci(r, "sensitivity") for r in rows.values()],
+        "specificity": [r["specificity"] for r in rows.values()],
+        "specificity_ci": [ci(r, "specificity") for r in rows.values()],
+        "ppv": [r["ppv"] for r in rows.values()], "npv": [r["npv"] for r in rows.values()],
+        "youden": [r["youden"] for r in rows.values()]},
         index=pd.Index([f"{_sub_name(ctx, s)} ({s})" for s in rows], name="subscale"))
-    lab = L
+    lab = {**L, "sensitivity_ci": L["ci_wilson"], "specificity_ci": L["ci_wilson"]}
     label = criterion if isinstance(criterion, str) else "criterion"
-    body = (f"<p>{_esc(label)} = {_esc(positive)}: {rows[subs[0]]['cases']} {_esc(L['cases'])}, "
-            f"{rows[subs[0]]['controls']} {_esc(L['controls'])}</p>"
-            + _table(tab, table_id="tbl-roc", digits=3, labels=lab)
+    first = rows[subs[0]]
+    sample_prev = first["cases"] / max(first["cases"] + first["controls"], 1)
+    prev_txt = (L["prevalence"].format(p=f"{100 * prevalence:g}") if prevalence is not None
+                else L["sample_prevalence"].format(p=f"{100 * sample_prev:.1f}"))
+    positive = results[subs[0]].positive  # as cutoffs resolved it (0/1 criteria: 1)
+    body = (f"<p>{_esc(label)} = {_esc(_level_label(positive))}: {first['cases']} "
+            f"{_esc(L['cases'])}, {first['controls']} {_esc(L['controls'])}. "
+            f"{_esc(prev_txt)}.</p>"
+            + _table(tab, table_id="tbl-roc", digits=3, labels=lab) + _notes(notes)
             + _figure(fig, "ROC", None) + "".join(tables))
-    data = {"criterion": label, "positive": positive, "n_boot": n_boot, "seed": seed,
-            "subscales": rows}
+    data = {"criterion": label, "positive": positive,
+            "positive_label": _level_label(positive), "n_boot": n_boot, "seed": seed,
+            "prevalence": prevalence, "sample_prevalence": sample_prev, "subscales": rows}
     return data, body, "ok", None
 
 
@@ -1040,10 +1322,82 @@ def _groups(ctx: _Context, by, min_group: int):
                      digits={"n": 0, "mean": 2, "sd": 2, "share_top_quartile": 2},
                      labels={**L, "share_top_quartile": L["top_quartile"]},
                      row_class=["suppressed" if s else "" for s in res["suppressed"]]))
+    effects = group_effects(frame, by, ctx.subscales, min_group=min_group)
+    if len(effects):
+        # p as APA prints it (< .001 rather than 0.000); the unrounded p stays in data
+        shown_eff = effects.assign(p=["< .001" if v < 0.001 else f"{v:.3f}" if np.isfinite(v)
+                                      else "" for v in effects["p"]])
+        body += (f"<h3>{_esc(L['effects'])}</h3>"
+                 + _table(shown_eff, table_id="tbl-effects", index=False,
+                          digits={"groups_n": 0, "F": 2, "p": 3, "eta2": 3, "hedges_g": 2},
+                          labels={**L, "subscale": L["subscale"]}))
     data = {"by": by, "min_group": min_group,
+            "effects": effects.to_dict(orient="records"),
             "rows": res.to_dict(orient="records"),
             "suppressed": list(res.attrs.get("suppressed", []))}
     return data, body, "ok", None
+
+
+def group_effects(frame: pd.DataFrame, by: Sequence[str], subscales: Sequence[str], *,
+                  min_group: int = 10) -> pd.DataFrame:
+    """Effect sizes of group differences: one-way ANOVA, eta squared and Hedges' g.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Scores (``subscales`` columns) and the grouping columns ``by``.
+    by : list of str
+        Each grouping column is compared on its own.
+    subscales : list of str
+    min_group : int
+        Groups smaller than this are left out (as they are suppressed in the summaries).
+
+    Returns
+    -------
+    DataFrame
+        ``grouping``, ``subscale``, ``groups_n`` (groups compared), ``n``, ``F``, ``p``,
+        ``eta2`` (between-groups sum of squares over the total), ``hedges_g`` (two groups
+        only: the first minus the second in sorted order, pooled SD, small-sample corrected).
+
+    References
+    ----------
+    Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
+    estimators. *Journal of Educational Statistics*, 6, 107-128.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"EE": [1.0, 2, 3, 4, 5, 6], "g": list("aaabbb")})
+    >>> group_effects(df, ["g"], ["EE"], min_group=2)[["F", "eta2"]].round(3).values.tolist()
+    [[13.5, 0.771]]
+    """
+    from scipy import stats
+
+    out = []
+    for col in by:
+        for sid in subscales:
+            d = frame[[col, sid]].dropna()
+            sizes = d.groupby(col, observed=True)[sid].transform("size")
+            d = d[sizes >= min_group]
+            g = d.groupby(col, observed=True)[sid]
+            n_i, m_i, v_i = g.size(), g.mean(), g.var(ddof=1)
+            k, n = len(n_i), int(n_i.sum())
+            if k < 2 or n <= k:
+                continue
+            grand = d[sid].mean()
+            ssb = float((n_i * (m_i - grand) ** 2).sum())
+            ssw = float(((n_i - 1) * v_i).sum())
+            F = (ssb / (k - 1)) / (ssw / (n - k)) if ssw > 0 else np.nan
+            p = float(stats.f.sf(F, k - 1, n - k)) if np.isfinite(F) else np.nan
+            g_ = np.nan
+            if k == 2:
+                sp = math.sqrt(ssw / (n - 2))
+                j = 1 - 3 / (4 * (n - 2) - 1)  # Hedges' small-sample correction
+                g_ = j * (m_i.iloc[0] - m_i.iloc[1]) / sp if sp > 0 else np.nan
+            out.append({"grouping": col, "subscale": sid, "groups_n": k, "n": n, "F": F,
+                        "p": p, "eta2": ssb / (ssb + ssw) if ssb + ssw > 0 else np.nan,
+                        "hedges_g": g_})
+    return pd.DataFrame(out, columns=["grouping", "subscale", "groups_n", "n", "F", "p",
+                                      "eta2", "hedges_g"])
 
 
 def _depression_scores(data: pd.DataFrame, depression, *, id) -> dict:
@@ -1089,6 +1443,65 @@ def _profile(ctx: _Context, depression):
     return {"profile": d}, body, "ok", None
 
 
+def _methods_section(ctx: _Context, sections: list, criterion, by, min_group: int,
+                     prevalence) -> Section:
+    """The methods paragraphs, written from the sections' own records of what they ran."""
+    from .methods import methods_text
+
+    got = {s.id: s.data for s in sections if s.status == "ok"}
+    info = ctx.scores.attrs.get("psychometrics") or {}
+    q = got.get("quality", {})
+    run: dict = {"instrument": ctx.inst.name, "n": len(ctx.data),
+                 "scoring": {k: v for k, v in (info.get("scoring") or {}).items()
+                             if k in ctx.subscales},
+                 "min_answered": info.get("min_answered") or {},
+                 "n_items": {sid: len(ctx.inst.subscales[sid].items) for sid in ctx.subscales},
+                 "prorated": q.get("prorated"), "no_score": q.get("no_score"),
+                 "invalid": q.get("invalid_cells")}
+    if "careless" in q:
+        run["careless"] = q["careless"]["thresholds"]
+    rel = got.get("reliability")
+    if rel:
+        ns = [int(v["n"]) for v in rel["subscales"].values() if "n" in v]
+        run["reliability"] = {"missing": rel["missing"], "ci_method": rel["ci_method"],
+                              "level": 0.95, "n": (f"{min(ns)}-{max(ns)}" if ns and min(ns) != max(ns)
+                                                   else (ns[0] if ns else "NA"))}
+        if rel.get("omega") and rel.get("omega_boot"):
+            run["omega"] = {"n_boot": rel["omega_boot"], "seed": rel["seed"], "level": 0.95}
+    fac = got.get("factor")
+    if fac:
+        run["cfa"] = {"estimator": fac["requested_estimator"], "missing": fac["missing"],
+                      "n": fac["n"], "n_total": fac["n_rows"], "fit_line": fac["fit_line"]}
+    entry = _norm_entry(ctx)
+    if ctx.norms is not None and "classification" in got:
+        doc = ctx.norms.doc
+        src = doc.get("source")
+        cut = []
+        for sid, sn in (entry.subscales.items() if entry is not None else []):
+            if sn.bands:
+                cut.append(f"{sid} " + ", ".join(
+                    f"{b.text(ctx.lang)} {'≥' if b.lower_inclusive else '>'} {_fmt(b.lower, 2)}"
+                    for b in sn.bands[1:]))
+        run["norms"] = {"id": ctx.norms.id, "name": doc.get("name"),
+                        "population": doc.get("population"), "year": doc.get("year"),
+                        "n": doc.get("n"),
+                        "source": src.get("ref") if isinstance(src, Mapping) else src,
+                        "cutoffs": cut}
+    crit = got.get("criterion")
+    if crit:
+        run["roc"] = {"criterion": f"{crit['criterion']} = {crit['positive_label']}",
+                      "n_boot": crit["n_boot"], "seed": crit["seed"], "ci": "Wilson",
+                      "prevalence": prevalence}
+    if got.get("groups"):
+        run["groups"] = {"by": got["groups"]["by"], "min_group": min_group}
+    paragraphs = methods_text(run)
+    body = "".join(f"<p>{_esc(t)}</p>" for t in paragraphs)
+    html_ = (f'<section id="sec-methods" data-status="ok"><h2>{_esc(ctx.L["methods"])}</h2>'
+             f"{body}</section>")
+    return Section(id="methods", title=ctx.L["methods"], status="ok",
+                   data={"paragraphs": paragraphs, "run": run}, html=html_)
+
+
 # ============================================================================ the entry point
 
 def _read(data, *, id, source):
@@ -1105,9 +1518,11 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                   norm_by: Mapping[str, str] | None = None, by: Sequence[str] | str | None = None,
                   criterion=None, positive=None, lang: str = "en", source: str = "auto",
                   min_group: int = 10, longstring_min: int | None = None,
-                  irv_max: float | None = None, estimator: str = "ML", n_boot: int = 1000,
-                  seed=0, depression="auto", title: str | None = None,
-                  progress: bool | None = None, irt=None) -> Report:
+                  irv_max: float | None = None, estimator: str = "MLR",
+                  cfa_missing: str = "auto", n_boot: int = 1000, omega_boot: int = 200,
+                  seed=0, prevalence: float | None = None, depression="auto",
+                  title: str | None = None, progress: bool | None = None,
+                  irt=None) -> Report:
     """Render the whole analysis of one export as a self-contained HTML report.
 
     Parameters
@@ -1141,9 +1556,19 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     longstring_min, irv_max
         Careless-responding thresholds (see :func:`careless_flags`).
     estimator : str
-        CFA estimator (``"ML"``, ``"MLR"``, ``"WLSMV"``...).
+        CFA estimator: ``"MLR"`` (default: robust ML, lavaan's MLR), ``"ML"``, ``"WLSMV"``,
+        ``"DWLS"``.
+    cfa_missing : {"auto", "fiml", "listwise"}
+        Missing answers in the CFA: ``"auto"`` is full-information ML (lavaan's
+        ``missing = "ml"``: every respondent with at least one answer) for ML/MLR and
+        listwise deletion for the ordinal estimators, which have no FIML.
     n_boot, seed
         Bootstrap resamples and seed of the ROC/cut-off CIs (``n_boot=0``: DeLong only).
+    omega_boot : int
+        Bootstrap resamples of the omega CIs (0: omega without CI); the same ``seed``.
+    prevalence : float, optional
+        Population prevalence at which PPV and NPV of the cut-offs are given (default: the
+        sample's).
     depression : "auto", str, list, dict or None
         Depression/anxiety scales for the differential-diagnosis profile
         (:func:`psychometrics.profile`): ``"auto"`` (default) scores every shipped instrument
@@ -1188,7 +1613,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     ...                     items=example_path("mbi-hss-items.yaml"), id="ResponseId",
     ...                     norms="mbi-hss-overall", by="department")
     >>> [s.status for s in rep.sections]
-    ['ok', 'ok', 'ok', 'ok', 'ok', 'skipped', 'ok', 'skipped']
+    ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'skipped', 'ok', 'skipped']
     >>> rep.to_dict()["sections"]["quality"]["data"]["invalid_cells"]
     3
     >>> rep.html.startswith("<!DOCTYPE html>")
@@ -1203,6 +1628,13 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     if lang not in LANGS:
         raise DataError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     L = LABELS[lang]
+    check_choice(cfa_missing, ("auto", "fiml", "ml", "listwise"), "cfa_missing")
+    if cfa_missing == "ml":
+        cfa_missing = "fiml"
+    check_positive_int(omega_boot, "omega_boot", minimum=0)
+    if prevalence is not None and not 0 < float(prevalence) < 1:
+        raise OptionError(f"prevalence must be between 0 and 1 (exclusive), not {prevalence!r}",
+                          "prevalence", prevalence)
     steps = ["read", "quality", "distributions", "reliability", "factor", "classification",
              "criterion", "groups", "profile"]
     bar = _Progress(steps, progress)
@@ -1251,9 +1683,11 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
         bar.step("score distributions")
         sections.append(_run("distributions", L["distributions"], _distributions, ctx))
         bar.step("reliability")
-        sections.append(_run("reliability", L["reliability"], _reliability, ctx))
-        bar.step(f"CFA ({estimator})")
-        sections.append(_run("factor", L["factor"], lambda c: _factor(c, estimator), ctx))
+        sections.append(_run("reliability", L["reliability"],
+                             lambda c: _reliability(c, omega_boot, seed), ctx))
+        bar.step(f"CFA ({estimator}) and parallel analysis")
+        sections.append(_run("factor", L["factor"],
+                             lambda c: _factor(c, estimator, cfa_missing, seed), ctx))
         bar.step("classification")
         if norm_error is not None:
             def _norm_failed(c):
@@ -1263,7 +1697,8 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
             sections.append(_run("classification", L["classification"], _classification, ctx))
         bar.step(f"ROC and cut-offs ({n_boot} bootstrap resamples)")
         sections.append(_run("criterion", L["criterion"],
-                             lambda c: _criterion(c, criterion, positive, n_boot, seed), ctx))
+                             lambda c: _criterion(c, criterion, positive, n_boot, seed,
+                                                  prevalence), ctx))
         bar.step("group summaries")
         sections.append(_run("groups", L["groups"], lambda c: _groups(c, by, min_group), ctx))
         bar.step("profile")
@@ -1275,12 +1710,14 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                 c.data, c.inst, irt, items=c.mapping, id=c.id), ctx))
     finally:
         bar.close()
+    sections.insert(0, _methods_section(ctx, sections, criterion, by, min_group, prevalence))
     meta = {"instrument": inst.id, "instrument_name": inst.name, "version": inst.version,
             "form": inst.form, "file": path, "n": len(frame), "lang": lang,
             "norms": ctx.norms.id if ctx.norms is not None else None,
             "by": [by] if isinstance(by, str) else list(by or []),
             "criterion": criterion if isinstance(criterion, str) else None,
-            "psychometrics": __version__, "date": _dt.date.today().isoformat()}
+            "psychometrics": __version__, "date": _dt.date.today().isoformat(),
+            "title": title or L["title"]}
     page = _page(title or L["title"], meta, sections, L)
     return Report(meta=meta, sections=tuple(sections), html=page)
 

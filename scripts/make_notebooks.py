@@ -1,14 +1,17 @@
 """Generate the worked-example notebooks in ``notebooks/`` (without outputs).
 
 Run ``python scripts/make_notebooks.py`` from the repository root after changing a notebook's
-cells here; the ``.ipynb`` files are generated, never edited by hand, so they stay in sync with
-the package. ``tests/test_notebooks.py`` executes every notebook (nbclient, kernel
-``python3``) so they cannot rot. They use only the bundled example data
+cells here (or after a change that alters their outputs): it writes the ``.ipynb`` files
+executed, with their outputs and figures, so they read well on GitHub. The files are generated,
+never edited by hand. ``tests/test_notebooks.py`` executes every notebook again (nbclient,
+kernel ``python3``) and fails when an output changed beyond the tolerance of
+:func:`differences`, so a notebook can neither rot nor silently show stale numbers. They use only the bundled example data
 (:func:`psychometrics.io.example_path`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -159,30 +162,62 @@ check = pd.DataFrame({
 check.round(3)
 """),
     md("""
-## Score and build the norms
+## Score and build the norms, stratified by language and sex
 
-`build_norms` rakes to the margins itself (`margins=`), writes per subscale the weighted score
-distribution (exact percentile ranks), quartiles and five-level bands with bootstrap CIs. A
-small bootstrap keeps this notebook fast; use the default 2000 for real norms.
+The questionnaire was answered in Dutch or French. The example file has no language column, so
+this notebook takes it from the region (Flanders: Dutch; Wallonia and Brussels: French), an
+assumption of this illustration only. `build_norms` rakes to the margins itself (`margins=`)
+and writes, for the whole sample and for every language x sex stratum, the weighted score
+distribution (exact percentile ranks), quartiles and five-level bands with bootstrap CIs.
+French-speaking men are only 27 here, so `min_n=25` keeps their stratum (the default 50 would
+suppress it, with a warning). A small bootstrap keeps this notebook fast; use the default 2000
+for real norms.
 """),
     code("""
+sample["language"] = sample["region"].map({"Flanders": "nl", "Wallonia": "fr", "Brussels": "fr"})
+print(pd.crosstab(sample["language"], sample["sex"]))
 scores = pm.score(sample, "mbi-hss", id="id")
-scores = scores.assign(sex=sample["sex"], age_group=sample["age_group"], region=sample["region"])
-norms = pm.build_norms(scores, "mbi-hss", margins=margins, bootstrap=200, seed=1,
+norms = pm.build_norms(scores, "mbi-hss", by=["language", "sex"], margins=margins,
+                       data=sample, bootstrap=200, seed=1, min_n=25,
                        id="mbi-hss-be-example", name="MBI-HSS, Belgian workers (example)",
                        population="Belgian workers (synthetic example)", country="BE",
                        language="nl/fr", year=2024, source="examples/validation-sample.csv")
-print(norms.summary()[:900])
+print(norms.summary()[:1200])
+"""),
+    md("""
+## The bootstrap confidence intervals of the norms
+
+Every percentile of every stratum comes with its percentile-bootstrap CI (200 resamples, seed
+1). Wide intervals in the small strata are the reason to publish them next to the norms.
 """),
     code("""
-norms.table("EE").head(10)
+doc = norms.to_dict()
+cis = pd.DataFrame([
+    {"stratum": ", ".join(f"{k}={v}" for k, v in e["stratum"].items()) or "overall",
+     "subscale": sid, "percentile": p, **q}
+    for e in doc["norms"] for sid, sub in e["subscales"].items()
+    for p, q in sub["quantiles"].items()])
+print(f"{doc['created']['bootstrap']} resamples, seed {doc['created']['seed']}, "
+      f"level {doc['created']['level']}")
+cis[cis["subscale"] == "EE"].set_index(["stratum", "percentile"])[["value", "ci_low", "ci_high"]]
 """),
-    md("## Save the norm file and apply it to new respondents"),
+    code("""
+norms.table("EE", language="fr", sex="M").head(10)
+"""),
+    md("""
+## Save the norm file and apply it to new respondents
+
+New respondents are normed against their own stratum (`by`: norm stratum -> data column). On the
+command line the same is `psychometrics score FILE -i mbi-hss --norms mbi-hss-be-example.yaml
+--norm-by language --norm-by sex`.
+"""),
     code("""
 path = norms.to_file("mbi-hss-be-example.yaml")
 reloaded = pm.load_norms(path)
-new = pd.DataFrame({"EE": [12.0, 27.0, 40.0], "DP": [3.0, 9.0, 15.0], "PA": [44.0, 36.0, 25.0]})
-pm.apply_norms(new, reloaded)[["EE", "EE_pr", "EE_t", "EE_band", "PA", "PA_pr", "PA_band"]]
+new = pd.DataFrame({"EE": [12.0, 27.0, 40.0], "DP": [3.0, 9.0, 15.0], "PA": [44.0, 36.0, 25.0],
+                    "language": ["nl", "fr", "fr"], "sex": ["F", "M", "F"]})
+pm.apply_norms(new, reloaded, by={"language": "language", "sex": "sex"})[
+    ["language", "sex", "EE", "EE_pr", "EE_band", "PA", "PA_pr", "PA_band"]]
 """),
 ]
 
@@ -241,12 +276,45 @@ print(cut.summary())
 cut.table.loc[cut.table["cutoff"].between(24, 36),
               ["cutoff", "sensitivity", "specificity", "ppv", "npv", "youden_j"]].round(3)
 """),
+    md("""
+## Predictive values at a stated prevalence
+
+The clinic sample holds 29% cases; in the working population the prevalence is nearer 10%.
+PPV and NPV depend on it, sensitivity and specificity do not. At the optimal cut-off:
+"""),
+    code("""
+b = cut.best
+print(f"cut-off >= {b['cutoff']:g}: sensitivity {b['sensitivity']:.3f} "
+      f"[{b['sensitivity_ci_low']:.3f}, {b['sensitivity_ci_high']:.3f}], specificity "
+      f"{b['specificity']:.3f} [{b['specificity_ci_low']:.3f}, {b['specificity_ci_high']:.3f}] (Wilson)")
+print(f"at a prevalence of 10%: PPV {b['ppv']:.3f} [{b['ppv_ci_low']:.3f}, {b['ppv_ci_high']:.3f}], "
+      f"NPV {b['npv']:.3f} [{b['npv_ci_low']:.3f}, {b['npv_ci_high']:.3f}]")
+prevalence = [0.05, 0.10, 0.20, 0.30]
+pd.DataFrame({"prevalence": prevalence,
+              **pm.predictive_values(b["sensitivity"], b["specificity"], prevalence)}).round(3)
+"""),
+    md("""
+## Two scores compared: paired DeLong test
+
+Does emotional exhaustion separate cases from non-cases better than depersonalization? Both
+were measured on the same respondents, so the AUCs are compared with the paired DeLong test
+(`pROC::roc.test(..., method = "delong", paired = TRUE)`). On the command line:
+`psychometrics cutoff scores.csv --score EE --compare DP --criterion diagnosis --positive burnout`.
+"""),
+    code("""
+test = pm.roc_test(scores["EE"], scores["DP"], data["diagnosis"], positive="burnout")
+print(test.summary())
+print(f"difference {test.difference:.3f} [{test.ci_low:.3f}, {test.ci_high:.3f}], "
+      f"z = {test.z:.2f}, p = {test.pvalue:.4f}")
+"""),
     code("""
 import matplotlib
 matplotlib.use("Agg")
 from psychometrics.plots import plot_roc
 fig = plot_roc(roc, cutoff=cut, title="Emotional exhaustion vs clinical diagnosis")
 fig.savefig("roc-ee.png", dpi=96)
+from IPython.display import Image
+Image(filename="roc-ee.png")
 """),
     md("""
 ## The same in one report
@@ -392,13 +460,107 @@ def build(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def main() -> None:
+def execute(nb: nbformat.NotebookNode, workdir: Path, timeout: int = 300) -> nbformat.NotebookNode:
+    """Run a notebook in ``workdir`` with this checkout's package (kernel ``python3``)."""
+    import os
+
+    import nbclient
+
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_path if env_path else "")
+    try:
+        nbclient.NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                                resources={"metadata": {"path": str(workdir)}}).execute()
+    finally:
+        if env_path:
+            os.environ["PYTHONPATH"] = env_path
+        else:
+            os.environ.pop("PYTHONPATH", None)
+    return nb
+
+
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+(?:e[-+]?\d+)?")
+_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"]*[/\\](psychometrics[/\\][^\s'\":]+)")
+
+
+def output_text(cell) -> list[str]:
+    """The comparable text of a code cell's outputs: stream and text/plain parts (paths cut to
+    the package-relative part), and one marker per image (images are not compared pixel by
+    pixel: fonts differ between machines)."""
+    out = []
+    last_stream = None
+    for o in cell.get("outputs", []):
+        if o["output_type"] == "stream":
+            # a kernel may split one print's text over several stream messages: join them
+            text = _PATH.sub(r"\1", o["text"])
+            if last_stream == o["name"]:
+                out[-1] += text
+            else:
+                out.append(f"[{o['name']}] " + text)
+            last_stream = o["name"]
+            continue
+        last_stream = None
+        if o["output_type"] in ("execute_result", "display_data"):
+            data = o.get("data", {})
+            if "image/png" in data:
+                out.append("[image]")
+            if "text/plain" in data:
+                out.append(_PATH.sub(r"\1", data["text/plain"]))
+        elif o["output_type"] == "error":
+            out.append(f"[error] {o['ename']}: {o['evalue']}")
+    return out
+
+
+def differences(committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode,
+                rel: float = 1e-6) -> list[str]:
+    """Where a fresh run's outputs differ from the committed ones beyond the tolerance.
+
+    Text must match exactly once numbers are taken out; every number must agree within one
+    unit of its last printed digit or ``rel`` (whichever is larger), so a printed value may
+    flip in its last digit across BLAS builds but never drift.
+    """
+    found = []
+    for i, (a, b) in enumerate(zip(committed.cells, fresh.cells)):
+        if a.cell_type != "code":
+            continue
+        ta, tb = "\n".join(output_text(a)), "\n".join(output_text(b))
+        if _NUMBER.sub("#", ta) != _NUMBER.sub("#", tb):
+            found.append(f"cell {i}: text differs:\n--- committed\n{ta[:1500]}\n--- now\n{tb[:1500]}")
+            continue
+        for x, y in zip(_NUMBER.findall(ta), _NUMBER.findall(tb)):
+            if "." in x and "e" not in x.lower():  # a rounded decimal: its last digit may flip
+                digits = len(x.split(".")[1])
+                tol = max(10.0 ** -digits * 1.0000001, rel * abs(float(x)))
+            else:  # counts and exponent forms: no flip allowed beyond rel
+                tol = rel * abs(float(x))
+            if abs(float(x) - float(y)) > tol:
+                found.append(f"cell {i}: {x} is now {y}")
+    if len(committed.cells) != len(fresh.cells):
+        found.append(f"{len(committed.cells)} cells committed, {len(fresh.cells)} now")
+    return found
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Generate (and execute) the notebooks.")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="write the notebooks without outputs")
+    parser.add_argument("names", nargs="*", help="only these notebooks (default: all)")
+    args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
-    for name in NOTEBOOKS:
+    for name in args.names or NOTEBOOKS:
         nb = build(name)
         nbformat.validate(nb)
+        if not args.no_execute:
+            with tempfile.TemporaryDirectory() as work:
+                execute(nb, Path(work))
+            for cell in nb.cells:  # no run-specific metadata in the committed files
+                cell.metadata.pop("execution", None)
         nbformat.write(nb, OUT / name)
-        print(f"wrote notebooks/{name} ({len(nb.cells)} cells)")
+        print(f"wrote notebooks/{name} ({len(nb.cells)} cells"
+              + (", executed)" if not args.no_execute else ")"))
 
 
 if __name__ == "__main__":

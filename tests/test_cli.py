@@ -40,8 +40,9 @@ def test_score_json_and_output_file(capsys, tmp_path):
     code, out, _ = run(capsys, "score", BFI, "--instrument", BFI_INSTRUMENT, "--id", "id",
                        "--json", "-o", out_file)
     assert code == 0
-    rows = json.loads(out)
-    assert len(rows) == 2800 and rows[0]["id"] == "61617"
+    got = json.loads(out)
+    rows = got["scores"]  # score --json: {"scores": [...], "invalid": [...]}
+    assert len(rows) == 2800 and rows[0]["id"] == "61617" and got["invalid"] == []
     written = pd.read_csv(out_file, dtype={"id": str})
     assert written["id"].tolist()[:2] == ["61617", "61618"]
     assert written["A"].iloc[0] == pytest.approx(4.0)
@@ -59,8 +60,11 @@ def test_score_invalid_codes_become_missing_on_request(capsys, tmp_path):
     assert len(lines) == 1 and "'mbi16'" in lines[0] and "r2 (row 2)" in lines[0] and "9" in lines[0]
     code, out, err = run(capsys, "score", path, "-i", "mbi-hss", "--id", "resp",
                          "--on-invalid", "missing", "--json")
-    assert code == 0 and "1 invalid responses" in err
-    assert json.loads(out)[1]["EE_n"] == 8
+    assert code == 0 and "1 invalid response(s) scored as missing" in err
+    got = json.loads(out)
+    assert got["scores"][1]["EE_n"] == 8
+    assert [(c["column"], c["respondent"], c["value"]) for c in got["invalid"]] == \
+        [("mbi16", "r2", 9)]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -90,7 +94,7 @@ def test_score_with_norms_adds_bands(capsys, tmp_path):
     code, out, _ = run(capsys, "score", path, "-i", "mbi-hss", "--id", "resp",
                        "--norms", "mbi-hss-overall", "--json")
     assert code == 0
-    rows = json.loads(out)
+    rows = json.loads(out)["scores"]
     assert [r["EE_band"] for r in rows] == ["low", "high"]
     assert [r["EE"] for r in rows] == [0, 54]
 

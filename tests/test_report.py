@@ -119,18 +119,18 @@ def scores_q(qualtrics):
 # ---------------------------------------------------------------------------- structure
 
 def test_sections_and_statuses(report_q, report_v):
-    assert [s.id for s in report_q.sections] == ["quality", "distributions", "reliability",
+    assert [s.id for s in report_q.sections] == ["methods", "quality", "distributions", "reliability",
                                                  "factor", "classification", "criterion",
                                                  "groups", "profile"]
     q = {s.id: s.status for s in report_q.sections}
-    assert q == {"quality": "ok", "distributions": "ok", "reliability": "ok", "factor": "ok",
+    assert q == {"methods": "ok", "quality": "ok", "distributions": "ok", "reliability": "ok", "factor": "ok",
                  "classification": "ok", "criterion": "skipped", "groups": "ok",
                  "profile": "skipped"}
     v = {s.id: s.status for s in report_v.sections}
     assert v["criterion"] == "ok" and v["groups"] == "ok"
     page = parse(report_q.html)
     ids = {a.get("id") for t, a in page.tags if t == "section"}
-    assert ids == {"sec-quality", "sec-distributions", "sec-reliability", "sec-factor",
+    assert ids == {"sec-methods", "sec-quality", "sec-distributions", "sec-reliability", "sec-factor",
                    "sec-classification", "sec-groups"}
 
 
@@ -139,7 +139,8 @@ def test_self_contained(report_v):
     tags = [t for t, _ in page.tags]
     assert "script" not in tags and "link" not in tags and "iframe" not in tags
     imgs = [a for t, a in page.tags if t == "img"]
-    assert len(imgs) == 3  # histograms, band shares, ROC curves
+    # histograms, item responses, loadings, scree, band shares, ROC curves
+    assert len(imgs) == 6
     assert all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     for _, a in page.tags:  # nothing is fetched from anywhere
         for attr in ("src", "href"):
@@ -185,11 +186,27 @@ def test_quality_numbers(report_q, qualtrics, scores_q):
     assert d["n_incomplete"] == 1 and d["incomplete_rows"] == [191]
     no_score = int(scores_q[["EE", "DP", "PA"]].isna().any(axis=1).sum())
     assert d["no_score"] == no_score
-    # the flagged table lists exactly the respondents with a flag
+    # incomplete is not careless: the respondent who answered 6 of 22 items is listed as
+    # incomplete (with the subscales left without a score), not flagged as careless
     flagged = {r["respondent"] for r in d["flagged"]}
-    assert scores_q.loc[64, "ResponseId"] in flagged  # answered 6 of 22 items
+    incomplete = {r["respondent"]: r for r in d["incomplete"]}
+    who = scores_q.loc[64, "ResponseId"]
+    assert who not in flagged and incomplete[who]["answered"] == "6/22"
+    assert who in d["no_score_respondents"] and incomplete[who]["no_score"]
+    answered = qualtrics_answered(qualtrics)
+    assert set(incomplete) == set(qualtrics["ResponseId"][answered < 22]) | {
+        qualtrics["ResponseId"].iloc[190]}
     page = parse(report_q.html)
-    assert len(page.tables["tbl-flagged"]) - 1 == len(d["flagged"]) == d["careless"]["n_flagged"]
+    assert len(page.tables.get("tbl-flagged", [[]])) - 1 == len(d["flagged"]) \
+        == d["careless"]["n_flagged"]
+    assert len(page.tables["tbl-incomplete"]) - 1 == len(d["incomplete"])
+
+
+def qualtrics_answered(qualtrics):
+    import yaml
+    cols = list(yaml.safe_load(open(MAPPING))["items"].values())
+    x = qualtrics[cols].apply(pd.to_numeric, errors="coerce")
+    return x.isin(range(7)).sum(axis=1).to_numpy()  # valid answers: codes 0..6
 
 
 def test_distribution_numbers(report_q, scores_q):
@@ -228,15 +245,28 @@ def test_factor_numbers(report_q, qualtrics):
         blocks = keyed_items(qualtrics, "mbi-hss", items=MAPPING, on_invalid="missing")
     frame = pd.concat(list(blocks.values()), axis=1)
     inst = pm.load_instrument("mbi-hss")
-    res = pm.cfa(frame, inst.cfa_model())
+    # the report's default: MLR with full-information ML, so every respondent counts
+    res = pm.cfa(frame, inst.cfa_model(), estimator="MLR", missing="ml")
     d = report_q.section("factor").data
-    assert d["n"] == res.n == 184  # listwise: respondents with every item answered
-    for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+    assert d["n"] == res.n == 200 and d["missing"] == "fiml"
+    for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.scaled", "cfi.robust"):
         assert d["fit"][k] == res.fit[k]
     page = parse(report_q.html)
     assert cell_values(page, "tbl-fit", "value")["cfi"] == res.fit["cfi"]
-    load = cell_values(page, "tbl-loadings", "EE")
-    assert load == {i: res.std_loadings.loc[i, "EE"] for i in inst.subscales["EE"].items}
+    load = cell_values(page, "tbl-loadings", "std")
+    assert load == {i: res.std_loadings.loc[i, f] for f in inst.subscales
+                    for i in inst.subscales[f].items}
+    r2 = cell_values(page, "tbl-loadings", "r2")
+    assert r2 == pytest.approx({i: v ** 2 for i, v in load.items()}, abs=1e-12)
+    # the APA line states the robust (scaled) test and indices
+    f = res.fit
+    assert d["fit_line"] == (
+        f"χ²({f['df']:g}) = {f['chisq.scaled']:.2f}, p = {f['pvalue.scaled']:.3f}"[:-5]
+        + f"{f['pvalue.scaled']:.3f}".lstrip("0") + f", CFI = {f['cfi.robust']:.3f}".replace("0.", ".")
+        + f", RMSEA = {f['rmsea.robust']:.3f} [{f['rmsea.ci.lower.robust']:.3f}, "
+          f"{f['rmsea.ci.upper.robust']:.3f}]".replace("0.", ".")
+        + f", SRMR = {f['srmr']:.3f}".replace("0.", "."))
+    assert "FIML" in report_q.section("methods").data["paragraphs"][3]
 
 
 def test_classification_numbers(report_q, scores_q):
@@ -452,7 +482,7 @@ def test_renders_in_headless_chromium(report_v, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     parsed = parse(dom.stdout)
     imgs = [a for t, a in parsed.tags if t == "img"]
-    assert len(imgs) == 3 and all(a["src"].startswith("data:image/png;base64,") for a in imgs)
+    assert len(imgs) == 6 and all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     for table in ("tbl-distributions", "tbl-reliability", "tbl-fit", "tbl-loadings", "tbl-roc",
                   "tbl-groups", "tbl-rules"):
         assert len(parsed.tables[table]) > 1, table

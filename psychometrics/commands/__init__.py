@@ -6,5 +6,5 @@ Each module defines ``register(subparsers)``: it adds its sub-command(s) and set
 printing (``--json``), the writing (``-o``) and the error handling, so handlers stay thin.
 """
 
-MODULES = ["instruments", "score", "norms", "reliability", "factor", "cfa", "cutoff", "report",
-           "profile", "irt", "app"]
+MODULES = ["instruments", "score", "norms", "reliability", "omega", "factor", "cfa", "cutoff",
+           "report", "profile", "irt", "app"]

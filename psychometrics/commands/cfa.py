@@ -33,28 +33,36 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_output_options
+    from psychometrics.cli import add_command, add_output_options
 
-    p = subparsers.add_parser(
-        "cfa", help="confirmatory factor analysis (lavaan-compatible fit indices)",
+    p = add_command(
+        subparsers, "cfa", help="confirmatory factor analysis (lavaan-compatible fit indices)",
         description="Confirmatory factor analysis as lavaan::cfa: ML, MLR (robust), or "
-                    "DWLS/WLSMV for ordinal items; chi-square, CFI, TLI, RMSEA (90%% CI), "
-                    "SRMR, AIC/BIC and (standardised) loadings.")
+                    "DWLS/WLSMV for ordinal items; chi-square, CFI, TLI, RMSEA (90% CI), "
+                    "SRMR, AIC/BIC and (standardised) loadings. --missing fiml uses every "
+                    "respondent with at least one answer (lavaan's missing = \"ml\").",
+        examples=["psychometrics cfa examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--items 'Q1_{n}' --on-invalid missing --estimator MLR --missing fiml",
+                  "psychometrics cfa data.csv --model 'F =~ x1 + x2 + x3; G =~ x4 + x5 + x6'"])
     _add_common(p)
-    p.add_argument("--estimator", choices=["ML", "MLR", "DWLS", "WLSMV"], default="ML")
+    p.add_argument("--estimator", choices=["ML", "MLR", "DWLS", "WLSMV"], default="ML",
+                   help="ML (default), MLR (robust), DWLS or WLSMV (ordinal items)")
     p.add_argument("--group", help="grouping column (multi-group model)")
     p.add_argument("--ordered", action="store_true",
                    help="treat all items as ordinal (polychoric correlations, WLSMV)")
     add_output_options(p)
     p.set_defaults(func=run_cfa)
 
-    q = subparsers.add_parser(
-        "invariance", help="measurement invariance across groups (configural ... strict)",
+    q = add_command(
+        subparsers, "invariance", help="measurement invariance across groups (configural ... strict)",
         description="Configural, metric, scalar and strict multi-group CFA models with "
-                    "chi-square difference tests (lavTestLRT) and changes in CFI/TLI/RMSEA/SRMR.")
+                    "chi-square difference tests (lavTestLRT) and changes in CFI/TLI/RMSEA/SRMR.",
+        examples="psychometrics invariance examples/validation-sample.csv -i mbi-hss "
+                 "--group sex --estimator MLR")
     _add_common(q)
     q.add_argument("--group", required=True, help="grouping column (language, sex, ...)")
-    q.add_argument("--estimator", choices=["ML", "MLR"], default="ML")
+    q.add_argument("--estimator", choices=["ML", "MLR"], default="ML",
+                   help="ML (default) or MLR (robust)")
     q.add_argument("--levels", default="configural,metric,scalar,strict",
                    help="comma-separated models to fit, in order")
     add_output_options(q)
@@ -83,18 +91,22 @@ def _data_and_model(args: argparse.Namespace, group: str | None):
 
 
 def run_cfa(args: argparse.Namespace):
+    from psychometrics.cli import busy
     from psychometrics.factor.cfa import cfa
 
     data, model = _data_and_model(args, args.group)
-    return cfa(data, model, estimator=args.estimator, group=args.group,
-               ordered=True if args.ordered else None, missing=args.missing,
-               std_lv=args.std_lv)
+    with busy(f"CFA ({args.estimator}, missing {args.missing})"):
+        return cfa(data, model, estimator=args.estimator, group=args.group,
+                   ordered=True if args.ordered else None, missing=args.missing,
+                   std_lv=args.std_lv)
 
 
 def run_invariance(args: argparse.Namespace):
+    from psychometrics.cli import busy
     from psychometrics.factor.invariance import invariance
 
     data, model = _data_and_model(args, args.group)
     levels = tuple(v.strip() for v in args.levels.split(",") if v.strip())
-    return invariance(data, model, group=args.group, estimator=args.estimator,
-                      missing=args.missing, std_lv=args.std_lv, levels=levels)
+    with busy(f"invariance models ({', '.join(levels)})"):
+        return invariance(data, model, group=args.group, estimator=args.estimator,
+                          missing=args.missing, std_lv=args.std_lv, levels=levels)

@@ -31,13 +31,16 @@ class EFAReport(Result):
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_output_options
+    from psychometrics.cli import add_command, add_output_options
 
-    p = subparsers.add_parser(
-        "efa", help="exploratory factor analysis with KMO, Bartlett and parallel analysis",
+    p = add_command(
+        subparsers, "efa", help="exploratory factor analysis with KMO, Bartlett and parallel analysis",
         description="Exploratory factor analysis as psych::fa (pairwise correlations, n = all "
                     "rows), with the Kaiser-Meyer-Olkin measure, Bartlett's test and Horn's "
-                    "parallel analysis (psych::fa.parallel).")
+                    "parallel analysis (psych::fa.parallel).",
+        examples=["psychometrics efa examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--item-map 'Q1_{n}' --on-invalid missing --seed 1",
+                  "psychometrics efa data.csv --items A1,A2,A3,A4,A5 --factors 1"])
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--items", help="comma-separated item columns, e.g. A1,A2,A3")
@@ -49,10 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
     p.add_argument("--factors", type=int, default=None,
                    help="number of factors (default: parallel analysis' suggestion)")
-    p.add_argument("--method", choices=["minres", "ml"], default="minres")
+    p.add_argument("--method", choices=["minres", "ml"], default="minres", help="factoring method (default minres)")
     p.add_argument("--rotation", choices=["oblimin", "varimax", "promax", "none"],
-                   default="oblimin")
-    p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise")
+                   default="oblimin", help="rotation (default oblimin)")
+    p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise", help="correlations from pairwise (default) or complete rows")
     p.add_argument("--n-iter", type=int, default=20, help="parallel analysis simulations")
     p.add_argument("--seed", type=int, default=None, help="parallel analysis seed")
     p.add_argument("--id", help="column of respondent ids")
@@ -79,11 +82,13 @@ def _items(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> EFAReport:
+    from psychometrics.cli import busy
     from psychometrics.errors import DataError
     from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
 
     items = _items(args)
-    pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, missing=args.missing)
+    with busy(f"parallel analysis ({args.n_iter} simulations)"):
+        pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, missing=args.missing)
     nf = args.factors if args.factors is not None else max(1, pa.n_factors)
     if nf >= items.shape[1]:
         raise DataError(f"--factors {nf} is too many for {items.shape[1]} items")

@@ -4,23 +4,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..cli import add_output_options
+from ..cli import add_command, add_output_options
+
+#: Width of ``instruments list`` on a terminal (the name column is shortened to fit).
+LIST_WIDTH = 100
 
 
 def register(sub) -> None:
-    p = sub.add_parser("instruments", help="list the shipped instruments or show one")
+    p = add_command(sub, "instruments", help="list the shipped instruments or show one",
+                    description="The instruments the package can score (MBI, OLBI, UBOS, CBI, "
+                                "4DKL, BAT, SMBM, UWES, ...) and, for one of them, its response "
+                                "scale, subscales, item key, scoring rule and sources.",
+                    examples=["psychometrics instruments list",
+                              "psychometrics instruments show mbi-hss --key"])
     isub = p.add_subparsers(dest="action", metavar="ACTION")
     isub.required = True
-    lp = isub.add_parser("list", help="list the shipped instruments")
+    lp = add_command(isub, "list", help="list the shipped instruments",
+                     description="One line per shipped instrument: id, name, number of items, "
+                                 "subscales, answer-direction forms and unconfirmed facts. "
+                                 "--json gives the full names.",
+                     examples="psychometrics instruments list")
     add_output_options(lp)
     lp.set_defaults(func=_list)
-    sp = isub.add_parser("show", help="show an instrument's scale, subscales, keys and sources")
+    sp = add_command(isub, "show", help="show an instrument's scale, subscales, keys and sources",
+                     description="An instrument's response scale, subscales, scoring and "
+                                 "missing-data rules, sources and (with --key) the item key.",
+                     examples=["psychometrics instruments show mbi-hss --key",
+                               "psychometrics instruments show olbi --form agree-low"])
     sp.add_argument("instrument", help="instrument id or path to an instrument file")
     sp.add_argument("--form", help="answer-direction form, for instruments that have several")
     sp.add_argument("--keys", help="your own key file (YAML) overriding the instrument's keys")
     sp.add_argument("--key", action="store_true", help="print the item key table")
     add_output_options(sp)
     sp.set_defaults(func=_show)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _list(args):
@@ -32,7 +52,35 @@ def _list(args):
                      "subscales": " ".join(inst.subscales),
                      "forms": " ".join(inst.doc.get("forms") or {}) or "-",
                      "unconfirmed": len(inst.uncertain)})
-    return pd.DataFrame(rows).set_index("id") if not args.json else pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if args.json or args.output:
+        return table
+    # on a terminal: one line of at most LIST_WIDTH characters per instrument
+    table["subscales"] = table["subscales"].map(lambda s: _shorten(s, 18))
+    table["forms"] = table["forms"].map(lambda s: _shorten(s, 14))
+    fixed = {c: max(len(c), table[c].astype(str).str.len().max())
+             for c in ("id", "items", "subscales", "forms", "unconfirmed")}
+    room = LIST_WIDTH - sum(fixed.values()) - 5  # one space between six columns
+    table["name"] = table["name"].map(lambda s: _shorten(s, max(room, 12)))
+    return _Listing(table)
+
+
+class _Listing:
+    """The instruments as left-aligned text columns (pandas right-aligns and pads to the widest)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+
+    def to_dict(self):
+        return self.table.to_dict(orient="records")
+
+    def summary(self) -> str:
+        cols = ["id", "name", "items", "subscales", "forms", "unconfirmed"]
+        t = self.table[cols].astype(str)
+        w = {c: max(len(c), t[c].str.len().max()) for c in cols}
+        lines = [" ".join(c.ljust(w[c]) for c in cols).rstrip()]
+        lines += [" ".join(r[c].ljust(w[c]) for c in cols).rstrip() for _, r in t.iterrows()]
+        return "\n".join(lines)
 
 
 def _first_form(iid):

@@ -4,39 +4,76 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import add_output_options
-from ..errors import DataError
-from .score import add_instrument_options, parse_by
+import pandas as pd
+
+from ..cli import add_command, add_group, add_norm_by, add_output_options, busy, split_list
+from ..errors import DataError, NormError
+from .score import add_instrument_options, parse_norm_by, scores_from_args
 
 
 def register(sub) -> None:
-    p = sub.add_parser("norms", help="list, show and build norm sets")
+    p = add_command(
+        sub, "norms", help="list, show and build norm sets",
+        description="The shipped norm sets and cut-off rules, one norm set's provenance and "
+                    "bands (with --ci the bootstrap CIs of its percentiles), and building a "
+                    "norm set of your own from a sample (stratified, weighted or raked).",
+        examples=["psychometrics norms list -i mbi-hss",
+                  "psychometrics norms show mbi-hss-overall",
+                  "psychometrics norms build sample.csv -i mbi-hss --id id --norm-by sex "
+                  "--norm-by language --margins margins.yaml --seed 1 -o my-norms.yaml"])
     nsub = p.add_subparsers(dest="action", metavar="ACTION")
     nsub.required = True
 
-    lp = nsub.add_parser("list", help="list the shipped norm and cut-off sets")
+    lp = add_command(nsub, "list", help="list the shipped norm and cut-off sets",
+                     description="One line per shipped norm set: instrument, population, "
+                                 "country, year, n and method.",
+                     examples="psychometrics norms list -i mbi-hss")
     lp.add_argument("--instrument", "-i", help="only the norm sets of this instrument")
     add_output_options(lp)
     lp.set_defaults(func=_list)
 
-    sp = nsub.add_parser("show", help="show a norm set: provenance, bands, quartiles, rules")
+    sp = add_command(nsub, "show", help="show a norm set: provenance, bands, quartiles, rules",
+                     description="A norm set's source, population, year and n, its bands and "
+                                 "quartiles per stratum and its rules; --table prints the "
+                                 "score -> percentile rank/T/stanine table of a subscale and "
+                                 "--ci the bootstrap confidence intervals of the percentiles "
+                                 "held in a built norm file.",
+                     examples=["psychometrics norms show mbi-hss-overall",
+                               "psychometrics norms show my-norms.yaml --ci",
+                               "psychometrics norms show my-norms.yaml --table EE "
+                               "--stratum sex=female"])
     sp.add_argument("norms", help="norm set id or norm file")
     sp.add_argument("--table", metavar="SUBSCALE", help="print the score -> PR/T/stanine table of a subscale")
     sp.add_argument("--stratum", action="append", metavar="VAR=LEVEL", help="stratum for --table (repeatable)")
+    sp.add_argument("--ci", action="store_true",
+                    help="print the percentiles with their bootstrap CIs (norm files built by "
+                         "'norms build')")
     add_output_options(sp)
     sp.set_defaults(func=_show)
 
-    rp = nsub.add_parser("rules", help="list the classification rules (of an instrument)")
+    rp = add_command(nsub, "rules", help="list the classification rules (of an instrument)",
+                     description="Every shipped classification rule (burnout rules, risk zones, "
+                                 "criteria sets): its id, instrument, whether it needs a norm "
+                                 "set, and its source.",
+                     examples="psychometrics norms rules -i mbi-hss")
     rp.add_argument("--instrument", "-i", help="only the rules for this instrument")
     add_output_options(rp)
     rp.set_defaults(func=_rules)
 
-    bp = nsub.add_parser("build", help="build a norm set from a sample and write it as a norm file",
-                         description="Score a sample and build empirical norms (percentile tables, "
-                                     "quartiles and bands with bootstrap CIs), optionally by strata, "
-                                     "with survey weights or raking to population margins.")
+    bp = add_command(nsub, "build", help="build a norm set from a sample and write it as a norm file",
+                     description="Score a sample (or read its scores with --scored) and build "
+                                 "empirical norms (percentile tables, quartiles and bands with "
+                                 "bootstrap CIs), optionally by strata (--norm-by), with survey "
+                                 "weights or raking to population margins. The norm file is "
+                                 "then applied with 'score --norms FILE --norm-by ...'.",
+                     examples="psychometrics norms build sample.csv -i mbi-hss --id id "
+                              "--norm-by sex --norm-by language --margins margins.yaml "
+                              "--bootstrap 500 --seed 1 -o my-norms.yaml")
     add_instrument_options(bp)
-    bp.add_argument("--by", action="append", metavar="COLUMN", help="stratum column (repeatable or comma-separated)")
+    add_norm_by(bp, help="stratum column of the new norms (repeatable or comma-separated); "
+                         "STRATUM=COLUMN names the stratum differently from the column")
+    bp.add_argument("--scored", action="store_true",
+                    help="FILE already holds subscale scores (columns named by subscale id)")
     bp.add_argument("--weights", metavar="COLUMN", help="survey weight column")
     bp.add_argument("--margins", metavar="FILE", help="YAML/JSON {column: {level: share}} to rake the sample to")
     bp.add_argument("--bootstrap", type=int, default=2000, help="resamples for the CIs (default 2000; 0 = none)")
@@ -47,31 +84,45 @@ def register(sub) -> None:
     bp.add_argument("--norm-id", help="id of the new norm set")
     bp.add_argument("--name", help="name of the new norm set")
     bp.add_argument("--population", default="", help="who the sample represents")
-    bp.add_argument("--country", default="")
-    bp.add_argument("--language", default="")
-    bp.add_argument("--year", type=int)
+    bp.add_argument("--country", default="", help="country of the sample (e.g. BE)")
+    bp.add_argument("--language", default="", help="language of the questionnaire (e.g. nl)")
+    bp.add_argument("--year", type=int, help="year of data collection")
     bp.add_argument("--source", help="citation of the study the sample comes from")
     add_output_options(bp)
     bp.set_defaults(func=_build)
 
-    cp = sub.add_parser("classify", help="classify respondents with a rule (burnout rules, risk zones, bands)")
+    cp = add_command(sub, "classify", help="classify respondents with a rule (burnout rules, risk zones, bands)",
+                     description="Apply a classification rule (see 'psychometrics norms rules') "
+                                 "to each respondent: the level, whether it is positive, and "
+                                 "why. Rules on bands or quartiles need --norms.",
+                     examples="psychometrics classify examples/validation-sample.csv -i mbi-hss "
+                              "--id id --rule mbi-hss-overall-ee-or-dp --norms mbi-hss-overall")
     add_instrument_options(cp)
     cp.add_argument("--rule", "-r", required=True, help="rule id (see 'psychometrics norms rules')")
     cp.add_argument("--norms", help="norm set for band/quartile conditions (required by the quartile rule)")
-    cp.add_argument("--by", action="append", metavar="STRATUM=COLUMN", help="map a norm stratum to a data column")
-    cp.add_argument("--fallback", choices=["error", "overall"], default="error")
+    add_norm_by(cp)
+    cp.add_argument("--fallback", choices=["error", "overall"], default="error",
+                    help="respondents whose stratum is not in the norm set: stop (default) or "
+                         "use the overall norms")
     cp.add_argument("--lang", choices=["en", "nl", "fr"], default="en", help="label language")
     cp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores (columns named by subscale id)")
     add_output_options(cp)
     cp.set_defaults(func=_classify)
 
-    gp = sub.add_parser("summarise", aliases=["summarize"], help="group summaries with small groups suppressed")
+    gp = add_command(sub, "summarise", aliases=("summarize",),
+                     help="group summaries with small groups suppressed",
+                     description="Mean, SD and n of every subscale per group (--group), with "
+                                 "groups smaller than --min-group suppressed; optionally the "
+                                 "share at or above a cut-off or in a norm set's top quartile.",
+                     examples="psychometrics summarise examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                              "--items 'Q1_{n}' --id ResponseId --on-invalid missing "
+                              "--group department")
     add_instrument_options(gp)
-    gp.add_argument("--by", action="append", required=True, metavar="COLUMN", help="grouping column (repeatable)")
+    add_group(gp, required=True)
     gp.add_argument("--min-group", type=int, default=10, help="suppress groups smaller than this (default 10)")
     gp.add_argument("--cutoff", action="append", metavar="SUBSCALE=VALUE", help="report the share at or above VALUE")
     gp.add_argument("--norms", help="report the share in this norm set's top quartile")
-    gp.add_argument("--norm-by", action="append", metavar="STRATUM=COLUMN", help="strata of --norms")
+    add_norm_by(gp, old_by=False, help="strata of --norms: STRATUM=COLUMN (repeatable)")
     gp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores")
     add_output_options(gp)
     gp.set_defaults(func=_summarise)
@@ -86,6 +137,9 @@ def _list(args):
 def _show(args):
     from ..norms import load_norms
     ns = load_norms(args.norms)
+    if args.ci:
+        table = norm_cis(ns)
+        return table.reset_index() if args.json else table
     if args.table:
         stratum = dict(s.split("=", 1) for s in (args.stratum or []))
         return ns.table(args.table, **stratum)
@@ -97,30 +151,42 @@ def _rules(args):
     return list_rules(args.instrument)
 
 
-def _split(values) -> list[str]:
-    return [v.strip() for item in (values or []) for v in item.split(",") if v.strip()]
+def norm_cis(ns) -> pd.DataFrame:
+    """The percentiles of a built norm set with the bootstrap CIs its file holds."""
+    created = ns.doc.get("created") or {}
+    rows = []
+    for e in ns.doc.get("norms") or []:
+        stratum = ", ".join(f"{k}={v}" for k, v in (e.get("stratum") or {}).items()) or "overall"
+        for sid, sub in (e.get("subscales") or {}).items():
+            for key, q in (sub.get("quantiles") or {}).items():
+                rows.append({"stratum": stratum, "subscale": sid, "percentile": key,
+                             "value": q.get("value"), "ci_low": q.get("ci_low"),
+                             "ci_high": q.get("ci_high"), "n": sub.get("n", e.get("n"))})
+    if not rows:
+        raise NormError(f"norm set {ns.id!r} holds no bootstrap CIs (only norm files built with "
+                        "'psychometrics norms build' do); see 'psychometrics norms show "
+                        f"{ns.id}'")
+    out = pd.DataFrame(rows).set_index(["stratum", "subscale", "percentile"])
+    level = created.get("level")
+    out.attrs["title"] = (f"{ns.id}: percentiles with {100 * float(level):g}% bootstrap CIs "
+                          f"({created.get('bootstrap')} resamples, seed {created.get('seed')})"
+                          if level else ns.id)
+    return out
 
 
-def _scores(args):
-    """Score the export (or read ready-made scores with --scored); returns (scores, data)."""
-    if getattr(args, "scored", False):
-        from ..instruments import load_instrument
-        from ..io import read_table
-        data = read_table(args.file, id=args.id)
-        inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
-        scores = data.copy()
-        scores.attrs["psychometrics"] = {"instrument": inst.id, "scoring": {
-            s: v.scoring for s, v in inst.subscales.items() if s in data.columns}}
-        return scores, data
-    from .score import score_from_args
-    return score_from_args(args)
+_split = split_list
+_scores = scores_from_args
 
 
 def _build(args: argparse.Namespace):
-    from ..norms import build_norms
     if not args.output:
         raise DataError("say where to write the norm file with -o OUT.yaml")
     scores, data = _scores(args)
+    strata = parse_norm_by(args.norm_by) or {}
+    renamed = {col: name for name, col in strata.items() if name != col}
+    if renamed:  # --norm-by sex=gender: the stratum is called sex, the column is gender
+        data = data.rename(columns=renamed)
+        scores = scores.rename(columns=renamed)
     margins = None
     if args.margins:
         from pathlib import Path
@@ -129,20 +195,26 @@ def _build(args: argparse.Namespace):
         margins = read_yaml(Path(args.margins))
         if not isinstance(margins, dict):
             raise DataError(f"{args.margins}: margins must be {{column: {{level: share}}}}")
-    ns = build_norms(scores, args.instrument, by=_split(args.by) or None, weights=args.weights,
-                     margins=margins, bootstrap=args.bootstrap, seed=args.seed, min_n=args.min_n,
-                     smooth=args.smooth, age=args.age, data=data, id=args.norm_id, name=args.name,
-                     population=args.population, country=args.country, language=args.language,
-                     year=args.year, source=args.source)
+    with busy(f"building norms ({args.bootstrap} bootstrap resamples)"):
+        ns = _build_norms(args, scores, data, list(strata) or None, margins)
     ns.to_file(args.output)
     args.output = None  # written as a norm file here; the printer must not overwrite it with JSON
     return ns
 
 
+def _build_norms(args, scores, data, by, margins):
+    from ..norms import build_norms
+    return build_norms(scores, args.instrument, by=by, weights=args.weights,
+                     margins=margins, bootstrap=args.bootstrap, seed=args.seed, min_n=args.min_n,
+                     smooth=args.smooth, age=args.age, data=data, id=args.norm_id, name=args.name,
+                     population=args.population, country=args.country, language=args.language,
+                     year=args.year, source=args.source)
+
+
 def _classify(args):
     from ..rules import classify
     scores, data = _scores(args)
-    return classify(scores, args.rule, norms=args.norms, by=parse_by(args.by), fallback=args.fallback,
+    return classify(scores, args.rule, norms=args.norms, by=parse_norm_by(args.norm_by), fallback=args.fallback,
                     lang=args.lang, data=data, id=args.id if args.id in scores.columns else None)
 
 
@@ -156,5 +228,8 @@ def _summarise(args):
             cutoffs[k] = float(v)
         except ValueError:
             raise DataError(f"--cutoff {c!r}: use SUBSCALE=VALUE, e.g. EE=27") from None
-    return summarise(scores, _split(args.by), min_group=args.min_group, cutoffs=cutoffs or None,
-                     norms=args.norms, norm_by=parse_by(args.norm_by), data=data)
+    groups = split_list(args.group)
+    if not groups:
+        raise DataError("say which column(s) to group by with --group COLUMN")
+    return summarise(scores, groups, min_group=args.min_group, cutoffs=cutoffs or None,
+                     norms=args.norms, norm_by=parse_norm_by(args.norm_by), data=data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import add_output_options
+from ..cli import add_command, add_output_options
 from ..errors import DataError
 
 
@@ -18,11 +18,13 @@ def _pairs(values: list[str] | None, option: str) -> dict:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "profile", help="differential-diagnosis profile: burnout beside depression/anxiety scales",
+    p = add_command(
+        sub, "profile", help="differential-diagnosis profile: burnout beside depression/anxiety scales",
         description="Score several instruments of one export and show each respondent's burnout "
                     "scores beside the 4DKL, HAMD-17 or BDI-II with their bands, flagging the "
-                    "overlap. Supports a clinician's judgement; it is no diagnosis.")
+                    "overlap. Supports a clinician's judgement; it is no diagnosis.",
+        examples="psychometrics profile export.csv -i mbi-hss -i 4dkl --items 4dkl=DKL{n} "
+                 "--norms mbi-hss=mbi-hss-overall --id id")
     p.add_argument("file", help="the export: .csv, .xlsx or .sav with the items of every instrument")
     p.add_argument("--instrument", "-i", action="append", required=True,
                    help="instrument id (repeat: -i mbi-hss -i 4dkl)")

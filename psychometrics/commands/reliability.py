@@ -6,13 +6,16 @@ import argparse
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_output_options
+    from psychometrics.cli import add_command, add_output_options
 
-    p = subparsers.add_parser(
-        "reliability", help="alpha, lambda 6 and item statistics of every subscale",
+    p = add_command(
+        subparsers, "reliability", help="alpha, lambda 6 and item statistics of every subscale",
         description="Internal consistency (Cronbach's alpha, standardised alpha, Guttman's "
                     "lambda 6, average r, a confidence interval) and item analysis of every "
-                    "subscale of an instrument, as psych::alpha computes them.")
+                    "subscale of an instrument, as psych::alpha computes them. For omega, see "
+                    "'psychometrics omega'.",
+        examples="psychometrics reliability examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                 "--items 'Q1_{n}' --id ResponseId --on-invalid missing")
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     p.add_argument("--instrument", "-i", required=True, help="instrument id or instrument YAML file")
     p.add_argument("--items", help="item mapping: a pattern such as 'MBI_{n}' or a YAML file")
@@ -33,11 +36,13 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace):
+    from psychometrics.cli import busy
     from psychometrics.io import read_export
     from psychometrics.reliability import reliability
 
     data = read_export(args.file, id=args.id)
-    return reliability(data, args.instrument, items=args.items, form=args.form, keys=args.keys,
-                       id=args.id, missing=args.missing,
-                       ci=None if args.ci == "none" else args.ci, level=args.level,
-                       n_boot=args.n_boot, seed=args.seed, on_invalid=args.on_invalid)
+    with busy(f"reliability ({args.ci} CI)"):
+        return reliability(data, args.instrument, items=args.items, form=args.form,
+                           keys=args.keys, id=args.id, missing=args.missing,
+                           ci=None if args.ci == "none" else args.ci, level=args.level,
+                           n_boot=args.n_boot, seed=args.seed, on_invalid=args.on_invalid)

@@ -1,7 +1,7 @@
 """``psychometrics report FILE --instrument ID ... -o report.html``: the whole job in one file.
 
     psychometrics report FILE --instrument ID [--items MAPPING] [--id COL] [--form F]
-                         [--norms ID] [--norm-by STRATUM=COLUMN ...] [--by COL ...]
+                         [--norms ID] [--norm-by STRATUM=COLUMN ...] [--group COL ...]
                          [--criterion COL --positive LEVEL] [--lang en|nl|fr]
                          [--source auto|qualtrics|limesurvey|spss|csv|excel] -o report.html
 
@@ -14,19 +14,30 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import add_output_options
+from ..cli import add_command, add_group, add_norm_by, add_output_options, split_list
 from ..errors import DataError
-from .score import parse_by, parse_items
+from .score import parse_items, parse_norm_by
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "report", help="one self-contained HTML report: quality, scores, norms, reliability, CFA",
-        description="Read a survey export and write one self-contained HTML report (no network "
-                    "needed to view it): data quality and careless responding, score "
-                    "distributions against the norm bands, reliability with item tables, the "
-                    "factor structure (CFA), classification counts, ROC and cut-offs against a "
-                    "criterion, and group summaries with small groups suppressed.")
+    p = add_command(
+        sub, "report", help="one self-contained HTML (or Word) report: quality, scores, norms, reliability, CFA",
+        description="Read a survey export and write one self-contained report (no network "
+                    "needed to view it): a methods section written from what was run, data "
+                    "quality (incomplete responses apart from careless-responding flags), score "
+                    "distributions against the norm bands, item response plots, reliability "
+                    "(alpha and omega with CIs) with item tables, the factor structure (CFA by "
+                    "MLR with full-information ML for missing answers, an APA fit line, "
+                    "loadings with SEs, a scree plot with parallel analysis), classification "
+                    "counts, ROC and cut-offs against a criterion, and group summaries with "
+                    "effect sizes and small groups suppressed.\n\n"
+                    "-o ending in .html writes the page, .docx a Word document with the same "
+                    "tables and figures, .json the numbers shown.",
+        examples=["psychometrics report examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--items examples/mbi-hss-items.yaml --id ResponseId --norms mbi-hss-overall "
+                  "--group department -o report.html",
+                  "psychometrics report examples/validation-sample.csv -i mbi-hss --id id "
+                  "--criterion diagnosis --positive burnout --prevalence 0.1 -o report.docx"])
     p.add_argument("file", help="the export: Qualtrics/LimeSurvey CSV, .xlsx, .sav or plain CSV")
     p.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
     p.add_argument("--items", help="item mapping: a pattern such as 'Q1_{n}', a YAML file, or id=col,...")
@@ -38,20 +49,27 @@ def register(sub) -> None:
                    choices=["auto", "qualtrics", "limesurvey", "spss", "csv", "excel"],
                    help="the survey tool that wrote the export (default: recognise it)")
     p.add_argument("--norms", help="norm set id or file: bands, classification rules")
-    p.add_argument("--norm-by", action="append", metavar="STRATUM=COLUMN",
-                   help="map a norm stratum to a data column (repeatable)")
-    p.add_argument("--by", action="extend", nargs="+", metavar="COL",
-                   help="grouping column(s) for group summaries")
+    add_norm_by(p, old_by=False)
+    add_group(p, help="grouping column for the group summaries and effect sizes (repeatable "
+                      "or comma-separated)", old_nargs="+")
     p.add_argument("--min-group", type=int, default=10,
                    help="suppress groups with fewer respondents (default 10)")
     p.add_argument("--criterion", help="two-level criterion column (diagnosis): ROC and cut-offs")
-    p.add_argument("--positive", help="the criterion level that is a case")
+    p.add_argument("--positive", help="the criterion level that is a case (e.g. burnout, or 1)")
+    p.add_argument("--prevalence", type=float,
+                   help="population prevalence (0-1) for the PPV/NPV of the cut-offs "
+                        "(default: the sample's)")
     p.add_argument("--lang", choices=["en", "nl", "fr"], default="en", help="report language")
-    p.add_argument("--estimator", default="ML", choices=["ML", "MLR", "DWLS", "WLSMV"],
-                   help="CFA estimator (default ML)")
+    p.add_argument("--estimator", default="MLR", choices=["ML", "MLR", "DWLS", "WLSMV"],
+                   help="CFA estimator (default MLR: robust ML)")
+    p.add_argument("--cfa-missing", default="auto", choices=["auto", "fiml", "listwise"],
+                   help="missing answers in the CFA: auto = full-information ML for ML/MLR, "
+                        "listwise for DWLS/WLSMV")
     p.add_argument("--n-boot", type=int, default=1000,
                    help="bootstrap resamples for the ROC/cut-off CIs (0: DeLong only)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--omega-boot", type=int, default=200,
+                   help="bootstrap resamples for the omega CIs (default 200; 0: no CI)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--title", help="page title")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     add_output_options(p)
@@ -63,21 +81,26 @@ def run_report(args: argparse.Namespace):
 
     output = args.output or f"{Path(args.file).stem}-report.html"
     suffix = Path(output).suffix.lower()
-    if suffix not in (".html", ".json"):
-        raise DataError(f"-o {output}: a report is written as .html (or its numbers as .json)")
+    if suffix not in (".html", ".docx", ".json"):
+        raise DataError(f"-o {output}: a report is written as .html or .docx (or its numbers "
+                        "as .json)")
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
     missing = ([float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None)
     rep = render_report(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                         form=args.form, keys=args.keys, missing_codes=missing,
-                        norms=args.norms, norm_by=parse_by(args.norm_by), by=args.by,
+                        norms=args.norms, norm_by=parse_norm_by(args.norm_by),
+                        by=split_list(args.group) or None,
                         criterion=args.criterion, positive=args.positive, lang=args.lang,
                         source=args.source, min_group=args.min_group, estimator=args.estimator,
-                        n_boot=args.n_boot, seed=args.seed, title=args.title,
+                        cfa_missing=args.cfa_missing, n_boot=args.n_boot,
+                        omega_boot=args.omega_boot, prevalence=args.prevalence,
+                        seed=args.seed, title=args.title,
                         progress=not args.no_progress)
-    if suffix == ".html":
+    if suffix in (".html", ".docx"):
         rep.save(output)
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict
+        args.output = None  # written here; the printer must not write JSON over it
     else:
         args.output = output  # cli.emit writes to_dict() as JSON
     return rep

@@ -1,9 +1,13 @@
-"""``psychometrics score FILE --instrument ID ...``."""
+"""``psychometrics score FILE --instrument ID ...`` and ``psychometrics match FILE -i ID``."""
 
 from __future__ import annotations
 
-from ..cli import add_output_options
-from ..errors import DataError
+import sys
+
+import pandas as pd
+
+from ..cli import add_command, add_norm_by, add_output_options
+from ..errors import DataError, MissingColumnError
 
 
 def parse_items(value: str | None):
@@ -16,15 +20,21 @@ def parse_items(value: str | None):
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def parse_by(values: list[str] | None) -> dict | None:
-    """``--by sex=gender`` (norm stratum = data column) or ``--by gender``."""
+def parse_norm_by(values: list[str] | None) -> dict | None:
+    """``--norm-by sex=gender`` (norm stratum = data column) or ``--norm-by gender``."""
     if not values:
         return None
     out = {}
-    for v in values:
-        k, _, col = v.partition("=")
-        out[k] = col or k
+    for item in values:
+        for v in str(item).split(","):
+            if not v.strip():
+                continue
+            k, _, col = v.strip().partition("=")
+            out[k.strip()] = (col or k).strip()
     return out
+
+
+parse_by = parse_norm_by  # the old name, kept for modules that import it
 
 
 def add_instrument_options(p) -> None:
@@ -38,6 +48,9 @@ def add_instrument_options(p) -> None:
     p.add_argument("--missing-codes", help="codes that mean 'no answer', e.g. -99,99")
     p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
                    help="invalid responses: stop with an error (default) or score them as missing")
+    p.add_argument("--invalid-out", metavar="FILE",
+                   help="write the invalid cells (row, respondent, column, value, problem) to "
+                        "this .csv/.xlsx/.json file")
 
 
 def score_from_args(args):
@@ -46,24 +59,88 @@ def score_from_args(args):
     from ..scoring import score
     data = read_export(args.file, id=args.id)
     missing = [float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None
-    return score(data, args.instrument, items=parse_items(args.items), id=args.id,
-                 on_invalid=args.on_invalid, method=getattr(args, "method", None),
-                 missing_codes=missing, keys=args.keys, form=args.form), data
+    scores = score(data, args.instrument, items=parse_items(args.items), id=args.id,
+                   on_invalid=args.on_invalid, method=getattr(args, "method", None),
+                   missing_codes=missing, keys=args.keys, form=args.form)
+    write_invalid(scores, args)
+    return scores, data
+
+
+def scores_from_args(args):
+    """Score the export, or read ready-made scores with ``--scored``; returns (scores, data)."""
+    if getattr(args, "scored", False):
+        from ..instruments import load_instrument
+        from ..io import read_table
+        data = read_table(args.file, id=args.id)
+        inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
+        present = [s for s in inst.subscales if s in data.columns]
+        if not present:
+            raise MissingColumnError(
+                f"{args.file}: --scored needs columns named by subscale id "
+                f"({', '.join(inst.subscales)}); columns: {[str(c) for c in data.columns]}")
+        scores = data.copy()
+        scores.attrs["psychometrics"] = {"instrument": inst.id, "scoring": {
+            s: inst.subscales[s].scoring for s in present}}
+        return scores, data
+    return score_from_args(args)
+
+
+def write_invalid(scores: pd.DataFrame, args) -> None:
+    """``--invalid-out FILE``: the cells scored as missing, and a note on stderr saying where."""
+    invalid = (scores.attrs.get("psychometrics") or {}).get("invalid") or []
+    out = getattr(args, "invalid_out", None)
+    if out:
+        from ..io import write_table
+        cols = ["row", "respondent", "column", "item", "value", "problem"]
+        table = pd.DataFrame(invalid, columns=cols)
+        table["value"] = table["value"].astype(str)
+        write_table(table, out)
+    if invalid:
+        where = f"listed in {out}" if out else "list them with --invalid-out FILE or --json"
+        print(f"note: {len(invalid)} invalid response(s) scored as missing ({where})",
+              file=sys.stderr)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("score", help="score an export with an instrument")
+    p = add_command(
+        sub, "score", help="score an export with an instrument",
+        description="Score every respondent of a survey export on the instrument's subscales "
+                    "(reverse keying, recoding, the minimum number of answered items, "
+                    "proration of sums), optionally applying a norm set (percentile ranks, "
+                    "T-scores, bands). The output keeps the respondents' order and ids; "
+                    "--keep carries other columns (a criterion, demographics) through, so the "
+                    "scores feed 'cutoff', 'norms build' or 'summarise' directly.\n\n"
+                    "With --scored, FILE already holds subscale scores (columns named by "
+                    "subscale id) and only the norms are applied.",
+        examples=["psychometrics score examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--items 'Q1_{n}' --id ResponseId --on-invalid missing -o scores.csv",
+                  "psychometrics score examples/validation-sample.csv -i mbi-hss --id id "
+                  "--keep diagnosis sex --norms mbi-hss-overall -o scores.csv"])
     add_instrument_options(p)
     p.add_argument("--method", choices=["mean", "sum"], help="override the instrument's scoring rule")
+    p.add_argument("--keep", action="extend", nargs="+", metavar="COL", default=[],
+                   help="also copy these export columns into the output (e.g. a criterion "
+                        "and demographics)")
+    p.add_argument("--keep-all", action="store_true",
+                   help="copy every export column that is not an item into the output")
+    p.add_argument("--scored", action="store_true",
+                   help="FILE already holds subscale scores: apply --norms to them")
     p.add_argument("--norms", help="apply a norm set (id or file) to the scores")
-    p.add_argument("--by", action="append", metavar="STRATUM=COLUMN",
-                   help="map a norm stratum to a data column (repeatable)")
+    add_norm_by(p)
     p.add_argument("--fallback", choices=["error", "overall"], default="error",
-                   help="respondents whose stratum is not in the norm set")
+                   help="respondents whose stratum is not in the norm set: stop (default) or "
+                        "use the overall norms")
+    p.add_argument("--lang", choices=["en", "nl", "fr"], default="en",
+                   help="language of the band labels (default en)")
     add_output_options(p)
     p.set_defaults(func=_score)
 
-    m = sub.add_parser("match", help="check which instrument items an export holds, before scoring")
+    m = add_command(
+        sub, "match", help="check which instrument items an export holds, before scoring",
+        description="Report the instrument items found in an export, the missing ones, the "
+                    "columns left unmapped and a likely off-by-one coding (1..7 where the "
+                    "instrument says 0..6), with a suggested --items pattern.",
+        examples="psychometrics match examples/mbi-hss-qualtrics.csv -i mbi-hss --id ResponseId")
     m.add_argument("file", help="the export")
     m.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
     m.add_argument("--items", help="item mapping: a pattern such as 'Q{n}', a YAML file, or id=col,...")
@@ -81,19 +158,59 @@ def _match(args):
                        form=args.form, keys=args.keys)
 
 
+def _kept_columns(args, scores: pd.DataFrame, data: pd.DataFrame) -> list[str]:
+    """The export columns --keep/--keep-all ask for, checked, minus those already there."""
+    keep = [c for item in args.keep for c in str(item).split(",") if c.strip()]
+    missing = [c for c in keep if c not in data.columns]
+    if missing:
+        raise MissingColumnError(f"{args.file}: --keep column(s) {missing} not in the export; "
+                                 f"columns: {[str(c) for c in data.columns]}")
+    if args.keep_all:
+        info = scores.attrs.get("psychometrics") or {}
+        items = set((info.get("items") or {}).values())
+        keep += [c for c in data.columns if c not in items and c not in keep]
+    return [c for c in dict.fromkeys(keep) if c not in scores.columns]
+
+
+_NORMED = ("pr", "t", "z", "stanine", "band", "band_id", "top_quartile", "bottom_quartile")
+
+
+def _drop_normed(scores: pd.DataFrame) -> pd.DataFrame:
+    """--scored on a file that was normed before: the old norm columns would stand beside the
+    new ones (a PR from one norm set, a band from another), so they are dropped, and said so."""
+    subs = (scores.attrs.get("psychometrics") or {}).get("scoring") or {}
+    old = [c for c in scores.columns
+           if any(str(c) == f"{sid}_{sfx}" for sid in subs for sfx in _NORMED)]
+    if old:
+        print(f"note: replacing the norm columns already in the file ({', '.join(old)})",
+              file=sys.stderr)
+        attrs = scores.attrs
+        scores = scores.drop(columns=old)
+        scores.attrs = attrs
+    return scores
+
+
 def _score(args):
-    import sys
-    scores, data = score_from_args(args)
-    report = scores.attrs.get("psychometrics", {})
-    if report.get("invalid"):
-        print(f"note: {len(report['invalid'])} invalid responses scored as missing "
-              "(see --json or the 'invalid' report)", file=sys.stderr)
+    scores, data = scores_from_args(args)
+    if not args.scored:
+        kept = _kept_columns(args, scores, data)
+        if kept:  # same respondents, same order: score() keeps the export's rows
+            extra = data[kept].reset_index(drop=True)
+            extra.index = scores.index
+            attrs = scores.attrs
+            scores = pd.concat([scores, extra], axis=1)
+            scores.attrs = attrs
+    elif args.keep or args.keep_all:
+        raise DataError("--keep/--keep-all copy export columns next to new scores; with "
+                        "--scored every column of FILE is kept already")
     if args.norms:
         from ..norms import apply_norms
-        by = parse_by(args.by)
-        if by:  # bring the stratum columns along from the export
-            for col in by.values():
-                if col not in scores.columns and col in data.columns:
-                    scores[col] = data[col].to_numpy()
-        scores = apply_norms(scores, args.norms, by=by, fallback=args.fallback)
+        if args.scored:
+            scores = _drop_normed(scores)
+        by = parse_norm_by(args.norm_by)
+        scores = apply_norms(scores, args.norms, by=by, fallback=args.fallback, lang=args.lang,
+                             data=data if by else None)
+    elif args.scored:
+        raise DataError("--scored applies norms to scores: give --norms ID")
+    args.json_extra = {"invalid": (scores.attrs.get("psychometrics") or {}).get("invalid") or []}
     return scores
