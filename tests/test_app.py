@@ -1,5 +1,5 @@
 """The web app through Flask's test client: journeys, downloads against the public API,
-security (other hosts and origins, CSRF, upload size, escaping), errors, cancel, timing.
+security (other hosts and origins, CSRF, upload size, escaping), errors, cancel.
 
 The browser walk-through of the same journeys is in ``test_app_browser.py``.
 """
@@ -182,10 +182,12 @@ def test_html_report_download(app, client):
     r = client.get(f"/job/{rid}/download/report.html")
     assert r.status_code == 200 and r.data.startswith(b"<!DOCTYPE html>")
     assert b"tbl-reliability" in r.data
-    from psychometrics.app.tasks import REPORT_FORMATS
+    r = client.get(f"/job/{rid}/download/report.docx")
+    assert r.status_code == 200 and r.data.startswith(b"PK")  # a Word (zip) file, not HTML
+    import docx
 
-    if "docx" not in REPORT_FORMATS:  # never a file named .docx holding HTML
-        assert client.get(f"/job/{rid}/download/report.docx").status_code == 404
+    doc = docx.Document(io.BytesIO(r.data))
+    assert len(doc.tables) > 0
 
 
 # ---- journey 2: build norms, then apply them to another upload -----------------------------
@@ -460,51 +462,6 @@ def test_every_interface_string_exists_in_three_languages():
 
 # ---- speed and the command ----------------------------------------------------------------
 
-def _eight_hundred_rows(path: Path) -> Path:
-    lines = QUALTRICS.read_text(encoding="utf-8").splitlines(keepends=True)
-    rows = list(csv.reader(lines))
-    col = rows[0].index("ResponseId")
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerows(rows[:3])
-    for k in range(4):
-        for r in rows[3:]:
-            w.writerow(r[:col] + [f"{r[col]}-{k}"] + r[col + 1:])
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
-
-
-def _within(times: list[float], limit: float, what: str) -> None:
-    """Assert the best time is within the limit; on a machine busier than twice its cores
-    (several test runs at once), say so and skip instead of failing on someone else's load."""
-    import os
-
-    best = min(times)
-    load = os.getloadavg()[0]
-    if best >= limit and load > 2 * (os.cpu_count() or 1):
-        pytest.skip(f"{what} took {best:.2f} s (limit {limit} s) with a load average of "
-                    f"{load:.1f} on {os.cpu_count()} cores: too busy to time")
-    assert best < limit, f"{what} took {best:.2f} s (best of {len(times)}; limit {limit} s)"
-
-
-def test_scores_800_rows_in_under_2_seconds(app, client, tmp_path):
-    """Wall time from pressing "Score" to the result page (the job's process included), best
-    of three runs as the benchmarks take it: the machine is shared."""
-    path = _eight_hundred_rows(tmp_path / "mbi-hss-800.csv")
-    state_of(app).jobs.wait(state_of(app).jobs.start("warm", "warm_up", {}).id)
-    uid, _, _ = to_check(app, client, path, "score", "mbi-hss", "ResponseId")
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        jid, job, page = run_job(app, client, uid, {"norms": "mbi-hss-overall"})
-        times.append(time.perf_counter() - t0)
-        assert job.state == "done" and job.result["n"] == 800
-        assert page.status_code == 200 and 'id="scores-table"' in page.get_data(as_text=True)
-        if times[-1] < 2.0:
-            break
-    _within(times, 2.0, "scoring 800 rows")
-
-
 def _start_app() -> tuple[float, Path]:
     """Start ``psychometrics app``; the time until its first page is served, and its
     private folder (checked to be gone once the app is stopped)."""
@@ -527,14 +484,10 @@ def _start_app() -> tuple[float, Path]:
     return elapsed, workdir
 
 
-def test_command_starts_in_under_3_seconds_and_cleans_up():
-    """Best of three starts (a shared machine); every start's folder is removed at the end."""
-    times = []
-    for _ in range(3):
-        times.append(_start_app()[0])
-        if times[-1] < 3.0:
-            break
-    _within(times, 3.0, "starting the app")
+def test_command_serves_pages_and_removes_its_private_folder():
+    """The command serves its first page; its private folder is gone once it is stopped.
+    (Start-up time is a benchmark, bench/bench_app.py, not a test.)"""
+    _start_app()
 
 
 # ---- other export formats -----------------------------------------------------------------

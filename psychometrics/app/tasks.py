@@ -290,9 +290,8 @@ def run_report(path: str, setup: Setup, *, norms: str | None = None,
     return {"report": rep, "warnings": _warned(caught)}
 
 
-#: The report formats offered for download: ``Report.save`` writes each by its extension
-#: (add "docx" here once ``Report.save`` writes Word documents).
-REPORT_FORMATS = ("html",)
+#: The report formats offered for download: ``Report.save`` writes each by its extension.
+REPORT_FORMATS = ("html", "docx")
 
 
 def save_report(report, path: str | Path) -> Path:
