@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import math
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,13 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import ndtr, ndtri
 
 from ._checks import align, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
-from .instruments import data_dir, read_yaml, validate
+from .instruments import data_dir, dump_yaml, read_yaml, validate
 
 #: Percentile ranks are clipped to this range before the normal-score transform, so a score
 #: below (above) every norm-sample score gets T = 19.1 (80.9) instead of -inf (+inf).
@@ -396,8 +396,7 @@ class NormSet:
             import json
             p.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         else:
-            p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
-                         encoding="utf-8")
+            p.write_text(dump_yaml(doc), encoding="utf-8")  # no aliases: read_yaml refuses them
         return p
 
     def summary(self) -> str:
@@ -610,6 +609,9 @@ def norm_catalogue(instrument: str | None = None) -> pd.DataFrame:
     return out.astype({"year": "Int64", "n": "Int64"})
 
 
+_NORM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def load_norms(norms: str | Path | NormSet) -> NormSet:
     """Load and validate a norm set by id (shipped) or path (a file of your own).
 
@@ -633,8 +635,14 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
     """
     if isinstance(norms, NormSet):
         return norms
+    if not isinstance(norms, (str, Path)):
+        raise NormError(f"norms must be a shipped norm set id, the path of a norm file or a NormSet, "
+                        f"not {type(norms).__name__}")
     p = Path(norms)
     if not (p.suffix.lower() in (".yaml", ".yml", ".json") or p.exists()):
+        if not _NORM_ID.fullmatch(str(norms)):  # an id names a shipped file, nothing else
+            raise NormError(f"{str(norms)[:80]!r} is neither a shipped norm set id nor an existing "
+                            f"norm file; shipped norm sets: {', '.join(list_norms())}")
         p = data_dir("norms") / f"{norms}.yaml" if _shipped() else p
         if not p.exists():
             raise NormError(f"unknown norm set {str(norms)!r}; shipped norm sets: {', '.join(list_norms())}")
