@@ -866,7 +866,9 @@ def _cell_values(col: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray]:
     missing marker nor a response label), read as :func:`psychometrics.score` reads cells."""
     from .scoring import MISSING_MARKERS
 
-    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+    if pd.api.types.is_bool_dtype(col):  # TRUE/FALSE is not codes 1 and 0
+        return np.full(len(col), np.nan), col.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(col), dtype=bool)
     text = col.astype("string").str.strip()
     missing = (text.isna() | text.isin(MISSING_MARKERS)).to_numpy(dtype=bool)
@@ -1082,6 +1084,14 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
             shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in shown]
             invalid[col] = {"count": int(bad.sum()), "values": shown}
         all_vals.append(vals[answered])
+    mapped = set(found.values())
+    unreadable = data.attrs.get("unreadable_cells") if isinstance(data.attrs, dict) else None
+    for cell in unreadable or []:  # Excel cells read as empty that are not (loop over those only)
+        if cell.get("column") in mapped:
+            d = invalid.setdefault(cell["column"], {"count": 0, "values": []})
+            d["count"] += 1
+            if len(d["values"]) < 5:
+                d["values"].append(f"{cell['problem']} (cell {cell['cell']})")
 
     off = None
     if all_vals:
