@@ -481,7 +481,7 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
         "instrument": inst.id, "version": inst.version, "form": inst.form,
         "keys_source": inst.keys_source, "items": mapping,
         "scoring": rules, "min_answered": dict(zip(subs, mins.astype(int).tolist())),
-        "invalid": cells, "prorated": prorated, "missing_codes": list(missing_codes or []),
+        "invalid": cells, "prorated": prorated, "missing_codes": _missing_codes(missing_codes),
     }
     return result
 
