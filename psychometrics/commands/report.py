@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..cli import add_output_options
 from ..errors import DataError
-from .score import parse_by, parse_items
+from .score import parse_by, parse_items, parse_missing_codes
 
 
 def register(sub) -> None:
@@ -54,6 +54,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--title", help="page title")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with an error when any section failed (a section asked for with "
+                        "--by, --criterion or --norms always does)")
     add_output_options(p)
     p.set_defaults(func=run_report)
 
@@ -67,7 +70,7 @@ def run_report(args: argparse.Namespace):
         raise DataError(f"-o {output}: a report is written as .html (or its numbers as .json)")
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
-    missing = ([float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None)
+    missing = parse_missing_codes(args.missing_codes)
     rep = render_report(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                         form=args.form, keys=args.keys, missing_codes=missing,
                         norms=args.norms, norm_by=parse_by(args.norm_by), by=args.by,
@@ -80,4 +83,21 @@ def run_report(args: argparse.Namespace):
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict
     else:
         args.output = output  # cli.emit writes to_dict() as JSON
+    _check_sections(rep, args, output)
     return rep
+
+
+def _check_sections(rep, args, output) -> None:
+    """A section the user asked for (``--by``, ``--criterion``, ``--norms``) that failed is an
+    error (exit 2), as is any failed section with ``--strict``; the page is written anyway."""
+    asked = {"groups": args.by, "criterion": args.criterion, "classification": args.norms}
+    failed = [s for s in rep.sections if s.status == "failed"
+              and (getattr(args, "strict", False) or asked.get(s.id))]
+    if failed:
+        from ..errors import PsychometricsError
+        if str(output).lower().endswith(".html"):
+            where = f"{output} was written, but "
+        else:
+            where = ""
+        raise PsychometricsError(where + "; ".join(f"section {s.id!r} failed: {s.message}"
+                                                   for s in failed))
