@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ._checks import align, check_vector
+from ._checks import align, check_positive_int, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, dump_yaml, read_yaml, validate
@@ -837,6 +837,11 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         the respondent and stratum, or gets the overall norm.
     lang : {"en", "nl", "fr"}
         Language of the band labels (English where a label is missing).
+    secondary : bool
+        Also suppress, per subscale, the smallest other cells until the hidden cells together
+        hold at least ``min_group`` respondents, so that no hidden cell can be recovered by
+        subtracting the shown cells from the overall n and mean (secondary suppression).
+        Turn it off only if no overall figure is ever published beside the groups.
     data : DataFrame, optional
         Where stratum columns are looked up when they are not in ``scores`` (same index).
     convert : bool
@@ -1251,8 +1256,8 @@ def _bands_from_quantiles(q: dict) -> list[dict]:
 def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int = 10,
               cutoffs: Mapping[str, float] | None = None, norms=None,
               norm_by: Mapping[str, str] | None = None, subscales: Sequence[str] | None = None,
-              data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Group summaries for prevention work, with small groups suppressed.
+              data: pd.DataFrame | None = None, secondary: bool = True) -> pd.DataFrame:
+    """Group summaries for prevention work, with small cells suppressed.
 
     Parameters
     ----------
@@ -1261,8 +1266,9 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     by : str or list of str
         Grouping columns (e.g. ``["department"]``).
     min_group : int
-        Groups with fewer respondents are suppressed: their statistics are left empty and
-        ``suppressed`` is True, so no individual can be identified.
+        A cell (group x subscale) where fewer respondents have a score is suppressed: its
+        statistics are left empty and ``suppressed`` is True, so no individual can be
+        identified (primary suppression).
     cutoffs : dict, optional
         ``{subscale: value}``: report the share of respondents **at or above** the value.
     norms : str, Path or NormSet, optional
@@ -1278,14 +1284,22 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     DataFrame
         One row per group and subscale: the group columns, ``subscale``, ``n`` (respondents
         with a score), ``mean``, ``sd`` (n - 1), ``share_at_or_above`` (with a cut-off),
-        ``share_top_quartile`` (with norms or ``<sub>_top_quartile`` columns) and
-        ``suppressed``. ``attrs["suppressed"]`` lists the suppressed groups.
+        ``share_top_quartile`` (with norms or ``<sub>_top_quartile`` columns),
+        ``suppressed`` and ``suppression`` (``"primary"``, ``"secondary"`` or ``""``).
+        ``attrs["suppressed"]`` lists the groups with a cell under ``min_group``,
+        ``attrs["secondary"]`` the groups hidden only to protect them.
 
     Notes
     -----
-    Suppression follows the usual small-cell rule of occupational health reporting; note that
-    publishing a total beside suppressed groups can still reveal them by subtraction (leave the
-    total out or suppress a second group when exactly one is suppressed).
+    Primary suppression counts the respondents actually used in each cell (those with a
+    score on that subscale), not the group's size: in a department of 12 where one person
+    answered the DP items, the DP cell is hidden. Secondary suppression (on by default) then
+    hides, per subscale, the cells with the fewest respondents until the hidden cells hold
+    ``min_group`` respondents or more, as statistical offices do for tables published with
+    their totals: the overall mean minus the shown groups then reveals only the mean of at
+    least ``min_group`` people. Groups are those of the full cross-classification of ``by``;
+    publishing other tables (e.g. each ``by`` column alone) of the same data needs the same
+    care.
 
     Examples
     --------
@@ -1293,8 +1307,19 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     >>> s = pd.DataFrame({"dept": ["a"] * 12 + ["b"] * 3, "EE": range(15)})
     >>> summarise(s, "dept", subscales=["EE"], cutoffs={"EE": 10})[["dept", "n", "mean", "share_at_or_above", "suppressed"]]
       dept     n  mean  share_at_or_above  suppressed
-    0    a  12.0   5.5           0.166667       False
+    0    a   NaN   NaN                NaN        True
     1    b   NaN   NaN                NaN        True
+
+    Department ``b`` (3 people) is hidden, and so is ``a``: beside the overall mean of all 15,
+    ``a``'s mean would reveal ``b``'s. With a third department, only the smallest other one
+    is hidden:
+
+    >>> s = pd.DataFrame({"dept": ["a"] * 12 + ["b"] * 3 + ["c"] * 10, "EE": range(25)})
+    >>> summarise(s, "dept", subscales=["EE"])[["dept", "n", "mean", "suppression"]]
+      dept     n  mean suppression
+    0    a  12.0   5.5
+    1    b   NaN   NaN     primary
+    2    c   NaN   NaN   secondary
     """
     by = [by] if isinstance(by, str) else list(by)
     scores, data = align(scores, data, names=["scores", "data"])
@@ -1310,8 +1335,7 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     subscales = list(subscales)
     if not subscales:
         raise DataError("no subscale columns to summarise")
-    if min_group < 1:
-        raise DataError(f"min_group must be at least 1, not {min_group}")
+    min_group = check_positive_int(min_group, "min_group")
     cutoffs = dict(cutoffs or {})
     unknown = sorted(set(cutoffs) - set(subscales))
     if unknown:
@@ -1344,17 +1368,43 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     out = pd.concat(long, ignore_index=True)
     order = ["n", "mean", "sd", "share_at_or_above", "share_top_quartile"]
     out = out[by + ["subscale"] + [c for c in order if c in out.columns]]
-    sizes = keys.groupby(by, sort=True, dropna=False).size().rename("_size").reset_index()
-    out = out.merge(sizes, on=by, how="left")
-    small = out["_size"].to_numpy() < min_group
-    stats = [c for c in out.columns if c not in by + ["subscale", "_size"]]
-    out.loc[small, stats] = np.nan
-    out["suppressed"] = small
-    out = out.drop(columns="_size")
+    # primary: the respondents actually used in each cell (with a score), not the group size
+    n_used = out["n"].to_numpy(dtype=float)
+    small = n_used < min_group
+    second = _secondary_suppression(out["subscale"].to_numpy(), n_used, small, min_group) \
+        if secondary else np.zeros(len(out), dtype=bool)
+    hidden = small | second
+    stats = [c for c in out.columns if c not in by + ["subscale"]]
+    out.loc[hidden, stats] = np.nan
+    out["suppressed"] = hidden
+    out["suppression"] = np.where(small, "primary", np.where(second, "secondary", ""))
     supp = out.loc[small, by].drop_duplicates().to_dict(orient="records")
+    sec = [g for g in out.loc[second, by].drop_duplicates().to_dict(orient="records") if g not in supp]
     if supp:
-        warnings.warn(f"{len(supp)} group(s) with fewer than {min_group} respondents suppressed",
+        warnings.warn(f"{len(supp)} group(s) with fewer than {min_group} respondents with a score "
+                      "suppressed" + (f", and {len(sec)} more group(s) so that they cannot be "
+                                      "recovered from the totals" if sec else ""),
                       UserWarning, stacklevel=2)
     out.attrs["suppressed"] = supp
+    out.attrs["secondary"] = sec
     out.attrs["min_group"] = min_group
     return out
+
+
+def _secondary_suppression(subscale: np.ndarray, n: np.ndarray, primary: np.ndarray,
+                           min_group: int) -> np.ndarray:
+    """Cells to hide besides ``primary`` so that, per subscale, the hidden cells hold at least
+    ``min_group`` respondents (or all cells are hidden): the smallest shown cells first.
+
+    A loop over subscales and, within one, over the few groups (never over respondents).
+    """
+    extra = np.zeros(len(n), dtype=bool)
+    for sid in pd.unique(subscale):
+        idx = np.flatnonzero(subscale == sid)
+        hidden_n = n[idx][primary[idx]].sum()
+        shown = [i for i in idx[np.argsort(n[idx], kind="stable")] if not primary[i]]
+        while 0 < hidden_n < min_group and shown:
+            i = shown.pop(0)
+            extra[i] = True
+            hidden_n += n[i]
+    return extra

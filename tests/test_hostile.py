@@ -22,6 +22,7 @@ from psychometrics.errors import (
     InstrumentError,
     InvalidResponseError,
     LimitError,
+    MissingColumnError,
     NormError,
     OptionError,
     PsychometricsError,
@@ -240,12 +241,14 @@ def test_11_ids_name_shipped_files_only_and_files_are_not_echoed(tmp_path):
         pm.load_instrument(tmp_path)  # a folder
 
 
-@pytest.mark.parametrize("pattern", ["{n.__class__.__mro__}", "{id.__class__}", "{n[0]}", "{0}{n}",
+@pytest.mark.parametrize("pattern", ["Q{n}{n.__class__.__mro__}", "{id}{id.__class__}", "{n}{0}",
+                                     "{n.__class__.__mro__}", "{id.__class__}", "{n[0]}", "{0}{n}",
                                      "{}", "{n!r}", "{n:{id}}", "Q{n", "{n:s}", "{x}", "Q1"])
 def test_13_items_pattern_only_n_and_id(pattern):
     data = pd.DataFrame({c: [1, 2] for c in MBI})
-    with pytest.raises(DataError, match="items pattern"):
+    with pytest.raises(DataError, match="items pattern") as info:
         pm.score(data, "mbi-hss", items=pattern)
+    assert not isinstance(info.value, MissingColumnError)  # refused, not evaluated
 
 
 def test_13_items_pattern_format_specs_still_work():
@@ -293,7 +296,7 @@ def test_15_truncated_workbook_and_missing_sheet(tmp_path):
 
 
 def test_15_qualtrics_header_detection_short_row(tmp_path):
-    p = _write(tmp_path / "x.csv", "ResponseId,Q1,Q2\nx\nR_1,1,2\n")
+    p = _write(tmp_path / "x.csv", "Q1,Q2,ResponseId\nx\n1,2,R_1\n")
     df = pm.read_export(p)
     assert df.shape == (2, 3)
 
@@ -396,3 +399,57 @@ def test_reader_results_unchanged_on_clean_files(tmp_path):
         assert back["id"].tolist() == ["007", "008"]
         assert back["q1"].tolist() == [1.5, 2.0]
         assert np.array_equal(back["q2"].astype(str), ["a", "b"])
+
+
+# ---- 12: small cells -----------------------------------------------------------------------
+
+def test_12_suppression_counts_respondents_with_a_score():
+    s = pd.DataFrame({"dept": ["a"] * 12 + ["b"] * 30, "EE": np.arange(42.0),
+                      "DP": [np.nan] * 11 + [7.0] + list(np.arange(30.0))})
+    with pytest.warns(UserWarning, match="suppressed"):
+        out = pm.summarise(s, "dept", subscales=["EE", "DP"])
+    dp_a = out[(out.dept == "a") & (out.subscale == "DP")].iloc[0]
+    assert dp_a["suppressed"] and np.isnan(dp_a["mean"]) and np.isnan(dp_a["n"])
+    ee_a = out[(out.dept == "a") & (out.subscale == "EE")].iloc[0]
+    assert not ee_a["suppressed"] and ee_a["n"] == 12
+
+
+def _recoverable(out, s, by, min_group):
+    """Whether some hidden cell's mean follows from the overall mean and the shown cells."""
+    for sid, cells in out.groupby("subscale"):
+        x = s[sid].dropna()
+        hidden = cells[cells.suppressed]
+        shown = cells[~cells.suppressed]
+        n_hidden = len(x) - shown["n"].sum()
+        if len(hidden) and 0 < n_hidden < min_group:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("sizes", [[40, 3], [40, 30, 3], [40, 12, 11, 2, 1], [5, 5], [9, 50, 50]])
+def test_12_secondary_suppression_blocks_subtraction(sizes):
+    depts = sum(([f"d{i}"] * n for i, n in enumerate(sizes)), [])
+    s = pd.DataFrame({"dept": depts, "EE": np.arange(len(depts), dtype=float) % 7})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pm.summarise(s, "dept", subscales=["EE"], min_group=10)
+        plain = pm.summarise(s, "dept", subscales=["EE"], min_group=10, secondary=False)
+    assert not _recoverable(out, s, ["dept"], 10)
+    assert _recoverable(plain, s, ["dept"], 10) == (0 < sum(n for n in sizes if n < 10) < 10)
+    assert (out["suppression"] == "primary").sum() == sum(n < 10 for n in sizes)
+
+
+def test_12_cli_summarise_shows_secondary(tmp_path, capsys):
+    import json
+
+    from psychometrics.cli import main
+    rows = ["resp,dept," + ",".join(f"olbi{i}" for i in range(1, 17))]
+    for i, d in enumerate(["a"] * 30 + ["b"] * 20 + ["c"] * 4):
+        rows.append(f"R{i},{d}," + ",".join(str(1 + (i + j) % 4) for j in range(16)))
+    p = _write(tmp_path / "x.csv", "\n".join(rows) + "\n")
+    assert main(["summarise", str(p), "-i", "olbi", "--form", "agree-low", "--by", "dept",
+                 "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert {(r["dept"], r["suppression"]) for r in got} == {("a", ""), ("b", "secondary"),
+                                                          ("c", "primary")}
+    assert all(r["mean"] is None for r in got if r["dept"] != "a")
