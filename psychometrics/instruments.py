@@ -310,6 +310,21 @@ class Instrument:
         vals = [float(self.scale.recode.get(c, c)) for c in self.item_codes(item)]
         return min(vals), max(vals)
 
+    def score_range(self, subscale: str, scoring: str | None = None) -> tuple[float, float]:
+        """Lowest and highest score a subscale can take (``scoring`` ``"mean"`` or ``"sum"``,
+        default the subscale's own; a sum is the prorated sum, mean x number of items).
+
+        Examples
+        --------
+        >>> load_instrument("mbi-hss").score_range("EE")
+        (0.0, 54.0)
+        """
+        sub = self.subscales[subscale]
+        ranges = [self.item_range(self.item(i)) for i in sub.items]
+        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        k = len(sub.items) if (scoring or sub.scoring) == "sum" else 1
+        return float(k * lo), float(k * hi)
+
     def key(self) -> pd.DataFrame:
         """The scoring key: one row per (item, subscale) with columns ``item``, ``number``,
         ``subscale``, ``reverse`` (reversed within that subscale)."""

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ._checks import align, check_positive_int, check_vector
+from ._checks import align, check_level, check_positive_int, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, dump_yaml, read_yaml, validate
@@ -750,6 +750,38 @@ def _check_scale(scores: pd.DataFrame, ns: NormSet, subs: list[str], convert: bo
     return factors
 
 
+def _possible_ranges(ns: NormSet, subs: list[str]) -> dict:
+    """Lowest and highest possible score per subscale on the norm set's scale, from its
+    instrument (empty when the instrument is not a shipped one)."""
+    from .errors import InstrumentError
+    from .instruments import load_instrument
+    try:
+        inst = load_instrument(ns.instrument, warn=False, form=next(iter(_forms(ns.instrument)), None))
+    except InstrumentError:
+        return {}
+    out = {}
+    for sid in subs:
+        want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
+        if sid in inst.subscales and len(want) == 1:
+            out[sid] = inst.score_range(sid, next(iter(want)))
+    return out
+
+
+def _check_range(x: np.ndarray, sid: str, bounds, index) -> None:
+    """Scores outside what the instrument allows (-5, 1000, inf) get no band: an error."""
+    bad = np.isinf(x)
+    if bounds is not None:
+        lo, hi = bounds
+        with np.errstate(invalid="ignore"):
+            bad |= (x < lo - _tol(lo)) | (x > hi + _tol(hi))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        rng_text = f" (possible: {bounds[0]:g} to {bounds[1]:g})" if bounds is not None else ""
+        raise DataError(f"subscale {sid!r}: {len(pos)} score(s) outside the possible range{rng_text}, "
+                        f"e.g. {float(x[pos[0]]):g} at {describe_rows(list(index[pos]), list(pos))}; "
+                        "were they scored with score()?")
+
+
 def _forms(instrument_id: str) -> dict:
     try:
         return read_yaml(data_dir("instruments") / f"{instrument_id}.yaml").get("forms") or {}
@@ -767,6 +799,11 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     if inst_id and inst_id not in ns.applies_to:
         raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores are "
                         f"of {inst_id!r}")
+    if subscales is not None:
+        lacking = [s for s in subscales if s not in ns.subscales]
+        if lacking:
+            raise NormError(f"norm set {ns.id!r} has no norms for subscale(s) {lacking}; its "
+                            f"subscales: {ns.subscales}")
     subs = [s for s in (subscales or ns.subscales) if s in scores.columns]
     if not subs:
         raise NormError(f"none of the norm set's subscales {ns.subscales} is a column of the scores "
@@ -777,8 +814,10 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     covariate = cov.get(ns.covariate) if ns.covariate else None
     res = _Applied(entry=entry)
     n = len(scores)
+    ranges = _possible_ranges(ns, subs)
     for sid in subs:  # loop over subscales and strata; everything inside is vectorised
         x = check_vector(scores[sid], name=sid, allow_nan=True) * factors[sid]
+        _check_range(x, sid, ranges.get(sid), scores.index)
         pr, top, bottom = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
@@ -1125,6 +1164,11 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         w = np.ones(n)
     if w.shape[0] != n or (w < 0).any():
         raise DataError("weights must be one non-negative value per respondent")
+    if not w.sum() > 0:
+        raise DataError("weights sum to zero: no respondent would count")
+    bootstrap = check_positive_int(bootstrap, "bootstrap", minimum=0)
+    min_n = check_positive_int(min_n, "min_n")
+    level = check_level(level)
     weighting = {"method": "none"} if weights is None else {"method": "survey weights"}
     if margins:
         from .weights import rake
@@ -1149,6 +1193,11 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
             mask = np.zeros(n, dtype=bool)
             mask[np.flatnonzero(complete)[rows]] = True
             groups.append((dict(zip(by, combo)), mask))
+    if smooth:
+        agev = pd.to_numeric(frame[age], errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(agev).sum() < 2 or np.nanstd(agev) == 0:
+            raise DataError(f"smooth='age' needs varying values in column {age!r}; they are all "
+                            f"{np.nanmin(agev) if np.isfinite(agev).any() else 'missing'}")
     entries, suppressed = [], []
     for stratum, mask in groups:  # loop over strata
         xs, ws = x_all[mask], w[mask]
@@ -1156,6 +1205,16 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         if counts.min() < min_n:
             suppressed.append({"stratum": stratum, "n": int(counts.min())})
             continue
+        for j, sid in enumerate(subscales):  # loop over subscales: what percentiles need
+            ok = ~np.isnan(xs[:, j])
+            where = f"stratum {stratum}" if stratum else "the overall sample"
+            if not ws[ok].sum() > 0:
+                raise DataError(f"subscale {sid!r} in {where}: the weights of the respondents "
+                                "with a score sum to zero")
+            if np.unique(xs[ok, j]).size < 2:
+                raise DataError(f"subscale {sid!r} in {where}: every score is "
+                                f"{float(xs[ok, j][0]) if ok.any() else 'missing'}; percentile "
+                                "norms need scores that vary (bands and quartiles would be empty)")
         est, lo, hi = _bootstrap_quantiles(xs, ws, probs, bootstrap, level, g)
         subs = {}
         for j, sid in enumerate(subscales):
@@ -1183,7 +1242,6 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
             if weighting["method"] != "none":
                 sub["weight_total"] = float(wsum)
             if smooth and not stratum:
-                agev = pd.to_numeric(frame[age], errors="coerce").to_numpy(dtype=float)
                 sub["continuous"] = _fit_continuous(xs[:, j], agev[mask], ws, variable=age,
                                                     groups=int(np.clip(ok.sum() // 250, 3, 12)))
             subs[sid] = sub
@@ -1342,7 +1400,12 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
         raise DataError(f"cutoffs name {unknown}, which are not summarised subscales {subscales}")
     top = {}
     if norms is not None:
-        normed = apply_norms(frame, norms, by=norm_by, subscales=subscales)
+        ns = load_norms(norms)
+        covered = [s for s in subscales if s in ns.subscales]  # the others get no share
+        if not covered:
+            raise NormError(f"norm set {ns.id!r} has norms for {ns.subscales}, none of the "
+                            f"summarised subscales {subscales}")
+        normed = apply_norms(frame, ns, by=norm_by, subscales=covered)
         top = {s: normed[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in normed}
     else:
         top = {s: frame[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in frame}

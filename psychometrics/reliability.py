@@ -22,7 +22,14 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import ItemMatrix, check_items, check_vector
+from ._checks import (
+    ItemMatrix,
+    check_choice,
+    check_items,
+    check_level,
+    check_positive_int,
+    check_vector,
+)
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 
@@ -106,12 +113,9 @@ def _alpha1(c: np.ndarray) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 def _check_options(missing, ci=None, level=0.95) -> None:
-    if missing not in _MISSING:
-        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
-    if ci not in _CI:
-        raise ValueError(f"ci must be one of {_CI}, got {ci!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    check_choice(missing, _MISSING, "missing")
+    check_choice(ci, _CI, "ci")
+    check_level(level)
 
 
 def _prepare(items, missing: str, name: str = "items") -> ItemMatrix:
@@ -420,8 +424,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
         z = _duhachek_z(level)
         lo, hi = t["alpha"] - z * ase, t["alpha"] + z * ase
     elif ci == "bootstrap":
-        if n_boot < 1:
-            raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+        n_boot = check_positive_int(n_boot, "n_boot")
         boot = resample.bootstrap(_boot_alpha_stat(fit.x), fit.n, n_boot=n_boot, seed=seed,
                                   level=level, width=fit.k)
         lo, hi, n_failed = float(boot.ci_low), float(boot.ci_high), boot.n_failed

@@ -453,3 +453,66 @@ def test_12_cli_summarise_shows_secondary(tmp_path, capsys):
     assert {(r["dept"], r["suppression"]) for r in got} == {("a", ""), ("b", "secondary"),
                                                           ("c", "primary")}
     assert all(r["mean"] is None for r in got if r["dept"] != "a")
+
+
+# ---- 5 and 7: impossible scores, degenerate norms ------------------------------------------
+
+@pytest.mark.parametrize("bad", [-5.0, 1000.0, np.inf, -np.inf])
+def test_5_scores_outside_the_possible_range_get_no_band(bad):
+    s = pd.DataFrame({"PB": [50.0, bad], "WB": [50.0, 50.0], "CB": [50.0, 50.0]})
+    with pytest.raises(DataError, match=r"'PB'.*outside the possible range \(possible: 0 to 100\).*row 2"):
+        pm.apply_norms(s, "cbi-kristensen-50")
+    ok = pm.apply_norms(s.iloc[:1], "cbi-kristensen-50")
+    assert ok["PB_band"].notna().all()
+
+
+@pytest.mark.parametrize("scores", [[50.0], [50.0] * 60])
+def test_7_build_norms_on_one_respondent_or_a_constant_score(scores):
+    s = pd.DataFrame({"PB": scores})
+    s.attrs["psychometrics"] = {"instrument": "cbi", "scoring": {"PB": "mean"}}
+    with pytest.raises(DataError, match="percentile norms need scores that vary"):
+        pm.build_norms(s, bootstrap=0, min_n=1)
+
+
+def _cbi_scores(n=80):
+    rng = np.random.default_rng(0)
+    s = pd.DataFrame({"PB": rng.integers(0, 21, n) * 5.0, "age": np.full(n, 40.0)})
+    s.attrs["psychometrics"] = {"instrument": "cbi", "scoring": {"PB": "mean"}}
+    return s
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"weights": np.zeros(80)}, DataError), ({"smooth": "age"}, DataError),
+    ({"level": 2}, OptionError), ({"level": float("nan")}, OptionError),
+    ({"bootstrap": -5}, OptionError), ({"min_n": 0}, OptionError),
+])
+def test_15_build_norms_bad_input(kwargs, error):
+    with pytest.raises(error):
+        pm.build_norms(_cbi_scores(), bootstrap=kwargs.pop("bootstrap", 0), **kwargs)
+
+
+def test_15_summarise_with_norms_lacking_a_subscale():
+    s = _cbi_scores().assign(dept=["a"] * 40 + ["b"] * 40, XX=1.0)
+    ns = pm.build_norms(s, bootstrap=0, subscales=["PB"])
+    out = pm.summarise(s, "dept", norms=ns, subscales=["PB", "XX"])
+    assert out.loc[out.subscale == "PB", "share_top_quartile"].notna().all()
+    assert out.loc[out.subscale == "XX", "share_top_quartile"].isna().all()
+    with pytest.raises(NormError, match=r"no norms for subscale\(s\) \['XX'\]"):
+        pm.apply_norms(s, ns, subscales=["PB", "XX"])
+
+
+@pytest.mark.parametrize("kwargs", [{"level": 1.5}, {"level": float("nan")}, {"level": "x"},
+                                    {"ci": "bootstrap", "n_boot": -5}, {"ci": "nope"}])
+def test_15_alpha_bad_options(kwargs):
+    items = pd.DataFrame(np.random.default_rng(1).integers(1, 6, (40, 4)))
+    with pytest.raises(OptionError):
+        pm.alpha(items, **kwargs)
+
+
+def test_15_roc_bad_options():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=60), np.r_[np.zeros(30), np.ones(30)]
+    with pytest.raises(OptionError):
+        pm.roc(x, y, level=1.5)
+    with pytest.raises(OptionError):
+        pm.cutoffs(x, y, n_boot=-5)
