@@ -104,14 +104,16 @@ def _encoding(path: Path) -> str:
 
 
 def _delimiter(lines: list[str]) -> str | None:
-    """The delimiter found the same number of times (at least once) on every line, quoted
-    text left out; tab, ``;`` and ``|`` before the comma, which may be a decimal mark."""
+    """The delimiter found on the header line and the same number of times on every data line
+    (as often as on the header, or once more: a delimiter ending every data row), quoted text
+    left out; tab, ``;`` and ``|`` before the comma, which may be a decimal mark."""
     lines = [_QUOTED.sub("", ln) for ln in lines if ln.strip()]
     if not lines:
         return None
     for d in _DELIMITERS:
-        counts = {ln.count(d) for ln in lines}
-        if len(counts) == 1 and counts != {0}:
+        h = lines[0].count(d)
+        data = {ln.count(d) for ln in lines[1:]}
+        if h and (not data or data == {h} or data == {h + 1}):
             return d
     return None
 
