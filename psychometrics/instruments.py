@@ -11,6 +11,7 @@ instrument is used, until a user who holds the manual supplies a key file of the
 from __future__ import annotations
 
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -286,6 +287,10 @@ class Instrument:
         bad = [k for k in (sc.get("recode") or {}) if int(k) not in sc["codes"]]
         if bad:
             raise InstrumentError(f"{src}: field 'scale/recode': codes {bad} are not in scale/codes")
+        bad = {k: v for k, v in (sc.get("recode") or {}).items()
+               if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)}
+        if bad:  # a code recoded to NaN would silently become a missing answer
+            raise InstrumentError(f"{src}: field 'scale/recode': values must be finite numbers; got {bad}")
         if not doc["licence"]["item_texts"] and any(it.get("text") for it in doc["items"]):
             raise InstrumentError(f"{src}: field 'items/text': the licence does not allow item texts "
                                   "(licence/item_texts is false); ship item numbers and keys only")
@@ -309,6 +314,22 @@ class Instrument:
         """Min and max scored value of an item (the reverse-keying range)."""
         vals = [float(self.scale.recode.get(c, c)) for c in self.item_codes(item)]
         return min(vals), max(vals)
+
+    def label_codes(self) -> dict[str, int]:
+        """Response labels in every language (stripped, case-folded) -> code. A label that
+        means different codes in two languages is left out (a cell holding it is invalid,
+        never a guess).
+
+        Examples
+        --------
+        >>> load_instrument("mbi-hss").label_codes()["never"]
+        0
+        """
+        seen: dict[str, set] = {}
+        for labels in self.scale.labels.values():
+            for code, lab in zip(self.scale.codes, labels):
+                seen.setdefault(lab.strip().casefold(), set()).add(code)
+        return {lab: next(iter(codes)) for lab, codes in seen.items() if len(codes) == 1}
 
     def score_range(self, subscale: str, scoring: str | None = None) -> tuple[float, float]:
         """Lowest and highest score a subscale can take (``scoring`` ``"mean"`` or ``"sum"``,

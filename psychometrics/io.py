@@ -936,6 +936,10 @@ class MatchReport(Result):
         when the codes look shifted by one (0..6 exported as 1..7).
     text_columns : list of str
         Free-text columns (``*_TEXT``), never items.
+    label_mismatch : dict
+        Column -> list of ``{"code", "label", "instrument_code"}`` where the file's (SPSS)
+        value labels give one of the instrument's response labels to another code (a
+        reversed coding).
     """
 
     instrument: str
@@ -948,11 +952,14 @@ class MatchReport(Result):
     invalid: dict
     off_by_one: dict | None
     text_columns: list = field(default_factory=list)
+    label_mismatch: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when every item is mapped, no cell is invalid and no shift is suspected."""
-        return not self.missing and not self.invalid and self.off_by_one is None
+        """True when every item is mapped, no cell is invalid, no shift is suspected and the
+        file's value labels agree with the instrument's."""
+        return (not self.missing and not self.invalid and self.off_by_one is None
+                and not self.label_mismatch)
 
     @property
     def problems(self) -> list[str]:
@@ -972,6 +979,11 @@ class MatchReport(Result):
                        f"{o['observed'][1]:g} on a {lo:g}..{hi:g} scale and never {lo if o['shift'] > 0 else hi:g}; "
                        f"the export probably codes {lo:g}..{hi:g} as {lo + o['shift']:g}..{hi + o['shift']:g}: "
                        f"recode with data[columns] - ({o['shift']:+d}) before scoring")
+        for col, found in self.label_mismatch.items():
+            m = found[0]
+            out.append(f"column {col!r}: the file's value labels say {m['code']:g} = {m['label']!r}, "
+                       f"but {m['label']!r} is code {m['instrument_code']} in {self.instrument} "
+                       "(a reversed or shifted coding?)")
         for col, d in self.invalid.items():
             out.append(f"column {col!r}: {d['count']} invalid cell(s), e.g. "
                        f"{', '.join(map(repr, d['values']))}")
@@ -1043,7 +1055,7 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     (22, {'count': 1, 'values': [7]})
     """
     from .instruments import load_instrument
-    from .scoring import item_mapping, resolve_items
+    from .scoring import item_mapping, resolve_items, value_label_mismatches
 
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -1059,8 +1071,7 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     meta = set(QUALTRICS_META | LIMESURVEY_META) | {INCOMPLETE} | set(text_cols)
     if id is not None:
         meta.add(str(id))
-    labels = {lab.strip().casefold(): code for labs in inst.scale.labels.values()
-              for code, lab in zip(inst.scale.codes, labs)}
+    labels = inst.label_codes()
     codes = sorted(set(inst.scale.codes))
     lo, hi = codes[0], codes[-1]
     pos = {c: j for j, c in enumerate(columns)}
@@ -1141,7 +1152,8 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     return MatchReport(instrument=inst.id, found=found, missing=missing, expected=expected,
                        unmapped=unmapped, suggestion=suggestion, labelled=labelled,
                        invalid=invalid, off_by_one=off,
-                       text_columns=list(export.get("text_columns", text_cols)))
+                       text_columns=list(export.get("text_columns", text_cols)),
+                       label_mismatch=value_label_mismatches(data, inst, found))
 
 
 # ---- writers --------------------------------------------------------------------------------

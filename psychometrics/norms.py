@@ -488,6 +488,12 @@ def _subscale_norm(sid: str, s: dict, where: str) -> SubscaleNorm:
                             "with a positive total, and both have the same length")
         dist = (v, w)
     sd = s.get("sd")
+    for name, v in (("mean", s.get("mean")), ("sd", sd), ("quartiles/p25", p25),
+                    ("quartiles/p75", p75)):
+        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v)):
+            raise NormError(f"{where}/{name}: must be a finite number, got {str(v)[:40]}")
+    if sd is not None and sd <= 0 and s.get("mean") is not None:
+        raise NormError(f"{where}/sd: must be positive to turn scores into z, T and PR, got {sd}")
     if sd is not None and sd < 0:
         raise NormError(f"{where}/sd: must not be negative, got {sd}")
     return SubscaleNorm(subscale=sid, score=s["score"], bands=tuple(bands), p25=p25, p75=p75,

@@ -29,6 +29,7 @@ from ._checks import (
     check_level,
     check_positive_int,
     check_vector,
+    identical_items,
 )
 from ._results import Result, format_table, jsonable
 from .errors import DataError
@@ -414,6 +415,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     _check_options(missing, ci, level)
     fit = _fit(_prepare(items, missing))
     t = fit.total
+    _warn_degenerate(fit, t["alpha"])
     ase = float(np.sqrt(t["q"] / fit.n))
     scores = _scale_scores(fit.x)
     lo = hi = np.nan
@@ -512,6 +514,20 @@ def _item_table(fit: _Fit, max_codes: int = 10) -> pd.DataFrame:
         table = table.join(freq)
     table["negative"] = table["r_drop"] < 0
     return table
+
+
+def _warn_degenerate(fit: _Fit, alpha_: float) -> None:
+    """psych's hints: items correlating negatively with the rest ("reverse?"), a negative
+    alpha, identical items."""
+    table = _item_table(fit)
+    if alpha_ < 0 and not table["negative"].any():
+        warnings.warn(f"alpha is negative ({alpha_:.2f}): the items do not measure one thing in one "
+                      "direction; check the reverse keys", UserWarning, stacklevel=3)
+    _warn_negative(table, f"alpha = {alpha_:.2f}" if alpha_ < 0 else "", stacklevel=4)
+    pairs = identical_items(fit.cor, fit.columns)
+    if pairs:
+        warnings.warn(f"identical items (r = 1): {pairs[:5]}; an item entered twice makes alpha "
+                      "meaningless", UserWarning, stacklevel=3)
 
 
 def _warn_negative(table: pd.DataFrame, label: str = "", stacklevel: int = 3) -> None:

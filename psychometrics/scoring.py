@@ -145,12 +145,8 @@ def resolve_items(columns, instrument: Instrument, items=None,
 
 
 def _label_lookup(instrument: Instrument) -> dict[str, int]:
-    """Response labels in every language (case-folded) -> code."""
-    lookup: dict[str, int] = {}
-    for labels in instrument.scale.labels.values():
-        for code, lab in zip(instrument.scale.codes, labels):
-            lookup[lab.strip().casefold()] = code
-    return lookup
+    """Response labels in every language (case-folded) -> code; ambiguous labels left out."""
+    return instrument.label_codes()
 
 
 def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -174,6 +170,26 @@ def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, 
         values[unparsed] = mapped.to_numpy(dtype=float, na_value=np.nan)
         unparsed[unparsed] = mapped.isna().to_numpy()
     return values, unparsed, False
+
+
+def value_label_mismatches(data: pd.DataFrame, instrument: Instrument,
+                           mapping: dict[str, str]) -> dict[str, list[dict]]:
+    """Mapped columns whose value labels (SPSS, in ``data.attrs["export"]["value_labels"]``)
+    give one of the instrument's response labels to another code: column -> list of
+    ``{"code", "label", "instrument_code"}``. A reversed or shifted coding shows up here."""
+    export = data.attrs.get("export") if isinstance(data.attrs, dict) else None
+    value_labels = (export or {}).get("value_labels") or {}
+    if not value_labels:
+        return {}
+    lookup = instrument.label_codes()
+    out: dict[str, list[dict]] = {}
+    for col in mapping.values():  # loop over the instrument's columns
+        for code, label in (value_labels.get(str(col)) or {}).items():
+            want = lookup.get(str(label).strip().casefold())
+            if want is not None and isinstance(code, (int, float)) and float(code) != float(want):
+                out.setdefault(str(col), []).append(
+                    {"code": float(code), "label": str(label), "instrument_code": want})
+    return out
 
 
 def _respondents(data: pd.DataFrame, id: str | None) -> list:
@@ -385,6 +401,14 @@ def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form,
         subs = [s for s in subs if not inst.subscales[s].secondary
                 or _any_item_present(data.columns, inst, items, s)]
     mapping = resolve_items(data.columns, inst, items, subscales=subs)
+    mismatch = value_label_mismatches(data, inst, mapping)
+    if mismatch:
+        col, found = next(iter(mismatch.items()))
+        raise DataError(f"column {col!r}: the file's value labels contradict {inst.id}'s codes: "
+                        + "; ".join(f"{m['code']:g} = {m['label']!r} in the file, but {m['label']!r} is "
+                                    f"code {m['instrument_code']} in {inst.id}" for m in found[:3])
+                        + (f" (also in columns {list(mismatch)[1:6]})" if len(mismatch) > 1 else "")
+                        + ". The export codes the scale differently (reversed?): recode it first")
     values, cells = read_items(data, inst, mapping, id=id, on_invalid=on_invalid,
                                missing_codes=missing_codes)
     return inst, mapping, _recode(values, inst), cells, subs

@@ -516,3 +516,82 @@ def test_15_roc_bad_options():
         pm.roc(x, y, level=1.5)
     with pytest.raises(OptionError):
         pm.cutoffs(x, y, n_boot=-5)
+
+
+# ---- 7: lower impact, same rule ------------------------------------------------------------
+
+def test_7_spss_value_labels_contradicting_the_instrument(tmp_path):
+    import pyreadstat
+    labels = pm.load_instrument("mbi-hss").scale.labels["en"]
+    reversed_labels = {float(6 - c): lab for c, lab in enumerate(labels)}  # 0 = "Every day"
+    frame = pd.DataFrame({"id": ["a", "b"], **{c: [1.0, 2.0] for c in MBI}})
+    p = tmp_path / "x.sav"
+    pyreadstat.write_sav(frame, str(p), variable_value_labels={c: reversed_labels for c in MBI})
+    data = pm.read_export(p, id="id")
+    with pytest.raises(DataError, match=r"'mbi1'.*6 = 'Never' in the file, but 'Never' is code 0.*recode"):
+        pm.score(data, "mbi-hss", id="id")
+    rep = pm.match_items(data, "mbi-hss", id="id")
+    assert not rep.ok and "mbi1" in rep.label_mismatch
+    assert any("value labels" in p for p in rep.problems)
+    same = {float(c): lab for c, lab in enumerate(labels)}
+    pyreadstat.write_sav(frame, str(p), variable_value_labels={c: same for c in MBI})
+    assert pm.score(pm.read_export(p, id="id"), "mbi-hss", id="id")["EE"].tolist() == [9.0, 18.0]
+
+
+def _instrument_file(tmp_path, **changes):
+    from psychometrics.instruments import data_dir, read_yaml
+    doc = read_yaml(data_dir("instruments") / "mbi-hss.yaml")
+    for path, value in changes.items():
+        node = doc
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    import yaml
+    p = tmp_path / "inst.yaml"
+    p.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return p
+
+
+def test_7_label_shared_by_two_languages_with_different_codes(tmp_path):
+    en = pm.load_instrument("mbi-hss").scale.labels["en"]
+    nl = list(pm.load_instrument("mbi-hss").scale.labels["nl"])
+    nl[3] = en[0]  # "Never" in nl means code 3 here, code 0 in en
+    p = _instrument_file(tmp_path, scale__labels__nl=nl)
+    data = pd.DataFrame({c: ["Never", "1"] for c in MBI})
+    with pytest.raises(InvalidResponseError, match="Never"):
+        pm.score(data, p)
+
+
+def test_7_recode_to_nan_refused(tmp_path):
+    p = _instrument_file(tmp_path, scale__recode={0: float("nan"), 1: 1})
+    with pytest.raises(InstrumentError, match="scale/recode.*finite"):
+        pm.load_instrument(p)
+
+
+@pytest.mark.parametrize("field, value", [("mean", float("nan")), ("sd", float("nan")),
+                                          ("sd", float("inf")), ("sd", 0.0)])
+def test_7_norm_file_with_nan_or_inf_mean_sd(field, value):
+    from psychometrics.norms import NormSet
+    sub = {"score": "sum", "mean": 40.0, "sd": 8.0, field: value}
+    doc = {"id": "t", "name": "t", "instrument": {"id": "custom-scale"}, "population": "x",
+           "source": {"ref": "hand-made", "confidence": "user"}, "method": "mean-sd",
+           "norms": [{"stratum": {}, "subscales": {"total": sub}}]}
+    with pytest.raises(NormError, match=field):
+        NormSet(doc)
+
+
+def test_7_statistics_warn_where_psych_is_silent():
+    rng = np.random.default_rng(0)
+    with pytest.warns(UserWarning, match=r"df = -1.*TLI are not meaningful"):
+        pm.efa(rng.normal(size=(200, 4)), 2)
+    x = rng.normal(size=(200, 5))
+    x[:, 4] = x[:, 3]
+    with pytest.warns(UserWarning, match=r"identical items.*item4.*item5"):
+        pm.efa(x, 1)
+    t = rng.normal(size=200)
+    items = pd.DataFrame({"a": t + rng.normal(size=200), "b": -t + rng.normal(size=200) * .3,
+                          "c": -t + rng.normal(size=200) * .3})
+    with pytest.warns(UserWarning, match=r"alpha = -\d.\d\d: .*a \(-0.\d\d\).*reverse"):
+        res = pm.alpha(items)
+    assert res.alpha < 0  # the number is psych's; the warning says what it means
