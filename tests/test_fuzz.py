@@ -269,8 +269,8 @@ def _seeds() -> dict[str, bytes]:
 
 
 @st.composite
-def mutations(draw):
-    kind = draw(st.sampled_from([".xlsx", ".csv", ".sav", "instrument.yaml", "norms.yaml"]))
+def mutations(draw, kinds=(".xlsx", ".csv", "instrument.yaml", "norms.yaml")):
+    kind = draw(st.sampled_from(kinds))
     raw = bytearray(_seeds()[kind])
     for _ in range(draw(st.integers(1, 3))):
         op = draw(st.sampled_from(["truncate", "flip", "delete", "duplicate", "insert"]))
@@ -314,7 +314,50 @@ def test_mutated_files_are_read_or_refused(mutation):
                 return
 
 
-@pytest.mark.parametrize("kind", [".xlsx", ".sav", ".csv"])
+_CHILD = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import psychometrics as pm
+from psychometrics.errors import PsychometricsError
+try:
+    pm.read_export(sys.argv[1])
+except PsychometricsError:
+    pass
+"""
+
+
+def _read_in_child(path: Path):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True,
+                          text=True, timeout=120)
+
+
+@settings(max_examples=max(3, EXAMPLES // 4), deadline=None, derandomize=EXAMPLES <= 50,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutations(kinds=(".sav",)))
+def test_mutated_sav_files_are_read_or_refused(mutation):
+    # in a child process: pyreadstat (ReadStat, C) can crash on a corrupt header, see below
+    _, raw = mutation
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "x.sav"
+        p.write_bytes(raw)
+        done = _read_in_child(p)
+    if done.returncode == -11:  # the upstream segfault; kept as the xfail below
+        return
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.xfail(strict=True, reason="pyreadstat 1.3.8 (ReadStat) segfaults on this corrupted "
+                   ".sav header, even with metadataonly=True: an upstream bug the package cannot "
+                   "catch in-process. When this passes, upstream fixed it: remove the xfail.")
+def test_known_corrupt_sav_does_not_crash_the_process():
+    done = _read_in_child(Path(__file__).parent / "data" / "corrupt-segfault.sav")
+    assert done.returncode == 0, done.returncode
+
+
+@pytest.mark.parametrize("kind", [".xlsx", ".csv"])
 def test_every_truncation_of_a_small_file_is_read_or_refused(kind, tmp_path):
     raw = _seeds()[kind]
     step = max(1, len(raw) // 40)
