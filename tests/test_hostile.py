@@ -595,3 +595,62 @@ def test_7_statistics_warn_where_psych_is_silent():
     with pytest.warns(UserWarning, match=r"alpha = -\d.\d\d: .*a \(-0.\d\d\).*reverse"):
         res = pm.alpha(items)
     assert res.alpha < 0  # the number is psych's; the warning says what it means
+
+
+def test_16_margins_keys_match_float_columns():
+    data = pd.DataFrame({"sex": [1.0, 2.0, 2.0, 1.0, 2.0]})
+    for margins in ({"sex": {1: .5, 2: .5}}, {"sex": {"1": .5, "2": .5}}, {"sex": {1.0: .5, 2.0: .5}}):
+        w = pm.rake(data, margins)
+        np.testing.assert_allclose([w[data.sex == 1].sum() / w.sum()], [0.5])
+
+
+def test_16_cli_errors_are_one_line(tmp_path, capsys):
+    from psychometrics.cli import main
+    bad = _write(tmp_path / "inst.yaml", "id: x\nname: [1\n")
+    data = _write(tmp_path / "x.csv", "id,q1\na,1\n")
+    assert main(["score", str(data), "-i", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error:")
+    broken = _write(tmp_path / "b.yaml", "id: 3\nname: 4\nversion: 5\n")
+    assert main(["score", str(data), "-i", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "field" in err
+    with pytest.raises(SystemExit) as info:
+        main(["score", str(data)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--instrument" in err
+    assert main(["score", str(data), "-i", "mbi-hss", "--missing-codes", "abc"]) == 2
+    assert "--missing-codes 'abc'" in capsys.readouterr().err
+
+
+def test_16_output_to_a_folder(tmp_path, capsys):
+    from psychometrics.cli import main
+    assert main(["score", str(pm.example_path("mbi-hss-qualtrics.csv")), "-i", "mbi-hss",
+                 "--items", "Q1_{n}", "--id", "ResponseId", "--on-invalid", "missing",
+                 "-o", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_9_cli_limit_flag(tmp_path, capsys):
+    from psychometrics.cli import main
+    p = _write(tmp_path / "x.csv", "id," + ",".join(MBI) + "\n"
+               + "".join(f"r{i}," + ",".join(["1"] * 22) + "\n" for i in range(20)))
+    assert main(["score", str(p), "-i", "mbi-hss", "--id", "id", "--limit", "max_rows=5"]) == 2
+    assert "max_rows" in capsys.readouterr().err
+    assert main(["score", str(p), "-i", "mbi-hss", "--id", "id", "--limit", "max_rows=50"]) == 0
+    assert current_limits().max_rows == 1_048_576  # the CLI's limits end with the command
+
+
+def test_16_report_exits_non_zero_when_a_requested_section_failed(tmp_path, capsys):
+    from psychometrics.cli import main
+    out = tmp_path / "r.html"
+    argv = ["report", str(pm.example_path("mbi-hss-qualtrics.csv")), "-i", "mbi-hss",
+            "--items", "Q1_{n}", "--id", "ResponseId", "--n-boot", "0", "--no-progress",
+            "-o", str(out)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(argv + ["--by", "no_such_column"])
+    err = capsys.readouterr().err
+    assert code == 2 and "section 'groups' failed" in err and out.exists()
+    assert err.count("\n") == 1
