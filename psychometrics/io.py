@@ -1302,7 +1302,12 @@ def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang) ->
             s = s.astype("string").astype(object).where(s.notna(), None)
         elif col in vlabels_in:
             val_labels[name] = {float(k): str(v) for k, v in vlabels_in[col].items()}
-            s = pd.to_numeric(s, errors="raise")
+            try:
+                s = pd.to_numeric(s, errors="raise")
+            except (ValueError, TypeError):  # value labels label codes, not text
+                raise DataError(f"value_labels for column {col!r}: the column holds text, not "
+                                "numeric codes; leave it out of value_labels (text columns get "
+                                "codes and labels automatically)") from None
         else:
             coded = _coded(s)
             if coded is not None:

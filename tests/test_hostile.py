@@ -654,3 +654,17 @@ def test_16_report_exits_non_zero_when_a_requested_section_failed(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2 and "section 'groups' failed" in err and out.exists()
     assert err.count("\n") == 1
+
+
+def test_15_empty_efa_items_and_cfa_model(capsys):
+    from psychometrics.cli import main
+    q = str(pm.example_path("mbi-hss-qualtrics.csv"))
+    assert main(["efa", q, "--items", ""]) == 2
+    assert "--items '' names no columns" in capsys.readouterr().err
+    assert main(["cfa", q, "--model", ""]) == 2
+    assert "--model is empty" in capsys.readouterr().err
+
+
+def test_15_write_table_value_labels_on_text(tmp_path):
+    with pytest.raises(DataError, match="value_labels for column 'a'"):
+        pm.write_table(pd.DataFrame({"a": ["x", "y"]}), tmp_path / "o.sav", value_labels={"a": {1: "x"}})
