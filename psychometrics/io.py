@@ -325,6 +325,17 @@ def _column_number(letters: str) -> int:
 
 
 def _check_xlsx(p: Path, sheet, limits: Limits) -> list[tuple[str, int, int, str]]:
+    st = p.stat()  # a workbook is checked once, not again for its header rows
+    return list(_check_xlsx_cached(str(p), st.st_size, st.st_mtime_ns, sheet, limits))
+
+
+@functools.lru_cache(maxsize=16)
+def _check_xlsx_cached(path: str, size: int, mtime: int, sheet,
+                       limits: Limits) -> tuple[tuple[str, int, int, str], ...]:
+    return tuple(_inspect_xlsx(Path(path), sheet, limits))
+
+
+def _inspect_xlsx(p: Path, sheet, limits: Limits) -> list[tuple[str, int, int, str]]:
     """Check an .xlsx file before it is loaded: a real zip holding a workbook, uncompressed
     size and cell length within the limits. Returns the cells of ``sheet`` whose value is
     unreadable: ``(ref, row, column, what)`` for error cells (``#DIV/0!``) and formulas without
