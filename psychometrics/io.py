@@ -268,7 +268,7 @@ def _read_csv(p: Path, *, id: str | None, dtype=None, skip: int = 0,
         df = df.drop(columns=extra)
     _other_delimiter_rows(p, df, delim)
     if decimal == ",":
-        _decimal_comma_text(df)
+        _decimal_comma_text(df, keep=id)
     return df
 
 
@@ -295,12 +295,14 @@ def _other_delimiter_rows(p: Path, df: pd.DataFrame, delim: str) -> None:
                           f"first column ({len(pos)} such row(s)); fix the file")
 
 
-def _decimal_comma_text(df: pd.DataFrame) -> None:
+def _decimal_comma_text(df: pd.DataFrame, keep: str | None = None) -> None:
     """In a decimal-comma file, a column holding text (a response label) stays text; its
-    numbers ``3,0`` are still numbers (in place, on our own frame)."""
+    numbers ``3,0`` are still numbers (in place, on our own frame). The id column ``keep``
+    stays text."""
     for j in range(df.shape[1]):  # loop over columns, vectorised within
         s = df.iloc[:, j]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or \
+                (keep is not None and str(df.columns[j]) == str(keep)):
             continue
         text = s.astype("string").str.strip()
         m = text.str.fullmatch(r"-?\d+,\d+").to_numpy(dtype=bool, na_value=False)

@@ -668,3 +668,9 @@ def test_15_empty_efa_items_and_cfa_model(capsys):
 def test_15_write_table_value_labels_on_text(tmp_path):
     with pytest.raises(DataError, match="value_labels for column 'a'"):
         pm.write_table(pd.DataFrame({"a": ["x", "y"]}), tmp_path / "o.sav", value_labels={"a": {1: "x"}})
+
+
+def test_16_decimal_comma_ids_stay_text(tmp_path):
+    p = _write(tmp_path / "x.csv", "id;q1\n12,5;Never\n13,5;2,0\n")
+    df = pm.read_export(p, id="id")
+    assert df["id"].tolist() == ["12,5", "13,5"] and df["q1"].tolist() == ["Never", 2.0]
