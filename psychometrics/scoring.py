@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._checks import check_choice, check_positive_int, check_unique_ids
 from .errors import DataError, InvalidResponseError, MissingColumnError, OptionError, describe_rows
-from .instruments import Instrument, load_instrument
+from .instruments import Instrument, excerpt, load_instrument
 
 #: Cell texts read as "not answered" (after stripping white space).
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "na", "NaN", "nan", "#N/A", "NULL", "null",
@@ -86,19 +86,19 @@ def _format_pattern(pattern: str, number: int, item_id: str) -> str:
     try:
         parts = list(string.Formatter().parse(pattern))
     except ValueError as exc:
-        raise DataError(f"items pattern {pattern!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
+        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (write a literal brace as {{{{ or }}}})") from None
     fields = [p for p in parts if p[1] is not None]
     for _, name, spec, conversion in fields:
         if name not in _PATTERN_FIELDS or conversion is not None or "{" in (spec or ""):
-            raise DataError(f"items pattern {pattern!r}: {{{name}{'!' + conversion if conversion else ''}"
+            raise DataError(f"items pattern {excerpt(pattern, 120)}: {{{name}{'!' + conversion if conversion else ''}"
                             f"{':' + spec if spec else ''}}} is not allowed; use {{n}} (item number, "
                             "e.g. {n:02d}) or {id} (item id)")
     if not fields:
-        raise DataError(f"items pattern {pattern!r} has no {{n}} (item number) or {{id}} in it")
+        raise DataError(f"items pattern {excerpt(pattern, 120)} has no {{n}} (item number) or {{id}} in it")
     try:
         return pattern.format(n=number, number=number, id=item_id)
     except (ValueError, TypeError) as exc:
-        raise DataError(f"items pattern {pattern!r}: {exc} (item {item_id}, number {number})") from None
+        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (item {item_id}, number {number})") from None
 
 
 def resolve_items(columns, instrument: Instrument, items=None,

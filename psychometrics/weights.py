@@ -40,7 +40,7 @@ def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.
     levels = [_level_key(k) for k in shares]
     target = np.array([float(v) for v in shares.values()])
     if (target < 0).any() or not np.isfinite(target).all():
-        raise DataError(f"margin {column!r}: shares must be finite and non-negative, got {dict(shares)}")
+        raise DataError(f"margin {column!r}: shares must be finite and non-negative, got {str(dict(shares))[:200]}")
     if abs(target.sum() - 1.0) > 1e-6:
         raise DataError(f"margin {column!r}: shares sum to {target.sum():.6g}, not 1")
     text = col.astype(str).to_numpy(dtype=object)
