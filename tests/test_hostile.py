@@ -354,9 +354,11 @@ def test_16_cp1252_accent_after_the_first_mib(tmp_path):
 
 
 @pytest.mark.parametrize("sep", ["\t", "|"])
-def test_16_tab_and_pipe_with_decimal_commas(tmp_path, sep):
+@pytest.mark.parametrize("end", ["", "trailing"])
+def test_16_tab_and_pipe_with_decimal_commas(tmp_path, sep, end):
+    tail = sep if end else ""  # a delimiter ending every data row (found by the fuzz suite)
     p = _write(tmp_path / "x.csv", sep.join(["id", "q1", "q2"]) + "\n"
-               + sep.join(["a", "2,5", "3"]) + "\n" + sep.join(["b", "1,0", "4"]) + "\n")
+               + sep.join(["a", "2,5", "3,5"]) + tail + "\n" + sep.join(["b", "1,0", "4,5"]) + tail + "\n")
     df = pm.read_export(p, id="id")
     assert df.columns.tolist() == ["id", "q1", "q2"]
     assert df["q1"].tolist() == [2.5, 1.0]
