@@ -216,8 +216,13 @@ VALUES = ["mbi-hss", "olbi", "cbi", "../norms/cbi-kristensen-50", "/etc/passwd",
                                          max_size=4), st.booleans())
 def test_random_command_lines_never_trace_back(base, extra, drop):
     with tempfile.TemporaryDirectory() as tmp:
-        names = {"@q": str(EXAMPLE / "mbi-hss-qualtrics.csv"), "@l": str(EXAMPLE / "olbi-limesurvey.csv"),
-                 "@s": str(EXAMPLE / "cbi-spss.sav"), "@tmp": tmp}
+        # copies: a random "-o" may name an input, and must never damage the shipped examples
+        names = {"@tmp": tmp}
+        for key, name in (("@q", "mbi-hss-qualtrics.csv"), ("@l", "olbi-limesurvey.csv"),
+                          ("@s", "cbi-spss.sav")):
+            copy = Path(tmp) / name
+            copy.write_bytes((EXAMPLE / name).read_bytes())
+            names[key] = str(copy)
 
         def fill(a: str) -> str:
             for k, v in names.items():
