@@ -234,8 +234,9 @@ def test_random_command_lines_never_trace_back(base, extra, drop):
         for opt, val in extra:
             argv += [opt] + ([fill(val)] if val is not None else [])
         err, out = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
-                warnings.catch_warnings():
+        # in the temporary folder: "-o abc" writes ./abc
+        with contextlib.chdir(tmp), contextlib.redirect_stderr(err), \
+                contextlib.redirect_stdout(out), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 code = main(argv)
