@@ -20,6 +20,7 @@ _API = {
     "score": "scoring", "keyed_items": "scoring",
     "read_export": "io", "read_table": "io", "write_table": "io", "match_items": "io",
     "example_path": "io", "list_examples": "io", "MatchReport": "io",
+    "Limits": "limits", "use_limits": "limits", "current_limits": "limits",
     # norms and rules
     "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",

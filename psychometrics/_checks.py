@@ -105,6 +105,16 @@ def check_items(items, *, min_items: int = 1, min_rows: int = 1,
     return ItemMatrix(values=values, columns=cols, index=index)
 
 
+def identical_items(r: np.ndarray, columns, tol: float = 1e-10) -> list[tuple[str, str]]:
+    """Pairs of items whose correlation is +-1 (one item entered twice, or a copy): the
+    correlation matrix is then singular and factor or reliability results are not meaningful."""
+    r = np.asarray(r, dtype=float)
+    with np.errstate(invalid="ignore"):
+        close = np.abs(np.abs(r) - 1.0) < tol
+    i, j = np.nonzero(np.triu(close, k=1))
+    return [(str(columns[a]), str(columns[b])) for a, b in zip(i, j)]
+
+
 def check_vector(x, *, name: str = "x", allow_nan: bool = False) -> np.ndarray:
     """Validate a 1-D numeric vector (a score), returning a float copy."""
     if isinstance(x, pd.DataFrame):

@@ -124,8 +124,15 @@ class busy:
         return False
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block): ``error: score: ... (see --help)``."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="psychometrics", formatter_class=_Formatter,
         description="Score, norm and validate burnout questionnaires (MBI, OLBI, UBOS, CBI, "
                     "4DKL, BAT, SMBM, UWES) with numbers that agree with R.",
@@ -145,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    seen = set()
+    for command in sub.choices.values():  # every command reads files: one way to raise the limits
+        if id(command) in seen:
+            continue
+        seen.add(id(command))
+        command.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                             help="raise a reading limit, e.g. --limit max_bytes=1e9 (limits: "
+                                  "max_bytes, max_cell_chars, max_rows, max_columns, max_cells, "
+                                  "max_yaml_bytes)")
     return parser
 
 
@@ -165,6 +181,10 @@ def _as_json(result) -> object:
 def emit(result, args) -> None:
     """Print (and optionally write) a handler's result."""
     output = getattr(args, "output", None)
+    if output and Path(output).is_dir():
+        from .errors import ExportError
+        raise ExportError(f"-o {output}: is a folder; give a file name such as "
+                          f"{Path(output) / 'scores.csv'}")
     if output and isinstance(result, pd.DataFrame):
         from .io import write_table
         write_table(result, output)
@@ -190,7 +210,14 @@ def emit(result, args) -> None:
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     from .methods import readable_note  # {'EE': 7} -> EE 7: no Python reprs for a user
-    return f"warning: {readable_note(str(message))}\n"
+    return f"warning: {one_line(readable_note(str(message)))}\n"
+
+
+def one_line(message: str, limit: int = 600) -> str:
+    """A message on one line (a validation error lists several problems on several lines),
+    at most ``limit`` characters."""
+    text = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,13 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        result = args.func(args)
-        emit(result, args)
+        from .limits import parse_limit_options, use_limits
+        with use_limits(**parse_limit_options(getattr(args, "limit", None))):
+            result = args.func(args)
+            emit(result, args)
     except PsychometricsError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()

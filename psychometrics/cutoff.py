@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import align, check_binary, check_vector
+from ._checks import align, check_binary, check_level, check_positive_int, check_vector
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 from .resample import percentile_ci
@@ -132,8 +132,7 @@ def _delong_var(v10: np.ndarray, v01: np.ndarray) -> float:
 
 
 def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise DataError(f"level must be between 0 and 1, got {level}")
+    level = check_level(level)
     return float(stats.norm.ppf(1 - (1 - level) / 2))
 
 
@@ -558,8 +557,7 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool
     b_lo = b_hi = p_lo = p_hi = None
     band_df = None
     if ci_boot:
-        if n_boot < 1:
-            raise DataError(f"n_boot must be at least 1, got {n_boot}")
+        n_boot = check_positive_int(n_boot, "n_boot")
         reps = _roc_boot(cnt, y, n_boot, seed, partial, partial_focus, partial_correct, band)
         b_lo, b_hi = (float(v) for v in percentile_ci(reps["auc"], level))
         if partial is not None:
@@ -860,7 +858,7 @@ def cutoffs(score, criterion, *, method: str = "youden", positive=None, directio
     best["objective"] = float(bp[0] if method not in ("closest_topleft", "cost") else -bp[0])
 
     c_lo = c_hi = None
-    if n_boot:
+    if check_positive_int(n_boot or 0, "n_boot", minimum=0):
         reps = _cutoff_boot(cnt, y, n_boot, seed, method, opts, direction, thresholds, break_ties)
         lo_, hi_ = percentile_ci(reps, level)
         c_lo, c_hi = float(lo_), float(hi_)

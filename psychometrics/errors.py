@@ -46,6 +46,18 @@ class ExportError(DataError):
     """An export file cannot be read."""
 
 
+class LimitError(DataError):
+    """An input is larger than the reading limits allow (decompressed size, cell length,
+    rows, columns): a guard against zip bombs and runaway files, raised before the data is
+    loaded where possible. The message names the limit and how to raise it
+    (``limits={...}`` in Python, ``--limit NAME=VALUE`` on the command line)."""
+
+    def __init__(self, message: str, limit: str | None = None, value=None):
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+
+
 class ModelError(PsychometricsError, ValueError):
     """A factor model (lavaan syntax) cannot be parsed or identified."""
 

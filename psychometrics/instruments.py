@@ -11,6 +11,8 @@ instrument is used, until a user who holds the manual supplies a key file of the
 from __future__ import annotations
 
 import json
+import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,6 +27,7 @@ from ._results import format_table
 from .errors import InstrumentError
 
 _PKG = Path(__file__).resolve().parent
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class UncertainKeyWarning(UserWarning):
@@ -43,13 +46,79 @@ def data_dir(kind: str) -> Path:
     raise InstrumentError(f"the package's {kind} folder is missing; reinstall the package")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses anchors and aliases: a few hundred bytes of nested
+    aliases expand into gigabytes ("billion laughs"), and no data file of ours needs them."""
+
+    source = "YAML"
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise InstrumentError(
+                f"{self.source}: line {event.start_mark.line + 1}: YAML anchors and aliases "
+                f"(&{event.anchor} / *{event.anchor}) are not allowed in data files; write the "
+                "values out")
+        return super().compose_node(parent, index)
+
+
+def excerpt(value, limit: int = 200) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error messages quote a user's data, never
+    a whole document."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
+def _shipped(path: Path) -> bool:
+    where = path.resolve().parent
+    return any(where == data_dir(kind).resolve() for kind in ("instruments", "norms"))
+
+
+class _PlainDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump_yaml(doc) -> str:
+    """YAML text of plain data, without anchors or aliases (so :func:`read_yaml` reads it back)."""
+    return yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def read_yaml(path: Path) -> Any:
-    """Load a YAML file safely (``yaml.safe_load``: no Python objects, no code)."""
+    """Load a YAML file safely: no Python objects, no code (``SafeLoader``), at most
+    ``max_yaml_bytes`` (see :mod:`psychometrics.limits`) and, in a user's file, no anchors or
+    aliases (the package's own data files may use them).
+
+    Raises
+    ------
+    InstrumentError
+        Missing file, a folder, a file beyond the size limit, or not valid YAML.
+    """
+    from .limits import current_limits, exceeded
+
+    path = Path(path)
+    if not path.exists():
+        raise InstrumentError(f"{path}: no such file")
+    if path.is_dir():
+        raise InstrumentError(f"{path}: is a folder, not a YAML file")
+    size = path.stat().st_size
+    limit = current_limits().max_yaml_bytes
+    if size > limit:
+        raise exceeded(f"{path}: size of a YAML file in bytes", "max_yaml_bytes", size, limit)
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            if _shipped(path):  # our own files may share a block with an alias
+                return yaml.safe_load(fh)
+            loader = _NoAliasLoader(fh)
+            loader.source = str(path)
+            try:
+                return loader.get_single_data()
+            finally:
+                loader.dispose()
     except yaml.YAMLError as exc:
-        raise InstrumentError(f"{path}: not valid YAML: {exc}") from None
+        raise InstrumentError(f"{path}: not valid YAML: {str(exc)[:300]}") from None
+    except UnicodeDecodeError:
+        raise InstrumentError(f"{path}: not a UTF-8 text file (is it a YAML file?)") from None
 
 
 @cache
@@ -60,10 +129,16 @@ def schema(kind: str) -> dict:
 
 def validate(doc: Any, kind: str, source: str, error=InstrumentError) -> None:
     """Validate a parsed data file; the error names the file, the field path and the problem."""
-    validator = jsonschema.Draft202012Validator(schema(kind))
+    sch = schema(kind)
+    if sch.get("type") == "object" and not isinstance(doc, dict):
+        # never echo the file (it may be any file of the user's: /etc/passwd)
+        raise error(f"{source}: not a{'n' if kind[0] in 'aeiou' else ''} {kind} file: a YAML mapping "
+                    f"(field: value lines) was expected, the file holds {type(doc).__name__}")
+    validator = jsonschema.Draft202012Validator(sch)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"{source}: field '{'/'.join(map(str, e.absolute_path)) or '(top)'}': {e.message}"
+        lines = [f"{source}: field '{'/'.join(map(str, e.absolute_path)) or '(top)'}': "
+                 f"{e.message if len(e.message) <= 200 else e.message[:200] + '...'}"
                  for e in errors[:10]]
         more = f"\n... and {len(errors) - 10} more problems" if len(errors) > 10 else ""
         raise error(f"invalid {kind} file:\n" + "\n".join(lines) + more)
@@ -133,9 +208,10 @@ class Instrument:
     """
 
     def __init__(self, doc: dict, *, path: str | None = None, form: str | None = None,
-                 keys_source: str | None = None):
+                 keys_source: str | None = None, source: str | None = None):
         self.doc = doc
         self.path = path
+        self._source = source or path
         self.id: str = doc["id"]
         self.name: str = doc["name"]
         self.version: str = doc["version"]
@@ -177,7 +253,7 @@ class Instrument:
 
     # -- consistency the schema cannot express -------------------------------------------
     def _check_consistency(self) -> None:
-        doc, src = self.doc, self.path or self.doc.get("id", "instrument")
+        doc, src = self.doc, self._source or self.doc.get("id", "instrument")
         ids = [it["id"] for it in doc["items"]]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
@@ -190,6 +266,9 @@ class Instrument:
             unknown = [i for i in s["items"] if i not in known]
             if unknown:
                 raise InstrumentError(f"{src}: field 'subscales/{sid}/items': unknown item ids {unknown}")
+            twice = sorted({i for i in s["items"] if s["items"].count(i) > 1})
+            if twice:  # it would count twice in the score
+                raise InstrumentError(f"{src}: field 'subscales/{sid}/items': items listed twice {twice}")
             if s["min_answered"] > len(s["items"]):
                 raise InstrumentError(f"{src}: field 'subscales/{sid}/min_answered': "
                                       f"{s['min_answered']} is more than its {len(s['items'])} items")
@@ -208,6 +287,10 @@ class Instrument:
         bad = [k for k in (sc.get("recode") or {}) if int(k) not in sc["codes"]]
         if bad:
             raise InstrumentError(f"{src}: field 'scale/recode': codes {bad} are not in scale/codes")
+        bad = {k: v for k, v in (sc.get("recode") or {}).items()
+               if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)}
+        if bad:  # a code recoded to NaN would silently become a missing answer
+            raise InstrumentError(f"{src}: field 'scale/recode': values must be finite numbers; got {bad}")
         if not doc["licence"]["item_texts"] and any(it.get("text") for it in doc["items"]):
             raise InstrumentError(f"{src}: field 'items/text': the licence does not allow item texts "
                                   "(licence/item_texts is false); ship item numbers and keys only")
@@ -231,6 +314,37 @@ class Instrument:
         """Min and max scored value of an item (the reverse-keying range)."""
         vals = [float(self.scale.recode.get(c, c)) for c in self.item_codes(item)]
         return min(vals), max(vals)
+
+    def label_codes(self) -> dict[str, int]:
+        """Response labels in every language (stripped, case-folded) -> code. A label that
+        means different codes in two languages is left out (a cell holding it is invalid,
+        never a guess).
+
+        Examples
+        --------
+        >>> load_instrument("mbi-hss").label_codes()["never"]
+        0
+        """
+        seen: dict[str, set] = {}
+        for labels in self.scale.labels.values():
+            for code, lab in zip(self.scale.codes, labels):
+                seen.setdefault(lab.strip().casefold(), set()).add(code)
+        return {lab: next(iter(codes)) for lab, codes in seen.items() if len(codes) == 1}
+
+    def score_range(self, subscale: str, scoring: str | None = None) -> tuple[float, float]:
+        """Lowest and highest score a subscale can take (``scoring`` ``"mean"`` or ``"sum"``,
+        default the subscale's own; a sum is the prorated sum, mean x number of items).
+
+        Examples
+        --------
+        >>> load_instrument("mbi-hss").score_range("EE")
+        (0.0, 54.0)
+        """
+        sub = self.subscales[subscale]
+        ranges = [self.item_range(self.item(i)) for i in sub.items]
+        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        k = len(sub.items) if (scoring or sub.scoring) == "sum" else 1
+        return float(k * lo), float(k * hi)
 
     def key(self) -> pd.DataFrame:
         """The scoring key: one row per (item, subscale) with columns ``item``, ``number``,
@@ -375,10 +489,18 @@ def load_instrument(instrument: str | Path | Instrument, keys: str | Path | None
             return instrument
         doc, path = instrument.doc, instrument.path
     else:
+        if not isinstance(instrument, (str, Path)):
+            raise InstrumentError(f"instrument must be a shipped id (e.g. 'mbi-hss'), the path of an "
+                                  f"instrument file or an Instrument, not {type(instrument).__name__}")
         p = Path(instrument)
         if p.suffix in (".yaml", ".yml") or p.exists():
-            path = p
+            path = p  # a path is a path
         else:
+            # an id names a shipped file and nothing else ("../norms/x" is neither)
+            if not _ID.fullmatch(str(instrument)):
+                raise InstrumentError(f"{excerpt(str(instrument), 80)} is neither a shipped instrument "
+                                      "id (letters, digits, '-', '_') nor an existing .yaml file; "
+                                      f"shipped instruments: {', '.join(list_instruments())}")
             path = data_dir("instruments") / f"{instrument}.yaml"
             if not path.exists():
                 raise InstrumentError(f"unknown instrument {str(instrument)!r}; shipped instruments: "
@@ -389,11 +511,16 @@ def load_instrument(instrument: str | Path | Instrument, keys: str | Path | None
         validate(doc, "instrument", str(path))
         path = str(path)
     keys_source = None
+    src = path
     if keys is not None:
+        if not isinstance(keys, (str, Path)):
+            raise InstrumentError(f"keys must be the path of a key file, not {type(keys).__name__}")
         doc = _apply_keys(doc, Path(keys))
-        validate(doc, "instrument", f"{path} with keys {keys}")
+        # problems now come from the user's key file: name it first
+        src = f"{keys} (key file, applied to {path})"
+        validate(doc, "instrument", src)
         keys_source = str(keys)
-    inst = Instrument(doc, path=path, form=form, keys_source=keys_source)
+    inst = Instrument(doc, path=path, form=form, keys_source=keys_source, source=src)
     if warn:
         inst.warn_if_uncertain(stacklevel=3)
     return inst

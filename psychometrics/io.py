@@ -18,19 +18,26 @@ Nothing is dropped or reordered and respondent ids stay text (leading zeros are 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
+import html
 import json
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from ._results import Result, format_table
 from .errors import DataError, ExportError
+from .limits import Limits, exceeded, resolve_limits
 
 _ID_HINTS = ("id", "respondent", "responseid", "response_id", "participant", "subject")
 
@@ -60,29 +67,70 @@ _DECIMAL_POINT = re.compile(r'^"?-?\d+\.\d+"?$')
 
 # ---- plain tables ---------------------------------------------------------------------------
 
-def _encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as such, else Windows-1252 (what
-    Excel and older LimeSurvey versions write on Belgian and French Windows machines)."""
+#: pandas' own missing-value markers, applied to every column but the id column (ids such as
+#: ``NA``, ``None`` or ``NULL`` are initials, not missing values).
+NA_MARKERS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+              "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+_DELIMITERS = ("\t", ";", "|", ",")  # preference order when several fit: the comma may be a decimal
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+@functools.lru_cache(maxsize=32)
+def _encoding_of(path: str, size: int, mtime: float) -> str:
     with open(path, "rb") as fh:
-        raw = fh.read(1 << 20)
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(raw) - 4:  # not merely a multi-byte character cut at the block end
+        start = fh.read(4)
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and \
+                not start.startswith(codecs.BOM_UTF32_LE):
+            return "utf-16"  # Excel's "Unicode text"
+        fh.seek(0)
+        # the whole file, in blocks: an accented cp1252 byte may come after the first MiB
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
             return "cp1252"
     return "utf-8-sig"
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"), UTF-8
+    (with or without BOM) when the whole file decodes as such, else Windows-1252 (what Excel
+    and older LimeSurvey versions write on Belgian and French Windows machines)."""
+    st = path.stat()
+    return _encoding_of(str(path), st.st_size, st.st_mtime)
+
+
+def _delimiter(lines: list[str]) -> str | None:
+    """The delimiter found on the header line and the same number of times on every data line
+    (as often as on the header, or once more: a delimiter ending every data row), quoted text
+    left out; tab, ``;`` and ``|`` before the comma, which may be a decimal mark."""
+    lines = [_QUOTED.sub("", ln) for ln in lines if ln.strip()]
+    if not lines:
+        return None
+    for d in _DELIMITERS:
+        h = lines[0].count(d)
+        data = {ln.count(d) for ln in lines[1:]}
+        if h and (not data or data == {h} or data == {h + 1}):
+            return d
+    return None
 
 
 def _sniff_csv(path: Path) -> tuple[str, str]:
     """Delimiter and decimal mark of a CSV file, from its first lines."""
     with open(path, encoding=_encoding(path), errors="replace", newline="") as fh:
-        head = "".join(fh.readline() for _ in range(20))
+        lines = [fh.readline(1 << 20) for _ in range(20)]
+    head = "".join(lines)
     if not head.strip():
         raise ExportError(f"{path}: the file is empty")
-    try:
-        delim = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delim = ";" if head.count(";") > head.count(",") else ","
+    delim = _delimiter([ln.rstrip("\r\n") for ln in lines if ln.endswith("\n")] or lines)
+    if delim is None:
+        try:
+            delim = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delim = ";" if head.count(";") > head.count(",") else ","
     # a decimal comma is only possible when the comma is not the delimiter; a file with
     # point decimals and no comma decimals keeps the point
     decimal = "."
@@ -95,6 +143,8 @@ def _sniff_csv(path: Path) -> tuple[str, str]:
 
 
 def _existing(path: str | Path) -> Path:
+    if not isinstance(path, (str, Path)):
+        raise ExportError(f"the file must be a path (str or Path), not {type(path).__name__}")
     p = Path(path)
     if not p.exists():
         raise ExportError(f"{p}: no such file")
@@ -110,7 +160,343 @@ def _id_as_text(df: pd.DataFrame, id: str | None) -> None:
         df[id] = text.astype(object).where(df[id].notna(), None)
 
 
-def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None) -> pd.DataFrame:
+def _longest_run(blocks, stops: bytes, stop_at: int) -> int:
+    """The longest run of bytes holding none of ``stops`` (an upper bound of a cell's length),
+    block by block; stops counting once it passes ``stop_at``."""
+    stop = np.frombuffer(stops, dtype=np.uint8)
+    best = run = 0
+    for block in blocks:
+        a = np.frombuffer(block, dtype=np.uint8)
+        pos = np.flatnonzero(np.isin(a, stop))
+        if not pos.size:
+            run += a.size
+        else:
+            best = max(best, run + int(pos[0]),
+                       int(np.diff(pos).max()) - 1 if pos.size > 1 else 0)
+            run = a.size - int(pos[-1]) - 1
+        best = max(best, run)
+        if best > stop_at:
+            break
+    return best
+
+
+def _blocks(fh, size: int = 1 << 20):
+    while block := fh.read(size):
+        yield block
+
+
+def _check_shape(p: Path, df: pd.DataFrame, limits: Limits) -> None:
+    """Rows, columns and cell lengths of a table just read."""
+    rows, cols = df.shape
+    if rows > limits.max_rows:
+        raise exceeded(f"{p}: rows", "max_rows", rows, limits.max_rows)
+    if cols > limits.max_columns:
+        raise exceeded(f"{p}: columns", "max_columns", cols, limits.max_columns)
+    if rows * cols > limits.max_cells:
+        raise exceeded(f"{p}: cells (rows x columns)", "max_cells", rows * cols, limits.max_cells)
+    for j in range(cols):  # loop over columns; each is checked vectorised
+        s = df.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        lengths = s.astype("string").str.len()
+        if lengths.max(skipna=True) > limits.max_cell_chars if lengths.notna().any() else False:
+            r = int(np.nanargmax(lengths.to_numpy(dtype=float, na_value=np.nan)))
+            raise exceeded(f"{p}: column {str(df.columns[j])[:80]!r}, row {r + 1}: characters in "
+                           "one cell", "max_cell_chars", int(lengths.iloc[r]), limits.max_cell_chars)
+
+
+def _check_csv_size(p: Path, delim: str, encoding: str, limits: Limits) -> None:
+    size = p.stat().st_size
+    if size > limits.max_bytes:
+        raise exceeded(f"{p}: file size in bytes", "max_bytes", size, limits.max_bytes)
+    if encoding == "utf-16":
+        return  # two bytes a character: the cells are checked once read
+    # a cell cannot be longer than the longest run without a delimiter or line break
+    # (UTF-8: up to 4 bytes a character)
+    most = 4 * limits.max_cell_chars + 2
+    with open(p, "rb") as fh:
+        run = _longest_run(_blocks(fh), (delim + "\n").encode(), most)
+    if run > most:
+        raise exceeded(f"{p}: bytes without a delimiter or line break (one cell)", "max_cell_chars",
+                       run, limits.max_cell_chars)
+
+
+def _mangle(names: list[str]) -> list[str]:
+    """Unique column names as pandas makes them (``Q1``, ``Q1.1``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        out.append(n if k == 0 else f"{n}.{k}")
+        seen[n] = k + 1
+    return out
+
+
+def _read_csv(p: Path, *, id: str | None, dtype=None, skip: int = 0,
+              limits: Limits) -> pd.DataFrame:
+    """``pd.read_csv`` with the sniffed dialect, the limits checked, and the traps of
+    survey exports caught: a delimiter at the end of every data row (which makes pandas take
+    the first column for the index and shift every other column by one), rows written with
+    another delimiter, ids ``NA``/``None`` read as missing."""
+    delim, decimal = _sniff_csv(p)
+    enc = _encoding(p)
+    _check_csv_size(p, delim, enc, limits)
+    with open(p, encoding=enc, errors="replace", newline="") as fh:
+        head = [row for _, row in zip(range(skip + 2), csv.reader(fh, delimiter=delim))]
+    header = head[0] if head else []
+    if len(header) > limits.max_columns:
+        raise exceeded(f"{p}: columns", "max_columns", len(header), limits.max_columns)
+    first = head[skip + 1] if len(head) > skip + 1 else None
+    kw: dict = {"sep": delim, "decimal": decimal, "encoding": enc, "dtype": dtype,
+                "skiprows": list(range(1, 1 + skip)) or None}
+    trailing = first is not None and len(first) == len(header) + 1 and not first[-1].strip()
+    extra = "\x00trailing delimiter"
+    names = _mangle([*header, extra]) if trailing else _mangle(header)
+    if trailing:
+        kw.update(names=names, header=0)
+    if id is not None:
+        kw.update(keep_default_na=False, na_values={c: list(NA_MARKERS) for c in names if c != id}
+                  | {id: [""]})
+    df = pd.read_csv(p, **kw)
+    if trailing:
+        extra_cells = df[extra].notna().to_numpy()
+        if extra_cells.any():
+            pos = np.flatnonzero(extra_cells)
+            raise ExportError(f"{p}: row {int(pos[0]) + 1} has more cells than the header "
+                              f"({len(header)} columns; {int(extra_cells.sum())} row(s) in all), "
+                              "so the columns cannot be matched to their names")
+        df = df.drop(columns=extra)
+    _other_delimiter_rows(p, df, delim)
+    if decimal == ",":
+        _decimal_comma_text(df, keep=id)
+    return df
+
+
+def _other_delimiter_rows(p: Path, df: pd.DataFrame, delim: str) -> None:
+    """A row written with another delimiter (``b;2;3`` in a comma file) lands whole in the
+    first column, the others empty: an error, not a respondent with a strange id."""
+    if df.shape[1] < 2 or not len(df):
+        return
+    first = df.iloc[:, 0]
+    if pd.api.types.is_numeric_dtype(first):
+        return
+    others = [d for d in _DELIMITERS if d != delim]
+    text = first.astype("string")
+    rest_empty = df.iloc[:, 1:].isna().all(axis=1).to_numpy()
+    has_other = np.zeros(len(df), dtype=bool)
+    for d in others:  # loop over the three other delimiters
+        has_other |= (text.str.count(re.escape(d)) >= min(df.shape[1] - 1, 2)).to_numpy(
+            dtype=bool, na_value=False)
+    bad = rest_empty & has_other
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        raise ExportError(f"{p}: row {int(pos[0]) + 1} ({str(first.iloc[pos[0]])[:60]!r}) seems written "
+                          f"with another delimiter than the file's {delim!r}: its cells all land in the "
+                          f"first column ({len(pos)} such row(s)); fix the file")
+
+
+def _decimal_comma_text(df: pd.DataFrame, keep: str | None = None) -> None:
+    """In a decimal-comma file, a column holding text (a response label) stays text; its
+    numbers ``3,0`` are still numbers (in place, on our own frame). The id column ``keep``
+    stays text."""
+    for j in range(df.shape[1]):  # loop over columns, vectorised within
+        s = df.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or \
+                (keep is not None and str(df.columns[j]) == str(keep)):
+            continue
+        text = s.astype("string").str.strip()
+        m = text.str.fullmatch(r"-?\d+,\d+").to_numpy(dtype=bool, na_value=False)
+        if m.any():
+            col = s.astype(object).copy()
+            col[m] = text[m].str.replace(",", ".", regex=False).astype(float).to_numpy()
+            df[df.columns[j]] = col
+
+
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL2 = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_XML_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _check_xlsx(p: Path, sheet, limits: Limits) -> list[tuple[str, int, int, str]]:
+    st = p.stat()  # a workbook is checked once, not again for its header rows
+    return list(_check_xlsx_cached(str(p), st.st_size, st.st_mtime_ns, sheet, limits))
+
+
+@functools.lru_cache(maxsize=16)
+def _check_xlsx_cached(path: str, size: int, mtime: int, sheet,
+                       limits: Limits) -> tuple[tuple[str, int, int, str], ...]:
+    return tuple(_inspect_xlsx(Path(path), sheet, limits))
+
+
+def _inspect_xlsx(p: Path, sheet, limits: Limits) -> list[tuple[str, int, int, str]]:
+    """Check an .xlsx file before it is loaded: a real zip holding a workbook, uncompressed
+    size and cell length within the limits. Returns the cells of ``sheet`` whose value is
+    unreadable: ``(ref, row, column, what)`` for error cells (``#DIV/0!``) and formulas without
+    a stored value (both read as empty by pandas)."""
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ExportError(f"{p}: not a valid .xlsx workbook ({exc}); is the file complete, and "
+                          "really an Excel file?") from None
+    with zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_bytes:
+            raise exceeded(f"{p}: uncompressed size of the workbook in bytes", "max_bytes", total,
+                           limits.max_bytes)
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise ExportError(f"{p}: not an Excel workbook (the zip holds no xl/workbook.xml)")
+        # a cell's text is a run of bytes without '<' (escaped in XML); 6 bytes a character
+        # at most (UTF-8 or an entity such as &amp;)
+        most = 6 * limits.max_cell_chars + 64
+        try:
+            for info in infos:
+                if info.filename.endswith(".xml") and info.filename.startswith("xl/"):
+                    with zf.open(info) as fh:
+                        run = _longest_run(_blocks(fh), b"<", most)
+                    if run > most:
+                        raise exceeded(f"{p}: bytes of one cell or text in {info.filename}",
+                                       "max_cell_chars", run, limits.max_cell_chars)
+            target = _sheet_file(zf, sheet)
+            if target is None or target not in names:
+                return []
+            with zf.open(target) as fh:
+                return _unreadable_cells(fh)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+            raise ExportError(f"{p}: a corrupt .xlsx workbook ({type(exc).__name__}: {exc}); is "
+                              "the file complete?") from None
+
+
+def _sheet_file(zf: zipfile.ZipFile, sheet) -> str | None:
+    """The zip member of a sheet given by name or position."""
+    book = zf.read("xl/workbook.xml")[: 1 << 20].decode("utf-8", "replace")
+    sheets = _SHEET.findall(book)
+    try:
+        rels_text = zf.read("xl/_rels/workbook.xml.rels")[: 1 << 20].decode("utf-8", "replace")
+    except KeyError:
+        return None
+    rels = dict(_REL.findall(rels_text)) | {k: v for v, k in _REL2.findall(rels_text)}
+    if isinstance(sheet, str):
+        rid = next((r for name, r in sheets if html.unescape(name) == sheet), None)
+    elif isinstance(sheet, (int, np.integer)) and 0 <= sheet < len(sheets):
+        rid = sheets[int(sheet)][1]
+    else:
+        return None
+    target = rels.get(rid or "")
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _unreadable_cells(fh) -> list[tuple[str, int, int, str]]:
+    found = []
+    carry = b""
+    for block in _blocks(fh):
+        buf = carry + block
+        cut = buf.rfind(b"</c>")
+        cut = len(buf) if cut < 0 and len(buf) > (1 << 22) else cut + 4 if cut >= 0 else 0
+        part, carry = buf[:cut], buf[cut:]
+        if b't="e"' not in part and b"<f" not in part:
+            continue
+        for m in _XML_CELL.finditer(part):  # only blocks holding errors or formulas get here
+            attrs, body = m.group(1), m.group(2) or b""
+            ref = _CELL_REF.search(attrs)
+            if ref is None:
+                continue
+            what = None
+            if b't="e"' in attrs:
+                v = re.search(rb"<v>([^<]*)</v>", body)
+                what = f"the error {v.group(1).decode('utf-8', 'replace') if v else '(error)'}"
+            elif b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
+                what = "a formula without a stored value"
+            if what:
+                col, row = ref.group(1).decode(), int(ref.group(2))
+                found.append((f"{col}{row}", row, _column_number(col), what))
+                if len(found) >= 1000:
+                    return found
+    return found
+
+
+def _read_excel(p: Path, *, sheet, id: str | None, dtype=None, skip: int = 0, header=0,
+                nrows=None, limits: Limits) -> pd.DataFrame:
+    """``pd.read_excel`` after :func:`_check_xlsx`, its many errors turned into ExportError;
+    error cells and formulas without a value are listed in ``attrs["unreadable_cells"]``."""
+    suffix = p.suffix.lower()
+    bad: list = []
+    if suffix in (".xlsx", ".xlsm"):
+        bad = _check_xlsx(p, sheet, limits)
+    elif p.stat().st_size > limits.max_bytes:
+        raise exceeded(f"{p}: file size in bytes", "max_bytes", p.stat().st_size, limits.max_bytes)
+    kw: dict = {"sheet_name": sheet, "dtype": dtype, "header": header, "nrows": nrows,
+                "skiprows": list(range(1, 1 + skip)) or None}
+    try:
+        if id is not None and header == 0:
+            cols = [str(c) for c in pd.read_excel(p, sheet_name=sheet, nrows=0).columns]
+            kw.update(keep_default_na=False,
+                      na_values={c: list(NA_MARKERS) for c in cols if c != id} | {id: [""]})
+        df = pd.read_excel(p, **kw)
+    except ImportError as exc:
+        raise ExportError(f"{p}: reading {suffix} files needs an extra package ({exc}); save "
+                          "the file as .xlsx or .csv") from None
+    except (ValueError, IndexError) as exc:  # a missing sheet
+        if "not found" in str(exc) or "invalid" in str(exc).lower() or isinstance(exc, IndexError):
+            raise ExportError(f"{p}: no sheet {sheet!r} ({exc})") from None
+        raise ExportError(f"{p}: cannot be read as an Excel workbook: {exc}") from None
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, TypeError,
+            AttributeError) as exc:
+        raise ExportError(f"{p}: cannot be read as an Excel workbook "
+                          f"({type(exc).__name__}: {str(exc)[:200]}); is the file complete?") from None
+    except InvalidFileException as exc:
+        raise ExportError(f"{p}: cannot be read as an Excel workbook: {str(exc)[:200]}") from None
+    if bad and header == 0:
+        first = 2 + skip  # Excel row of the first data row
+        cells = []
+        for ref, row, col, what in bad:
+            if row >= first and col < df.shape[1]:
+                cells.append({"column": str(df.columns[col]), "row": row - first + 1, "cell": ref,
+                              "problem": what})
+        if cells:
+            df.attrs["unreadable_cells"] = cells
+            warnings.warn(f"{p}: {len(cells)} cell(s) read as empty because Excel stored no value "
+                          f"in them, e.g. cell {cells[0]['cell']} (column {cells[0]['column']!r}, row "
+                          f"{cells[0]['row']}): {cells[0]['problem']}. Scoring refuses them in item "
+                          "columns; recompute and save the workbook in Excel, or fix the cells",
+                          UserWarning, stacklevel=3)
+    return df
+
+
+def _read_sav(p: Path, *, user_missing: bool, limits: Limits):
+    import pyreadstat
+    try:
+        _, meta = pyreadstat.read_sav(str(p), metadataonly=True)
+        rows, cols = int(meta.number_rows or 0), int(meta.number_columns or 0)
+        if rows > limits.max_rows:
+            raise exceeded(f"{p}: rows", "max_rows", rows, limits.max_rows)
+        if cols > limits.max_columns:
+            raise exceeded(f"{p}: columns", "max_columns", cols, limits.max_columns)
+        if rows * cols > limits.max_cells:
+            raise exceeded(f"{p}: cells (rows x columns)", "max_cells", rows * cols, limits.max_cells)
+        width = sum(max(8, int(w or 8)) for w in (meta.variable_storage_width or {}).values())
+        if rows * width > limits.max_bytes:
+            raise exceeded(f"{p}: uncompressed data size in bytes", "max_bytes", rows * width,
+                           limits.max_bytes)
+        return pyreadstat.read_sav(str(p), user_missing=user_missing)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+        raise ExportError(f"{p}: cannot be read as an SPSS file: {str(exc)[:200]}") from None
+
+
+def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None,
+               limits=None) -> pd.DataFrame:
     """Read a CSV, Excel or SPSS file into a DataFrame.
 
     Parameters
@@ -121,12 +507,27 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None)
     sheet : str or int
         The Excel sheet.
     id : str, optional
-        A column read as text (ids such as ``007`` keep their leading zeros).
+        A column read as text (ids such as ``007`` keep their leading zeros; ``NA``,
+        ``None`` or ``NULL`` are ids there, not missing values).
+    limits : dict or Limits, optional
+        Raise the reading limits for this call (see :mod:`psychometrics.limits`), e.g.
+        ``{"max_bytes": 2_000_000_000}``.
 
     Returns
     -------
     DataFrame
         In file order, with a default RangeIndex; ``attrs["source"]`` names the file.
+        Excel cells pandas reads as empty although they are not (error values such as
+        ``#DIV/0!``, formulas without a stored value) are listed in
+        ``attrs["unreadable_cells"]`` with a warning; scoring refuses them in item columns.
+
+    Raises
+    ------
+    ExportError
+        Missing, empty, corrupt or truncated file, a missing sheet, rows with more cells than
+        the header, rows written with another delimiter.
+    LimitError
+        A file beyond the reading limits (size, cell length, rows, columns).
 
     See Also
     --------
@@ -134,10 +535,14 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None)
 
     Notes
     -----
-    The delimiter is sniffed from the first 20 lines (``,``, ``;``, tab or ``|``). A file not
+    The delimiter is sniffed from the first 20 lines: the one of tab, ``;``, ``|`` and ``,``
+    (in that order) found equally often on every line, else Python's sniffer. A file not
     separated by commas uses the decimal comma when one of those lines holds a number written
-    with a comma (``2,5``) or none holds one written with a point. The encoding is UTF-8 (with
-    or without BOM) when the bytes decode as such, else Windows-1252. Blank cells and pandas'
+    with a comma (``2,5``) or none holds one written with a point; in such a file, ``3,0`` in
+    a column that also holds text is still the number 3. A delimiter at the end of every data
+    row (one empty cell more than the header) is dropped. The encoding is UTF-16 when the file
+    starts with its byte-order mark (Excel's "Unicode text"), UTF-8 (with or without BOM) when
+    the whole file decodes as such, else Windows-1252. Blank cells and pandas'
     missing markers (``NA``, ``N/A``, ``n/a``, ``NULL``...) are read as missing. SPSS
     user-defined missing codes are read as missing (pyreadstat's default). A file that looks
     like a Qualtrics export (an import-id row under the names) gives a warning: its header rows
@@ -153,29 +558,25 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None)
     0  007   1  2.5
     """
     p = _existing(path)
+    lim = resolve_limits(limits)
     suffix = p.suffix.lower()
     dtype = {id: str} if id else None
     try:
         if suffix in _CSV:
-            delim, decimal = _sniff_csv(p)
-            df = pd.read_csv(p, sep=delim, decimal=decimal, dtype=dtype, encoding=_encoding(p),
-                             keep_default_na=True)
+            df = _read_csv(p, id=id, dtype=dtype, limits=lim)
         elif suffix in _EXCEL:
-            df = pd.read_excel(p, sheet_name=sheet, dtype=dtype)
+            df = _read_excel(p, sheet=sheet, id=id, dtype=dtype, limits=lim)
         elif suffix in _SPSS:
-            import pyreadstat
-            df, _meta = pyreadstat.read_sav(str(p), user_missing=False)
+            df, _meta = _read_sav(p, user_missing=False, limits=lim)
             _id_as_text(df, id)
         else:
             raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, ExportError):
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, DataError):
             raise
-        raise ExportError(f"{p}: cannot be read: {exc}") from None
-    except Exception as exc:  # pyreadstat's own errors (corrupt or truncated .sav)
-        if type(exc).__module__.startswith("pyreadstat"):
-            raise ExportError(f"{p}: cannot be read as an SPSS file: {exc}") from None
-        raise
+        raise ExportError(f"{p}: cannot be read: {str(exc)[:300]}") from None
+    _check_shape(p, df, lim)
+    _warn_duplicate_names(p, df)
     if id and id not in df.columns:
         raise ExportError(f"{p}: no column {id!r}; columns: {', '.join(map(str, df.columns[:15]))}")
     if suffix not in _SPSS and len(df) >= 2:
@@ -189,17 +590,31 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None)
     return df
 
 
+def _warn_duplicate_names(p: Path, df: pd.DataFrame) -> None:
+    """pandas renames a repeated column name ``Q1`` to ``Q1.1``: say so, as the second
+    column is then not what the name says."""
+    renamed = [str(c) for c in df.columns if re.search(r"\.\d+$", str(c))
+               and re.sub(r"\.\d+$", "", str(c)) in map(str, df.columns)]
+    if renamed:
+        warnings.warn(f"{p}: repeated column names; the repeats were renamed {renamed[:8]}",
+                      UserWarning, stacklevel=3)
+
+
 # ---- survey-tool exports --------------------------------------------------------------------
 
-def _raw_head(p: Path, sheet, nrows: int = 3) -> list[list[str]]:
+def _raw_head(p: Path, sheet, nrows: int = 3, limits: Limits | None = None) -> list[list[str]]:
     """The first rows of a CSV or Excel file as text, header included."""
     if p.suffix.lower() in _EXCEL:
-        raw = pd.read_excel(p, sheet_name=sheet, header=None, nrows=nrows, dtype=str)
+        raw = _read_excel(p, sheet=sheet, id=None, header=None, nrows=nrows, dtype=str,
+                          limits=limits or resolve_limits())
         return [["" if pd.isna(v) else str(v) for v in row] for row in raw.itertuples(index=False)]
     delim, _ = _sniff_csv(p)
     with open(p, encoding=_encoding(p), errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=delim)
-        return [row for _, row in zip(range(nrows), reader)]
+        try:
+            return [row for _, row in zip(range(nrows), reader)]
+        except csv.Error as exc:  # e.g. a field beyond the csv module's own limit
+            raise ExportError(f"{p}: cannot be read: {str(exc)[:200]}") from None
 
 
 def _is_import_id(cell: str) -> bool:
@@ -216,7 +631,8 @@ def _qualtrics_header_rows(head: list[list[str]]) -> int:
     if len(head) >= 2:
         names = head[0]
         for key in ("ResponseId", "ResponseID"):
-            if key in names and head[1][names.index(key)] in ("Response ID", "ResponseID"):
+            j = names.index(key) if key in names else len(head[1])
+            if j < len(head[1]) and head[1][j] in ("Response ID", "ResponseID"):
                 return 1
     return 0
 
@@ -226,11 +642,11 @@ def _is_limesurvey(columns) -> bool:
         {"lastpage", "startlanguage"} <= set(columns)
 
 
-def _detect(p: Path, sheet) -> tuple[str, list[list[str]]]:
+def _detect(p: Path, sheet, limits: Limits) -> tuple[str, list[list[str]]]:
     suffix = p.suffix.lower()
     if suffix in _SPSS:
         return "spss", []
-    head = _raw_head(p, sheet)
+    head = _raw_head(p, sheet, limits=limits)
     if not head:
         raise ExportError(f"{p}: the file is empty")
     if _qualtrics_header_rows(head):
@@ -250,7 +666,7 @@ def _flag_incomplete(df: pd.DataFrame, incomplete: np.ndarray, info: dict) -> No
         info["incomplete_column"] = INCOMPLETE
 
 
-def _read_qualtrics(p: Path, head, sheet, id) -> tuple[pd.DataFrame, dict]:
+def _read_qualtrics(p: Path, head, sheet, id, limits: Limits) -> tuple[pd.DataFrame, dict]:
     extra = _qualtrics_header_rows(head)
     if not extra:
         raise ExportError(f"{p}: does not look like a Qualtrics export (no question-text row and "
@@ -258,14 +674,13 @@ def _read_qualtrics(p: Path, head, sheet, id) -> tuple[pd.DataFrame, dict]:
     names = head[0]
     text_cols = [c for c in names if c.endswith("_TEXT")]
     dtype = {c: str for c in text_cols + ([id] if id else []) if c in names}
-    skip = list(range(1, 1 + extra))
     if p.suffix.lower() in _EXCEL:
-        df = pd.read_excel(p, sheet_name=sheet, skiprows=skip, dtype=dtype or None)
+        df = _read_excel(p, sheet=sheet, id=id, skip=extra, dtype=dtype or None, limits=limits)
         _id_as_text(df, id)
     else:
-        delim, decimal = _sniff_csv(p)
-        df = pd.read_csv(p, sep=delim, decimal=decimal, skiprows=skip, dtype=dtype or None,
-                         encoding=_encoding(p))
+        df = _read_csv(p, id=id, skip=extra, dtype=dtype or None, limits=limits)
+    _check_shape(p, df, limits)
+    _warn_duplicate_names(p, df)
     info: dict = {"question_text": dict(zip(names, head[1])) if len(head) > 1 else {},
                   "text_columns": text_cols}
     if extra == 2:
@@ -291,14 +706,14 @@ def _read_qualtrics(p: Path, head, sheet, id) -> tuple[pd.DataFrame, dict]:
     return df, info
 
 
-def _read_limesurvey(p: Path, head, sheet, id) -> tuple[pd.DataFrame, dict]:
+def _read_limesurvey(p: Path, head, sheet, id, limits: Limits) -> tuple[pd.DataFrame, dict]:
     texts, rename = {}, {}
-    for c in (head or _raw_head(p, sheet, 1))[0]:  # "code. question text" headings -> the code
+    for c in (head or _raw_head(p, sheet, 1, limits=limits) or [[]])[0]:  # "code. question text" headings -> the code
         m = _LIME_CODE_TEXT.match(str(c))
         if m:
             rename[c], texts[m.group(1)] = m.group(1), m.group(2)
     original = {v: k for k, v in rename.items()}
-    df = read_table(p, sheet=sheet, id=original.get(id, id))
+    df = read_table(p, sheet=sheet, id=original.get(id, id), limits=limits)
     if rename:
         df = df.rename(columns=rename)
     if not _is_limesurvey(df.columns):
@@ -322,14 +737,9 @@ def _label_key(v) -> object:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def _read_spss(p: Path, id) -> tuple[pd.DataFrame, dict]:
-    import pyreadstat
-    try:
-        df, meta = pyreadstat.read_sav(str(p), user_missing=True)
-    except Exception as exc:
-        if type(exc).__module__.startswith("pyreadstat"):
-            raise ExportError(f"{p}: cannot be read as an SPSS file: {exc}") from None
-        raise
+def _read_spss(p: Path, id, limits: Limits) -> tuple[pd.DataFrame, dict]:
+    df, meta = _read_sav(p, user_missing=True, limits=limits)
+    _check_shape(p, df, limits)
     value_labels = {c: {_label_key(k): v for k, v in labs.items()}
                     for c, labs in meta.variable_value_labels.items()}
     reported: dict[str, dict] = {}
@@ -366,7 +776,7 @@ def _read_spss(p: Path, id) -> tuple[pd.DataFrame, dict]:
 
 
 def read_export(path: str | Path, *, source: str = "auto", id: str | None = None,
-                sheet: str | int = 0) -> pd.DataFrame:
+                sheet: str | int = 0, limits=None) -> pd.DataFrame:
     """Read a survey export as the tool wrote it: Qualtrics, LimeSurvey, SPSS, CSV or Excel.
 
     Parameters
@@ -380,6 +790,9 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
         The respondent id column, read as text (``007`` keeps its zeros; SPSS ``7.0`` -> ``7``).
     sheet : str or int
         The Excel sheet.
+    limits : dict or Limits, optional
+        Raise the reading limits for this call (see :func:`read_table` and
+        :mod:`psychometrics.limits`).
 
     Returns
     -------
@@ -404,6 +817,8 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
     ------
     ExportError
         Missing or unreadable file, unknown file type, or a ``source`` the file does not fit.
+    LimitError
+        A file beyond the reading limits.
 
     Notes
     -----
@@ -424,6 +839,7 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
     if source not in SOURCES:
         raise ExportError(f"{path}: source must be one of {', '.join(SOURCES)}, not {source!r}")
     p = _existing(path)
+    lim = resolve_limits(limits)
     suffix = p.suffix.lower()
     if suffix not in _CSV + _EXCEL + _SPSS:
         raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
@@ -435,20 +851,22 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
                           f"(use source={' or '.join(map(repr, wanted))})")
     head: list[list[str]] = []
     if source == "auto":
-        source, head = _detect(p, sheet)
+        source, head = _detect(p, sheet, lim)
     elif source == "qualtrics":
-        head = _raw_head(p, sheet)
+        head = _raw_head(p, sheet, limits=lim)
     try:
         if source == "qualtrics":
-            df, info = _read_qualtrics(p, head, sheet, id)
+            df, info = _read_qualtrics(p, head, sheet, id, lim)
         elif source == "limesurvey":
-            df, info = _read_limesurvey(p, head, sheet, id)
+            df, info = _read_limesurvey(p, head, sheet, id, lim)
         elif source == "spss":
-            df, info = _read_spss(p, id)
+            df, info = _read_spss(p, id, lim)
         else:
-            df, info = read_table(p, sheet=sheet, id=id), {}
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{p}: cannot be read as a {source} export: {exc}") from None
+            df, info = read_table(p, sheet=sheet, id=id, limits=lim), {}
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise ExportError(f"{p}: cannot be read as a {source} export: {str(exc)[:300]}") from None
     if id and id not in df.columns:
         raise ExportError(f"{p}: no column {id!r}; columns: {', '.join(map(str, df.columns[:15]))}")
     df.attrs["source"] = str(p)
@@ -463,7 +881,9 @@ def _cell_values(col: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray]:
     missing marker nor a response label), read as :func:`psychometrics.score` reads cells."""
     from .scoring import MISSING_MARKERS
 
-    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+    if pd.api.types.is_bool_dtype(col):  # TRUE/FALSE is not codes 1 and 0
+        return np.full(len(col), np.nan), col.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(col), dtype=bool)
     text = col.astype("string").str.strip()
     missing = (text.isna() | text.isin(MISSING_MARKERS)).to_numpy(dtype=bool)
@@ -529,6 +949,10 @@ class MatchReport(Result):
         when the codes look shifted by one (0..6 exported as 1..7).
     text_columns : list of str
         Free-text columns (``*_TEXT``), never items.
+    label_mismatch : dict
+        Column -> list of ``{"code", "label", "instrument_code"}`` where the file's (SPSS)
+        value labels give one of the instrument's response labels to another code (a
+        reversed coding).
     """
 
     instrument: str
@@ -541,11 +965,14 @@ class MatchReport(Result):
     invalid: dict
     off_by_one: dict | None
     text_columns: list = field(default_factory=list)
+    label_mismatch: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when every item is mapped, no cell is invalid and no shift is suspected."""
-        return not self.missing and not self.invalid and self.off_by_one is None
+        """True when every item is mapped, no cell is invalid, no shift is suspected and the
+        file's value labels agree with the instrument's."""
+        return (not self.missing and not self.invalid and self.off_by_one is None
+                and not self.label_mismatch)
 
     @property
     def problems(self) -> list[str]:
@@ -565,6 +992,11 @@ class MatchReport(Result):
                        f"{o['observed'][1]:g} on a {lo:g}..{hi:g} scale and never {lo if o['shift'] > 0 else hi:g}; "
                        f"the export probably codes {lo:g}..{hi:g} as {lo + o['shift']:g}..{hi + o['shift']:g}: "
                        f"recode with data[columns] - ({o['shift']:+d}) before scoring")
+        for col, found in self.label_mismatch.items():
+            m = found[0]
+            out.append(f"column {col!r}: the file's value labels say {m['code']:g} = {m['label']!r}, "
+                       f"but {m['label']!r} is code {m['instrument_code']} in {self.instrument} "
+                       "(a reversed or shifted coding?)")
         for col, d in self.invalid.items():
             out.append(f"column {col!r}: {d['count']} invalid cell(s), e.g. "
                        f"{', '.join(map(repr, d['values']))}")
@@ -636,7 +1068,7 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     (22, {'count': 1, 'values': [7]})
     """
     from .instruments import load_instrument
-    from .scoring import item_mapping, resolve_items
+    from .scoring import item_mapping, resolve_items, value_label_mismatches
 
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -652,8 +1084,7 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     meta = set(QUALTRICS_META | LIMESURVEY_META) | {INCOMPLETE} | set(text_cols)
     if id is not None:
         meta.add(str(id))
-    labels = {lab.strip().casefold(): code for labs in inst.scale.labels.values()
-              for code, lab in zip(inst.scale.codes, labs)}
+    labels = inst.label_codes()
     codes = sorted(set(inst.scale.codes))
     lo, hi = codes[0], codes[-1]
     pos = {c: j for j, c in enumerate(columns)}
@@ -679,6 +1110,14 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
             shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in shown]
             invalid[col] = {"count": int(bad.sum()), "values": shown}
         all_vals.append(vals[answered])
+    mapped = set(found.values())
+    unreadable = data.attrs.get("unreadable_cells") if isinstance(data.attrs, dict) else None
+    for cell in unreadable or []:  # Excel cells read as empty that are not (loop over those only)
+        if cell.get("column") in mapped:
+            d = invalid.setdefault(cell["column"], {"count": 0, "values": []})
+            d["count"] += 1
+            if len(d["values"]) < 5:
+                d["values"].append(f"{cell['problem']} (cell {cell['cell']})")
 
     off = None
     if all_vals:
@@ -726,7 +1165,8 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     return MatchReport(instrument=inst.id, found=found, missing=missing, expected=expected,
                        unmapped=unmapped, suggestion=suggestion, labelled=labelled,
                        invalid=invalid, off_by_one=off,
-                       text_columns=list(export.get("text_columns", text_cols)))
+                       text_columns=list(export.get("text_columns", text_cols)),
+                       label_mismatch=value_label_mismatches(data, inst, found))
 
 
 # ---- writers --------------------------------------------------------------------------------
@@ -875,7 +1315,12 @@ def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang) ->
             s = s.astype("string").astype(object).where(s.notna(), None)
         elif col in vlabels_in:
             val_labels[name] = {float(k): str(v) for k, v in vlabels_in[col].items()}
-            s = pd.to_numeric(s, errors="raise")
+            try:
+                s = pd.to_numeric(s, errors="raise")
+            except (ValueError, TypeError):  # value labels label codes, not text
+                raise DataError(f"value_labels for column {col!r}: the column holds text, not "
+                                "numeric codes; leave it out of value_labels (text columns get "
+                                "codes and labels automatically)") from None
         else:
             coded = _coded(s)
             if coded is not None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import math
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,13 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import ndtr, ndtri
 
-from ._checks import align, check_vector
+from ._checks import align, check_level, check_positive_int, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
-from .instruments import data_dir, read_yaml, validate
+from .instruments import data_dir, dump_yaml, read_yaml, validate
 
 #: Percentile ranks are clipped to this range before the normal-score transform, so a score
 #: below (above) every norm-sample score gets T = 19.1 (80.9) instead of -inf (+inf).
@@ -400,8 +400,7 @@ class NormSet:
             import json
             p.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         else:
-            p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
-                         encoding="utf-8")
+            p.write_text(dump_yaml(doc), encoding="utf-8")  # no aliases: read_yaml refuses them
         return p
 
     def summary(self) -> str:
@@ -496,6 +495,12 @@ def _subscale_norm(sid: str, s: dict, where: str) -> SubscaleNorm:
                             "with a positive total, and both have the same length")
         dist = (v, w)
     sd = s.get("sd")
+    for name, v in (("mean", s.get("mean")), ("sd", sd), ("quartiles/p25", p25),
+                    ("quartiles/p75", p75)):
+        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v)):
+            raise NormError(f"{where}/{name}: must be a finite number, got {str(v)[:40]}")
+    if sd is not None and sd <= 0 and s.get("mean") is not None:
+        raise NormError(f"{where}/sd: must be positive to turn scores into z, T and PR, got {sd}")
     if sd is not None and sd < 0:
         raise NormError(f"{where}/sd: must not be negative, got {sd}")
     return SubscaleNorm(subscale=sid, score=s["score"], bands=tuple(bands), p25=p25, p75=p75,
@@ -625,6 +630,9 @@ def norm_catalogue(instrument: str | None = None) -> pd.DataFrame:
     return out.astype({"year": "Int64", "n": "Int64"})
 
 
+_NORM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def load_norms(norms: str | Path | NormSet) -> NormSet:
     """Load and validate a norm set by id (shipped) or path (a file of your own).
 
@@ -648,8 +656,14 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
     """
     if isinstance(norms, NormSet):
         return norms
+    if not isinstance(norms, (str, Path)):
+        raise NormError(f"norms must be a shipped norm set id, the path of a norm file or a NormSet, "
+                        f"not {type(norms).__name__}")
     p = Path(norms)
     if not (p.suffix.lower() in (".yaml", ".yml", ".json") or p.exists()):
+        if not _NORM_ID.fullmatch(str(norms)):  # an id names a shipped file, nothing else
+            raise NormError(f"{str(norms)[:80]!r} is neither a shipped norm set id nor an existing "
+                            f"norm file; shipped norm sets: {', '.join(list_norms())}")
         p = data_dir("norms") / f"{norms}.yaml" if _shipped() else p
         if not p.exists():
             renamed = _renamed(str(norms))
@@ -787,6 +801,38 @@ def _check_scale(scores: pd.DataFrame, ns: NormSet, subs: list[str], convert: bo
     return factors
 
 
+def _possible_ranges(ns: NormSet, subs: list[str]) -> dict:
+    """Lowest and highest possible score per subscale on the norm set's scale, from its
+    instrument (empty when the instrument is not a shipped one)."""
+    from .errors import InstrumentError
+    from .instruments import load_instrument
+    try:
+        inst = load_instrument(ns.instrument, warn=False, form=next(iter(_forms(ns.instrument)), None))
+    except InstrumentError:
+        return {}
+    out = {}
+    for sid in subs:
+        want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
+        if sid in inst.subscales and len(want) == 1:
+            out[sid] = inst.score_range(sid, next(iter(want)))
+    return out
+
+
+def _check_range(x: np.ndarray, sid: str, bounds, index) -> None:
+    """Scores outside what the instrument allows (-5, 1000, inf) get no band: an error."""
+    bad = np.isinf(x)
+    if bounds is not None:
+        lo, hi = bounds
+        with np.errstate(invalid="ignore"):
+            bad |= (x < lo - _tol(lo)) | (x > hi + _tol(hi))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        rng_text = f" (possible: {bounds[0]:g} to {bounds[1]:g})" if bounds is not None else ""
+        raise DataError(f"subscale {sid!r}: {len(pos)} score(s) outside the possible range{rng_text}, "
+                        f"e.g. {float(x[pos[0]]):g} at {describe_rows(list(index[pos]), list(pos))}; "
+                        "were they scored with score()?")
+
+
 def _forms(instrument_id: str) -> dict:
     try:
         return read_yaml(data_dir("instruments") / f"{instrument_id}.yaml").get("forms") or {}
@@ -804,6 +850,11 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     if inst_id and inst_id not in ns.applies_to:
         raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores are "
                         f"of {inst_id!r}")
+    if subscales is not None:
+        lacking = [s for s in subscales if s not in ns.subscales]
+        if lacking:
+            raise NormError(f"norm set {ns.id!r} has no norms for subscale(s) {lacking}; its "
+                            f"subscales: {ns.subscales}")
     subs = [s for s in (subscales or ns.subscales) if s in scores.columns]
     if not subs:
         raise NormError(f"none of the norm set's subscales {ns.subscales} is a column of the scores "
@@ -814,8 +865,10 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     covariate = cov.get(ns.covariate) if ns.covariate else None
     res = _Applied(entry=entry)
     n = len(scores)
+    ranges = _possible_ranges(ns, subs)
     for sid in subs:  # loop over subscales and strata; everything inside is vectorised
         x = check_vector(scores[sid], name=sid, allow_nan=True) * factors[sid]
+        _check_range(x, sid, ranges.get(sid), scores.index)
         pr, top, bottom = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
@@ -883,6 +936,11 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         the respondent and stratum, or gets the overall norm.
     lang : {"en", "nl", "fr"}
         Language of the band labels (English where a label is missing).
+    secondary : bool
+        Also suppress, per subscale, the smallest other cells until the hidden cells together
+        hold at least ``min_group`` respondents, so that no hidden cell can be recovered by
+        subtracting the shown cells from the overall n and mean (secondary suppression).
+        Turn it off only if no overall figure is ever published beside the groups.
     data : DataFrame, optional
         Where stratum columns are looked up when they are not in ``scores`` (same index).
     convert : bool
@@ -1169,6 +1227,11 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         w = np.ones(n)
     if w.shape[0] != n or (w < 0).any():
         raise DataError("weights must be one non-negative value per respondent")
+    if not w.sum() > 0:
+        raise DataError("weights sum to zero: no respondent would count")
+    bootstrap = check_positive_int(bootstrap, "bootstrap", minimum=0)
+    min_n = check_positive_int(min_n, "min_n")
+    level = check_level(level)
     weighting = {"method": "none"} if weights is None else {"method": "survey weights"}
     if margins:
         from .weights import rake
@@ -1193,6 +1256,11 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
             mask = np.zeros(n, dtype=bool)
             mask[np.flatnonzero(complete)[rows]] = True
             groups.append((dict(zip(by, combo)), mask))
+    if smooth:
+        agev = pd.to_numeric(frame[age], errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(agev).sum() < 2 or np.nanstd(agev) == 0:
+            raise DataError(f"smooth='age' needs varying values in column {age!r}; they are all "
+                            f"{np.nanmin(agev) if np.isfinite(agev).any() else 'missing'}")
     entries, suppressed = [], []
     for stratum, mask in groups:  # loop over strata
         xs, ws = x_all[mask], w[mask]
@@ -1200,6 +1268,16 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         if counts.min() < min_n:
             suppressed.append({"stratum": stratum, "n": int(counts.min())})
             continue
+        for j, sid in enumerate(subscales):  # loop over subscales: what percentiles need
+            ok = ~np.isnan(xs[:, j])
+            where = f"stratum {stratum}" if stratum else "the overall sample"
+            if not ws[ok].sum() > 0:
+                raise DataError(f"subscale {sid!r} in {where}: the weights of the respondents "
+                                "with a score sum to zero")
+            if np.unique(xs[ok, j]).size < 2:
+                raise DataError(f"subscale {sid!r} in {where}: every score is "
+                                f"{float(xs[ok, j][0]) if ok.any() else 'missing'}; percentile "
+                                "norms need scores that vary (bands and quartiles would be empty)")
         est, lo, hi = _bootstrap_quantiles(xs, ws, probs, bootstrap, level, g)
         subs = {}
         for j, sid in enumerate(subscales):
@@ -1227,7 +1305,6 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
             if weighting["method"] != "none":
                 sub["weight_total"] = float(wsum)
             if smooth and not stratum:
-                agev = pd.to_numeric(frame[age], errors="coerce").to_numpy(dtype=float)
                 sub["continuous"] = _fit_continuous(xs[:, j], agev[mask], ws, variable=age,
                                                     groups=int(np.clip(ok.sum() // 250, 3, 12)))
             subs[sid] = sub
@@ -1300,8 +1377,8 @@ def _bands_from_quantiles(q: dict) -> list[dict]:
 def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int = 10,
               cutoffs: Mapping[str, float] | None = None, norms=None,
               norm_by: Mapping[str, str] | None = None, subscales: Sequence[str] | None = None,
-              data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Group summaries for prevention work, with small groups suppressed.
+              data: pd.DataFrame | None = None, secondary: bool = True) -> pd.DataFrame:
+    """Group summaries for prevention work, with small cells suppressed.
 
     Parameters
     ----------
@@ -1310,8 +1387,9 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     by : str or list of str
         Grouping columns (e.g. ``["department"]``).
     min_group : int
-        Groups with fewer respondents are suppressed: their statistics are left empty and
-        ``suppressed`` is True, so no individual can be identified.
+        A cell (group x subscale) where fewer respondents have a score is suppressed: its
+        statistics are left empty and ``suppressed`` is True, so no individual can be
+        identified (primary suppression).
     cutoffs : dict, optional
         ``{subscale: value}``: report the share of respondents **at or above** the value.
     norms : str, Path or NormSet, optional
@@ -1327,14 +1405,22 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     DataFrame
         One row per group and subscale: the group columns, ``subscale``, ``n`` (respondents
         with a score), ``mean``, ``sd`` (n - 1), ``share_at_or_above`` (with a cut-off),
-        ``share_top_quartile`` (with norms or ``<sub>_top_quartile`` columns) and
-        ``suppressed``. ``attrs["suppressed"]`` lists the suppressed groups.
+        ``share_top_quartile`` (with norms or ``<sub>_top_quartile`` columns),
+        ``suppressed`` and ``suppression`` (``"primary"``, ``"secondary"`` or ``""``).
+        ``attrs["suppressed"]`` lists the groups with a cell under ``min_group``,
+        ``attrs["secondary"]`` the groups hidden only to protect them.
 
     Notes
     -----
-    Suppression follows the usual small-cell rule of occupational health reporting; note that
-    publishing a total beside suppressed groups can still reveal them by subtraction (leave the
-    total out or suppress a second group when exactly one is suppressed).
+    Primary suppression counts the respondents actually used in each cell (those with a
+    score on that subscale), not the group's size: in a department of 12 where one person
+    answered the DP items, the DP cell is hidden. Secondary suppression (on by default) then
+    hides, per subscale, the cells with the fewest respondents until the hidden cells hold
+    ``min_group`` respondents or more, as statistical offices do for tables published with
+    their totals: the overall mean minus the shown groups then reveals only the mean of at
+    least ``min_group`` people. Groups are those of the full cross-classification of ``by``;
+    publishing other tables (e.g. each ``by`` column alone) of the same data needs the same
+    care.
 
     Examples
     --------
@@ -1342,8 +1428,19 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     >>> s = pd.DataFrame({"dept": ["a"] * 12 + ["b"] * 3, "EE": range(15)})
     >>> summarise(s, "dept", subscales=["EE"], cutoffs={"EE": 10})[["dept", "n", "mean", "share_at_or_above", "suppressed"]]
       dept     n  mean  share_at_or_above  suppressed
-    0    a  12.0   5.5           0.166667       False
+    0    a   NaN   NaN                NaN        True
     1    b   NaN   NaN                NaN        True
+
+    Department ``b`` (3 people) is hidden, and so is ``a``: beside the overall mean of all 15,
+    ``a``'s mean would reveal ``b``'s. With a third department, only the smallest other one
+    is hidden:
+
+    >>> s = pd.DataFrame({"dept": ["a"] * 12 + ["b"] * 3 + ["c"] * 10, "EE": range(25)})
+    >>> summarise(s, "dept", subscales=["EE"])[["dept", "n", "mean", "suppression"]]
+      dept     n  mean suppression
+    0    a  12.0   5.5
+    1    b   NaN   NaN     primary
+    2    c   NaN   NaN   secondary
     """
     by = [by] if isinstance(by, str) else list(by)
     scores, data = align(scores, data, names=["scores", "data"])
@@ -1359,15 +1456,19 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     subscales = list(subscales)
     if not subscales:
         raise DataError("no subscale columns to summarise")
-    if min_group < 1:
-        raise DataError(f"min_group must be at least 1, not {min_group}")
+    min_group = check_positive_int(min_group, "min_group")
     cutoffs = dict(cutoffs or {})
     unknown = sorted(set(cutoffs) - set(subscales))
     if unknown:
         raise DataError(f"cutoffs name {unknown}, which are not summarised subscales {subscales}")
     top = {}
     if norms is not None:
-        normed = apply_norms(frame, norms, by=norm_by, subscales=subscales)
+        ns = load_norms(norms)
+        covered = [s for s in subscales if s in ns.subscales]  # the others get no share
+        if not covered:
+            raise NormError(f"norm set {ns.id!r} has norms for {ns.subscales}, none of the "
+                            f"summarised subscales {subscales}")
+        normed = apply_norms(frame, ns, by=norm_by, subscales=covered)
         top = {s: normed[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in normed}
         lacking = [s for s in subscales if s not in top]
         if lacking:  # said, not silently dropped: no share_top_quartile for these subscales
@@ -1399,17 +1500,43 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     out = pd.concat(long, ignore_index=True)
     order = ["n", "mean", "sd", "share_at_or_above", "share_top_quartile"]
     out = out[by + ["subscale"] + [c for c in order if c in out.columns]]
-    sizes = keys.groupby(by, sort=True, dropna=False).size().rename("_size").reset_index()
-    out = out.merge(sizes, on=by, how="left")
-    small = out["_size"].to_numpy() < min_group
-    stats = [c for c in out.columns if c not in by + ["subscale", "_size"]]
-    out.loc[small, stats] = np.nan
-    out["suppressed"] = small
-    out = out.drop(columns="_size")
+    # primary: the respondents actually used in each cell (with a score), not the group size
+    n_used = out["n"].to_numpy(dtype=float)
+    small = n_used < min_group
+    second = _secondary_suppression(out["subscale"].to_numpy(), n_used, small, min_group) \
+        if secondary else np.zeros(len(out), dtype=bool)
+    hidden = small | second
+    stats = [c for c in out.columns if c not in by + ["subscale"]]
+    out.loc[hidden, stats] = np.nan
+    out["suppressed"] = hidden
+    out["suppression"] = np.where(small, "primary", np.where(second, "secondary", ""))
     supp = out.loc[small, by].drop_duplicates().to_dict(orient="records")
+    sec = [g for g in out.loc[second, by].drop_duplicates().to_dict(orient="records") if g not in supp]
     if supp:
-        warnings.warn(f"{len(supp)} group(s) with fewer than {min_group} respondents suppressed",
+        warnings.warn(f"{len(supp)} group(s) with fewer than {min_group} respondents with a score "
+                      "suppressed" + (f", and {len(sec)} more group(s) so that they cannot be "
+                                      "recovered from the totals" if sec else ""),
                       UserWarning, stacklevel=2)
     out.attrs["suppressed"] = supp
+    out.attrs["secondary"] = sec
     out.attrs["min_group"] = min_group
     return out
+
+
+def _secondary_suppression(subscale: np.ndarray, n: np.ndarray, primary: np.ndarray,
+                           min_group: int) -> np.ndarray:
+    """Cells to hide besides ``primary`` so that, per subscale, the hidden cells hold at least
+    ``min_group`` respondents (or all cells are hidden): the smallest shown cells first.
+
+    A loop over subscales and, within one, over the few groups (never over respondents).
+    """
+    extra = np.zeros(len(n), dtype=bool)
+    for sid in pd.unique(subscale):
+        idx = np.flatnonzero(subscale == sid)
+        hidden_n = n[idx][primary[idx]].sum()
+        shown = [i for i in idx[np.argsort(n[idx], kind="stable")] if not primary[i]]
+        while 0 < hidden_n < min_group and shown:
+            i = shown.pop(0)
+            extra[i] = True
+            hidden_n += n[i]
+    return extra

@@ -21,7 +21,15 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import ItemMatrix, check_choice, check_items, check_level, check_vector
+from ._checks import (
+    ItemMatrix,
+    check_choice,
+    check_items,
+    check_level,
+    check_positive_int,
+    check_vector,
+    identical_items,
+)
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 
@@ -105,12 +113,9 @@ def _alpha1(c: np.ndarray) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 def _check_options(missing, ci=None, level=0.95) -> None:
-    if missing not in _MISSING:
-        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
-    if ci not in _CI:
-        raise ValueError(f"ci must be one of {_CI}, got {ci!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    check_choice(missing, _MISSING, "missing")
+    check_choice(ci, _CI, "ci")
+    check_level(level)
 
 
 def _prepare(items, missing: str, name: str = "items") -> ItemMatrix:
@@ -409,6 +414,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     _check_options(missing, ci, level)
     fit = _fit(_prepare(items, missing))
     t = fit.total
+    _warn_degenerate(fit, t["alpha"])
     ase = float(np.sqrt(t["q"] / fit.n))
     scores = _scale_scores(fit.x)
     lo = hi = np.nan
@@ -419,8 +425,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
         z = _duhachek_z(level)
         lo, hi = t["alpha"] - z * ase, t["alpha"] + z * ase
     elif ci == "bootstrap":
-        if n_boot < 1:
-            raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+        n_boot = check_positive_int(n_boot, "n_boot")
         boot = resample.bootstrap(_boot_alpha_stat(fit.x), fit.n, n_boot=n_boot, seed=seed,
                                   level=level, width=fit.k)
         lo, hi, n_failed = float(boot.ci_low), float(boot.ci_high), boot.n_failed
@@ -508,6 +513,20 @@ def _item_table(fit: _Fit, max_codes: int = 10) -> pd.DataFrame:
         table = table.join(freq)
     table["negative"] = table["r_drop"] < 0
     return table
+
+
+def _warn_degenerate(fit: _Fit, alpha_: float) -> None:
+    """psych's hints: items correlating negatively with the rest ("reverse?"), a negative
+    alpha, identical items."""
+    table = _item_table(fit)
+    if alpha_ < 0 and not table["negative"].any():
+        warnings.warn(f"alpha is negative ({alpha_:.2f}): the items do not measure one thing in one "
+                      "direction; check the reverse keys", UserWarning, stacklevel=3)
+    _warn_negative(table, f"alpha = {alpha_:.2f}" if alpha_ < 0 else "", stacklevel=4)
+    pairs = identical_items(fit.cor, fit.columns)
+    if pairs:
+        warnings.warn(f"identical items (r = 1): {pairs[:5]}; an item entered twice makes alpha "
+                      "meaningless", UserWarning, stacklevel=3)
 
 
 def _warn_negative(table: pd.DataFrame, label: str = "", stacklevel: int = 3) -> None:

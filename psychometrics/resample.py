@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_positive_int
+
 #: Upper bound on elements of one index batch, to bound memory on large samples.
 _MAX_BATCH_ELEMENTS = 20_000_000
 
@@ -166,8 +168,7 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: 
     >>> print(res.summary().splitlines()[0])
     Bootstrap: 500 resamples (0 undefined), 95% percentile interval
     """
-    if n_boot < 1:
-        raise ValueError("n_boot must be at least 1")
+    n_boot = check_positive_int(n_boot, "n_boot")
     estimate = np.asarray(statistic(np.arange(n)[None, :]))[0]
     reps = np.concatenate([np.asarray(statistic(idx), dtype=float)
                            for idx in batches(n, n_boot, seed=seed, strata=strata, width=width)])

@@ -18,7 +18,7 @@ over the instrument's columns and subscales):
 
 from __future__ import annotations
 
-import re
+import string
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_unique_ids
-from .errors import DataError, InvalidResponseError, MissingColumnError, describe_rows
-from .instruments import Instrument, load_instrument
+from ._checks import check_choice, check_positive_int, check_unique_ids
+from .errors import DataError, InvalidResponseError, MissingColumnError, OptionError, describe_rows
+from .instruments import Instrument, excerpt, load_instrument
 
 #: Cell texts read as "not answered" (after stripping white space).
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "na", "NaN", "nan", "#N/A", "NULL", "null",
@@ -49,16 +49,17 @@ def item_mapping(instrument: Instrument, items=None) -> dict[str, str]:
     """
     if isinstance(items, (str, Path)) and Path(items).suffix in (".yaml", ".yml"):
         from .instruments import read_yaml
+        source = str(items)
         items = read_yaml(Path(items))
         if isinstance(items, dict) and "items" in items and len(items) == 1:
             items = items["items"]
+        if not isinstance(items, (str, Mapping)):  # an empty file must not mean "the default"
+            raise DataError(f"{source}: an items file holds a pattern (items: 'Q{{n}}') or a "
+                            f"mapping (item id: column), not {type(items).__name__}")
     if items is None:
         mapping = {it.id: it.id for it in instrument.items}
     elif isinstance(items, str):
-        if not re.search(r"\{(n|number|id)(:[^}]*)?\}", items):
-            raise DataError(f"items pattern {items!r} has no {{n}} (item number) or {{id}} in it")
-        mapping = {it.id: items.format(n=it.number, number=it.number, id=it.id)
-                   for it in instrument.items}
+        mapping = {it.id: _format_pattern(items, it.number, it.id) for it in instrument.items}
     elif isinstance(items, Mapping):
         unknown = [k for k in items if k not in instrument.item_ids]
         if unknown:
@@ -67,7 +68,37 @@ def item_mapping(instrument: Instrument, items=None) -> dict[str, str]:
         mapping = {it.id: items.get(it.id, it.id) for it in instrument.items}
     else:
         raise DataError(f"items must be a dict, a pattern string or a YAML file, not {type(items).__name__}")
+    columns = [str(c) for c in mapping.values()]
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:  # one answer would be scored as two items
+        shared = {c: [i for i, col in mapping.items() if str(col) == c] for c in twice[:3]}
+        raise DataError(f"items mapping gives one column to several items: {shared}")
     return mapping
+
+
+_PATTERN_FIELDS = ("n", "number", "id")
+
+
+def _format_pattern(pattern: str, number: int, item_id: str) -> str:
+    """``pattern.format(n=..., id=...)`` for the fields ``{n}``, ``{number}``, ``{id}`` with
+    plain format specs only: no attribute or index access (``{n.__class__}``), no positional
+    fields (``{0}``), no conversions, no nested fields."""
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (write a literal brace as {{{{ or }}}})") from None
+    fields = [p for p in parts if p[1] is not None]
+    for _, name, spec, conversion in fields:
+        if name not in _PATTERN_FIELDS or conversion is not None or "{" in (spec or ""):
+            raise DataError(f"items pattern {excerpt(pattern, 120)}: {{{name}{'!' + conversion if conversion else ''}"
+                            f"{':' + spec if spec else ''}}} is not allowed; use {{n}} (item number, "
+                            "e.g. {n:02d}) or {id} (item id)")
+    if not fields:
+        raise DataError(f"items pattern {excerpt(pattern, 120)} has no {{n}} (item number) or {{id}} in it")
+    try:
+        return pattern.format(n=number, number=number, id=item_id)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (item {item_id}, number {number})") from None
 
 
 def resolve_items(columns, instrument: Instrument, items=None,
@@ -114,12 +145,8 @@ def resolve_items(columns, instrument: Instrument, items=None,
 
 
 def _label_lookup(instrument: Instrument) -> dict[str, int]:
-    """Response labels in every language (case-folded) -> code."""
-    lookup: dict[str, int] = {}
-    for labels in instrument.scale.labels.values():
-        for code, lab in zip(instrument.scale.codes, labels):
-            lookup[lab.strip().casefold()] = code
-    return lookup
+    """Response labels in every language (case-folded) -> code; ambiguous labels left out."""
+    return instrument.label_codes()
 
 
 def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -127,8 +154,9 @@ def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, 
     are neither numbers, missing markers nor response labels, whether all values are integers
     by type)."""
     no_text = np.zeros(len(col), bool)
-    if (pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col)) and \
-            isinstance(col.dtype, np.dtype):
+    if pd.api.types.is_bool_dtype(col):  # a TRUE/FALSE column is not codes 1 and 0
+        return np.full(len(col), np.nan), col.notna().to_numpy(dtype=bool), False
+    if pd.api.types.is_integer_dtype(col) and isinstance(col.dtype, np.dtype):
         return col.to_numpy(), no_text, True  # converted to float by the caller, in place
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=np.nan), no_text, False
@@ -144,6 +172,26 @@ def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, 
     return values, unparsed, False
 
 
+def value_label_mismatches(data: pd.DataFrame, instrument: Instrument,
+                           mapping: dict[str, str]) -> dict[str, list[dict]]:
+    """Mapped columns whose value labels (SPSS, in ``data.attrs["export"]["value_labels"]``)
+    give one of the instrument's response labels to another code: column -> list of
+    ``{"code", "label", "instrument_code"}``. A reversed or shifted coding shows up here."""
+    export = data.attrs.get("export") if isinstance(data.attrs, dict) else None
+    value_labels = (export or {}).get("value_labels") or {}
+    if not value_labels:
+        return {}
+    lookup = instrument.label_codes()
+    out: dict[str, list[dict]] = {}
+    for col in mapping.values():  # loop over the instrument's columns
+        for code, label in (value_labels.get(str(col)) or {}).items():
+            want = lookup.get(str(label).strip().casefold())
+            if want is not None and isinstance(code, (int, float)) and float(code) != float(want):
+                out.setdefault(str(col), []).append(
+                    {"code": float(code), "label": str(label), "instrument_code": want})
+    return out
+
+
 def _respondents(data: pd.DataFrame, id: str | None) -> list:
     return list(data[id]) if id is not None else list(data.index)
 
@@ -157,17 +205,17 @@ def read_items(data: pd.DataFrame, instrument: Instrument, mapping: dict[str, st
     list of invalid cells (dicts with ``row``, ``respondent``, ``column``, ``item``, ``value``,
     ``problem``).
     """
-    if on_invalid not in _ON_INVALID:
-        raise DataError(f"on_invalid must be one of {_ON_INVALID}, not {on_invalid!r}")
+    check_choice(on_invalid, _ON_INVALID, "on_invalid")
     scale = instrument.scale
-    mcodes = np.array(list(scale.missing_codes) + list(missing_codes or []), dtype=float)
+    mcodes = np.array(list(scale.missing_codes) + _missing_codes(missing_codes), dtype=float)
     labels = _label_lookup(instrument)
+    position = {str(c): j for j, c in enumerate(data.columns)}  # numeric headers: 1 -> "1"
     n, k = len(data), len(mapping)
     # column-major: every step below works column by column on contiguous memory
     values = np.empty((n, k), dtype=float, order="F")
     bad_cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # col -> (bad rows, text rows)
     for j, (item_id, col) in enumerate(mapping.items()):
-        raw, text_bad, integral = _column_values(data[col], labels)
+        raw, text_bad, integral = _column_values(data.iloc[:, position[str(col)]], labels)
         values[:, j] = raw
         v = values[:, j]  # a view: the edits below land in ``values``
         if mcodes.size:
@@ -181,20 +229,28 @@ def read_items(data: pd.DataFrame, instrument: Instrument, mapping: dict[str, st
             bad_cols[j] = (np.flatnonzero(bad), text_bad)
             v[bad] = np.nan
     cells: list[dict] = []
-    if bad_cols:
+    unreadable = _unreadable(data, mapping)
+    if bad_cols or unreadable:
         respondents = _respondents(data, id)
         item_ids, columns = list(mapping), list(mapping.values())
         for j, (rows, text_bad) in bad_cols.items():  # loops over invalid cells only
-            raw_col = data[columns[j]]
+            raw_col = data.iloc[:, position[str(columns[j])]]
             for r in rows:
                 raw = raw_col.iloc[r]
                 raw = raw.item() if isinstance(raw, np.generic) else raw
-                problem = ("not a response code or a known response label" if text_bad[r]
+                problem = ("a true/false value, not a response code" if isinstance(raw, (bool, np.bool_))
+                           else "not a response code or a known response label" if text_bad[r]
                            else "not a whole number" if float(raw) != np.floor(float(raw))
                            else f"outside the scale {_codes_text(instrument, item_ids[j])}")
                 cells.append({"row": int(r) + 1, "respondent": respondents[r],
                               "column": columns[j], "item": item_ids[j], "value": raw,
                               "problem": problem})
+        item_of = {str(c): i for i, c in mapping.items()}
+        for cell in unreadable:  # Excel cells pandas read as empty (see read_table)
+            r = cell["row"] - 1
+            cells.append({"row": cell["row"], "respondent": respondents[r], "column": cell["column"],
+                          "item": item_of[cell["column"]], "value": f"(Excel cell {cell['cell']})",
+                          "problem": cell["problem"]})
         if on_invalid == "raise":
             first = cells[0]
             same = [x for x in cells if x["column"] == first["column"]]
@@ -207,6 +263,34 @@ def read_items(data: pd.DataFrame, instrument: Instrument, mapping: dict[str, st
                    if len(cells) > len(same) else "")
                 + ". Use on_invalid=\"missing\" to score them as missing and get a report.", cells)
     return values, cells
+
+
+def _missing_codes(missing_codes) -> list[float]:
+    """``missing_codes`` as a list of numbers (one number is a list of one)."""
+    if missing_codes is None:
+        return []
+    codes = [missing_codes] if isinstance(missing_codes, (int, float, np.number)) \
+        and not isinstance(missing_codes, bool) else missing_codes
+    if isinstance(codes, (str, bytes, Mapping)) or not hasattr(codes, "__iter__"):
+        raise OptionError(f"missing_codes must be a list of numbers such as [-99, 99]; got "
+                          f"{str(missing_codes)[:80]!r}", "missing_codes", missing_codes)
+    out = []
+    for c in codes:
+        if isinstance(c, bool) or not isinstance(c, (int, float, np.number)) or not np.isfinite(c):
+            raise OptionError(f"missing_codes must be numbers such as [-99, 99]; got {str(c)[:80]!r}",
+                              "missing_codes", missing_codes)
+        out.append(float(c))
+    return out
+
+
+def _unreadable(data: pd.DataFrame, mapping: dict[str, str]) -> list[dict]:
+    """Cells of the mapped columns that the reader could not read (Excel error values,
+    formulas without a stored value), from ``attrs["unreadable_cells"]``."""
+    cells = data.attrs.get("unreadable_cells") if isinstance(data.attrs, dict) else None
+    if not cells:
+        return []
+    mapped = {str(c) for c in mapping.values()}
+    return [c for c in cells if c.get("column") in mapped and 1 <= c.get("row", 0) <= len(data)]
 
 
 def _out_of_scale(v: np.ndarray, codes: np.ndarray, integral: bool) -> np.ndarray:
@@ -289,6 +373,9 @@ def _check_subscales(inst: Instrument, subscales) -> list[str]:
     if subscales is None:
         return list(inst.subscales)
     subscales = [subscales] if isinstance(subscales, str) else list(subscales)
+    if not subscales:
+        raise OptionError(f"subscales is empty; give some of {list(inst.subscales)} or None for all",
+                          "subscales", subscales)
     unknown = [s for s in subscales if s not in inst.subscales]
     if unknown:
         raise DataError(f"{inst.id!r} has no subscale(s) {unknown}; its subscales: {list(inst.subscales)}")
@@ -299,6 +386,11 @@ def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form,
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     inst = _instrument(instrument, keys=keys, form=form)
+    names = [str(c) for c in data.columns]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise DataError(f"data has repeated column names {twice[:8]}: which one holds the answers? "
+                        "Rename them first")
     if id is not None:
         if id not in data.columns:
             raise MissingColumnError(f"id column {id!r} is not in the data; columns: "
@@ -309,6 +401,14 @@ def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form,
         subs = [s for s in subs if not inst.subscales[s].secondary
                 or _any_item_present(data.columns, inst, items, s)]
     mapping = resolve_items(data.columns, inst, items, subscales=subs)
+    mismatch = value_label_mismatches(data, inst, mapping)
+    if mismatch:
+        col, found = next(iter(mismatch.items()))
+        raise DataError(f"column {col!r}: the file's value labels contradict {inst.id}'s codes: "
+                        + "; ".join(f"{m['code']:g} = {m['label']!r} in the file, but {m['label']!r} is "
+                                    f"code {m['instrument_code']} in {inst.id}" for m in found[:3])
+                        + (f" (also in columns {list(mismatch)[1:6]})" if len(mismatch) > 1 else "")
+                        + ". The export codes the scale differently (reversed?): recode it first")
     values, cells = read_items(data, inst, mapping, id=id, on_invalid=on_invalid,
                                missing_codes=missing_codes)
     return inst, mapping, _recode(values, inst), cells, subs
@@ -379,10 +479,10 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     """
     inst, mapping, values, cells, subs = _prepare(data, instrument, items, id, on_invalid,
                                                   missing_codes, keys, form, subscales)
-    if method not in (None, "mean", "sum"):
-        raise DataError(f"method must be 'mean' or 'sum', not {method!r}")
+    check_choice(method, (None, "mean", "sum"), "method")
     sums, counts = _aggregate(values, inst, subs, list(mapping))
     sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
+    _check_min_answered(min_answered, inst, subs)
     mins = np.array([_min_answered(inst.subscales[s], min_answered) for s in subs], dtype=float)
     rules = {s: method or inst.subscales[s].scoring for s in subs}
     enough = counts >= mins
@@ -405,18 +505,35 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
         "instrument": inst.id, "version": inst.version, "form": inst.form,
         "keys_source": inst.keys_source, "items": mapping,
         "scoring": rules, "min_answered": dict(zip(subs, mins.astype(int).tolist())),
-        "invalid": cells, "prorated": prorated, "missing_codes": list(missing_codes or []),
+        "invalid": cells, "prorated": prorated, "missing_codes": _missing_codes(missing_codes),
     }
     return result
 
 
+def _check_min_answered(override, inst: Instrument, subs: list[str]) -> None:
+    """Whole numbers >= 1; a dict names scored subscales only."""
+    if override is None:
+        return
+    if isinstance(override, Mapping):
+        unknown = sorted(map(str, set(override) - set(subs)))
+        if unknown:
+            raise OptionError(f"min_answered names {unknown}, which are not scored subscales {subs}",
+                              "min_answered", override)
+        for sid, v in override.items():
+            check_positive_int(v, f"min_answered[{sid!r}]")
+    else:
+        check_positive_int(override, "min_answered")
+
+
 def _min_answered(sub, override) -> int:
+    """The minimum for one subscale: the override (capped at the subscale's size) or the
+    instrument's own."""
     if override is None:
         return sub.min_answered
     if isinstance(override, Mapping):
-        return int(override.get(sub.id, sub.min_answered))
-    if int(override) < 1:
-        raise DataError(f"min_answered must be at least 1, not {override}")
+        if sub.id not in override:
+            return sub.min_answered
+        return min(int(override[sub.id]), len(sub.items))
     return min(int(override), len(sub.items))
 
 

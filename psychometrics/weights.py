@@ -18,6 +18,14 @@ from ._checks import check_vector
 from .errors import ConvergenceError, DataError, describe_rows
 
 
+def _level_key(v) -> str:
+    """A margin level as text, whole numbers without decimals (1, 1.0 and "1" alike)."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+            and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.ndarray, np.ndarray]:
     """Integer level codes of one margin column and the target shares in code order."""
     if column not in data.columns:
@@ -29,13 +37,18 @@ def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.
         raise DataError(f"column {column!r}: missing value at "
                         f"{describe_rows(list(col.index[pos]), list(pos))}; raking needs every "
                         "respondent's level on every margin")
-    levels = [str(k) for k in shares]
+    levels = [_level_key(k) for k in shares]
     target = np.array([float(v) for v in shares.values()])
     if (target < 0).any() or not np.isfinite(target).all():
-        raise DataError(f"margin {column!r}: shares must be finite and non-negative, got {dict(shares)}")
+        raise DataError(f"margin {column!r}: shares must be finite and non-negative, got {str(dict(shares))[:200]}")
     if abs(target.sum() - 1.0) > 1e-6:
         raise DataError(f"margin {column!r}: shares sum to {target.sum():.6g}, not 1")
-    text = col.astype(str).to_numpy()
+    text = col.astype(str).to_numpy(dtype=object)
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        # 1.0 in a float column is the level 1 of the margins (keys 1, 1.0 or "1")
+        v = col.to_numpy(dtype=float)
+        whole = np.isfinite(v) & (v == np.round(v))
+        text[whole] = v[whole].astype(np.int64).astype(str)
     codes = pd.Index(levels).get_indexer(text)
     if (codes < 0).any():
         pos = np.flatnonzero(codes < 0)

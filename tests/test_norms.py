@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -151,19 +151,29 @@ def _subscales_in(cond) -> set:
     return out
 
 
+def _score_range(instrument_id: str, sid: str, scoring: str):
+    from psychometrics.instruments import data_dir, read_yaml
+    forms = read_yaml(data_dir("instruments") / f"{instrument_id}.yaml").get("forms") or {}
+    inst = pm.load_instrument(instrument_id, form=next(iter(forms), None), warn=False)
+    return inst.score_range(sid, scoring) if sid in inst.subscales else (-np.inf, np.inf)
+
+
 def _edge_cases():
-    """(norm id, subscale, score, expected band) just below, at and just above every edge."""
+    """(norm id, subscale, score, expected band) just below, at and just above every edge
+    (a score the instrument cannot produce is refused, not banded: ``None``)."""
     cases = []
     for nid in SHIPPED:
         ns = load_norms(nid)
         for e in ns.entries:
             for sid, sn in e.subscales.items():
                 step = 1.0 if sn.score == "sum" else 0.01
+                lo, hi = _score_range(ns.instrument, sid, sn.score)
                 for k, b in enumerate(sn.bands[1:], start=1):
                     below, above = sn.bands[k - 1].id, b.id
                     at = above if b.lower_inclusive else below
-                    cases += [(nid, sid, b.lower - step / 2, below), (nid, sid, b.lower, at),
-                              (nid, sid, b.lower + step / 2, above)]
+                    for x, band in ((b.lower - step / 2, below), (b.lower, at),
+                                    (b.lower + step / 2, above)):
+                        cases.append((nid, sid, x, band if lo <= x <= hi else None))
     return cases
 
 
@@ -171,6 +181,10 @@ def _edge_cases():
                          ids=lambda v: str(v) if not isinstance(v, float) else f"{v:g}")
 def test_every_shipped_band_edge(nid, sid, x, band):
     s = pd.DataFrame({sid: [x]})
+    if band is None:
+        with pytest.raises(DataError, match="outside the possible range"):
+            _quiet(pm.apply_norms, s, nid, subscales=[sid])
+        return
     out = _quiet(pm.apply_norms, s, nid, subscales=[sid])
     ns = load_norms(nid)
     labels = {b.id: b.text() for b in ns.entries[0].subscales[sid].bands}
@@ -287,7 +301,9 @@ def _built_simple(**kw) -> NormSet:
 
 
 def test_published_table_and_mean_sd_norms():
-    doc = {"id": "t", "name": "t", "instrument": {"id": "olbi"}, "population": "x",
+    # a scale of the user's own (no shipped instrument): scores beyond the table extrapolate;
+    # for a shipped instrument, scores it cannot produce are refused (test_hostile item 5)
+    doc = {"id": "t", "name": "t", "instrument": {"id": "custom-scale"}, "population": "x",
            "source": {"ref": "hand-made", "confidence": "user"}, "method": "published-table",
            "norms": [{"stratum": {}, "subscales": {
                "EX": {"score": "mean", "table": {"score": [1, 2, 3, 4], "pr": [5, 30, 70, 99]}},
@@ -404,8 +420,9 @@ def test_continuous_scores_bootstrap_sparse_path():
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 24), min_size=60, max_size=120), st.lists(st.integers(-2, 26), min_size=2, max_size=20))
 def test_applied_norms_are_monotone(sample, new):
-    s = pd.DataFrame({"EX": np.array(sample, float) / 8})
-    s.attrs["psychometrics"] = {"instrument": "olbi", "scoring": {"EX": "mean"}}
+    assume(len(set(sample)) > 1)  # a constant sample gives no norms (an error, test_hostile)
+    s = pd.DataFrame({"EX": np.array(sample, float) / 8})  # 0..3: not an olbi range
+    s.attrs["psychometrics"] = {"instrument": "custom-scale", "scoring": {"EX": "mean"}}
     ns = pm.build_norms(s, bootstrap=0)
     x = np.sort(np.array(new, float) / 8)
     out = pm.apply_norms(pd.DataFrame({"EX": x}), ns)
@@ -459,7 +476,8 @@ def _population(rng, n):
     x = mu + sd * rng.standard_normal(n)
     frame = pd.DataFrame({"EX": x, "age": age,
                           "age_band": pd.cut(age, [19, 29, 39, 49, 59, 66]).astype(str)})
-    frame.attrs["psychometrics"] = {"instrument": "bat-23", "scoring": {"EX": "mean"}}
+    # normal scores go beyond 1..5: a scale of the user's own, not bat-23
+    frame.attrs["psychometrics"] = {"instrument": "custom-scale", "scoring": {"EX": "mean"}}
     return frame, 100 * stats.norm.cdf((x - mu) / sd)
 
 

@@ -69,8 +69,12 @@ def _items(args: argparse.Namespace):
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
-    if args.items:
+    if args.items is not None:
         cols = [c.strip() for c in args.items.split(",") if c.strip()]
+        if not cols:
+            from psychometrics.errors import OptionError
+            raise OptionError(f"--items {args.items!r} names no columns; give them as q1,q2,...",
+                              "items", args.items)
         missing = [c for c in cols if c not in data.columns]
         if missing:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..cli import add_command, add_group, add_norm_by, add_output_options, split_list
 from ..errors import DataError
-from .score import parse_items, parse_norm_by
+from .score import parse_items, parse_missing_codes, parse_norm_by
 
 
 def register(sub) -> None:
@@ -72,6 +72,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--title", help="page title")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with an error when any section failed (a section asked for with "
+                        "--by, --criterion or --norms always does)")
     add_output_options(p)
     p.set_defaults(func=run_report)
 
@@ -86,7 +89,7 @@ def run_report(args: argparse.Namespace):
                         "as .json)")
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
-    missing = ([float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None)
+    missing = parse_missing_codes(args.missing_codes)
     rep = render_report(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                         form=args.form, keys=args.keys, missing_codes=missing,
                         norms=args.norms, norm_by=parse_norm_by(args.norm_by),
@@ -103,4 +106,21 @@ def run_report(args: argparse.Namespace):
         args.output = None  # written here; the printer must not write JSON over it
     else:
         args.output = output  # cli.emit writes to_dict() as JSON
+    _check_sections(rep, args, output)
     return rep
+
+
+def _check_sections(rep, args, output) -> None:
+    """A section the user asked for (``--group``, ``--criterion``, ``--norms``) that failed is an
+    error (exit 2), as is any failed section with ``--strict``; the page is written anyway."""
+    asked = {"groups": args.group, "criterion": args.criterion, "classification": args.norms}
+    failed = [s for s in rep.sections if s.status == "failed"
+              and (getattr(args, "strict", False) or asked.get(s.id))]
+    if failed:
+        from ..errors import PsychometricsError
+        if str(output).lower().endswith(".html"):
+            where = f"{output} was written, but "
+        else:
+            where = ""
+        raise PsychometricsError(where + "; ".join(f"section {s.id!r} failed: {s.message}"
+                                                   for s in failed))

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from ..cli import add_command, add_norm_by, add_output_options
-from ..errors import DataError, MissingColumnError
+from ..errors import DataError, MissingColumnError, OptionError
 
 
 def parse_items(value: str | None):
@@ -18,6 +18,21 @@ def parse_items(value: str | None):
     if not all(len(p) == 2 for p in pairs):
         raise DataError(f"--items {value!r}: use a pattern like 'Q{{n}}', a YAML file, or id=column pairs")
     return {k.strip(): v.strip() for k, v in pairs}
+
+
+def parse_missing_codes(value: str | None) -> list[float] | None:
+    """``--missing-codes -99,99`` -> [-99.0, 99.0]."""
+    if not value:
+        return None
+    out = []
+    for part in value.split(","):
+        try:
+            out.append(float(part))
+        except ValueError:
+            raise OptionError(f"--missing-codes {value!r}: {part.strip()!r} is not a number; give "
+                              "numbers separated by commas, e.g. -99,99", "missing_codes",
+                              value) from None
+    return out
 
 
 def parse_norm_by(values: list[str] | None) -> dict | None:
@@ -58,7 +73,7 @@ def score_from_args(args):
     from ..io import read_export
     from ..scoring import score
     data = read_export(args.file, id=args.id)
-    missing = [float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None
+    missing = parse_missing_codes(args.missing_codes)
     scores = score(data, args.instrument, items=parse_items(args.items), id=args.id,
                    on_invalid=args.on_invalid, method=getattr(args, "method", None),
                    missing_codes=missing, keys=args.keys, form=args.form)

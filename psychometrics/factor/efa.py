@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._checks import check_items
+from .._checks import check_items, identical_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
 from ..resample import rng as resample_rng
@@ -418,6 +418,20 @@ def _check_method(method: str, rotation) -> str | None:
     return rotation
 
 
+def _warn_degenerate(r: np.ndarray, columns, dof: float, nf: int) -> None:
+    """Fit statistics psych prints without a word, although they mean nothing: a model with
+    no degrees of freedom left (TLI 5, say), or identical items (a singular matrix)."""
+    if dof <= 0:
+        warnings.warn(f"{nf} factors for {r.shape[0]} items leave df = {dof:g}: the model has as many "
+                      "or more free parameters than the correlations; chi-square, RMSEA and TLI are "
+                      "not meaningful (use fewer factors)", UserWarning, stacklevel=3)
+    pairs = identical_items(r, columns)
+    if pairs:
+        warnings.warn(f"identical items (r = 1): {pairs[:5]}; the correlation matrix is singular "
+                      "and the fit statistics are not meaningful (drop one of each pair)",
+                      UserWarning, stacklevel=3)
+
+
 def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None = "oblimin",
         missing: str = "pairwise") -> EFAResult:
     """Exploratory factor analysis matching ``psych::fa``.
@@ -484,6 +498,7 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
     cols = im.columns
     load, phi = core["loadings"], core["phi"]
     fit = _fit_stats(r, load, phi, n, counts if missing == "pairwise" else None)
+    _warn_degenerate(r, cols, fit["dof"], nf)
     var = _variance_table(load, phi, float(np.trace(r)))
     # rot.mat in psych's own (unsorted) factor order
     raw_names = [f"{_METHODS[method]}{i + 1}" for i in range(nf)]
