@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 from scipy.special import ndtr, ndtri
 
-from ._checks import align, check_vector
+from ._checks import align, check_choice, check_level, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, read_yaml, validate
@@ -389,16 +389,17 @@ class NormSet:
     def to_file(self, path: str | Path) -> Path:
         """Write the norm set as a norm file (YAML; ``.json`` writes JSON) that
         :func:`load_norms` reads back exactly (floats are written with full precision)."""
+        from .output import atomic_write
+
         p = Path(path)
         doc = self.to_dict()
         validate(doc, "norms", str(p), error=NormError)
         if p.suffix.lower() == ".json":
             import json
-            p.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+            text = json.dumps(doc, indent=1, ensure_ascii=False)
         else:
-            p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
-                         encoding="utf-8")
-        return p
+            text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+        return atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def summary(self) -> str:
         d = self.doc
@@ -662,6 +663,7 @@ class _Applied:
     band_labels: dict = field(default_factory=dict)
     top: dict = field(default_factory=dict)
     bottom: dict = field(default_factory=dict)
+    band_order: dict = field(default_factory=dict)  # subscale -> band labels, low to high
     entry: np.ndarray | None = None
 
 
@@ -753,8 +755,7 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
            data=None, convert=False, subscales=None) -> tuple[_Applied, list[str]]:
     if not isinstance(scores, pd.DataFrame):
         raise DataError(f"scores must be a DataFrame (from score()), not {type(scores).__name__}")
-    if fallback not in ("error", "overall"):
-        raise DataError(f"fallback must be 'error' or 'overall', not {fallback!r}")
+    check_choice(fallback, ("error", "overall"), "fallback")
     inst_id = (scores.attrs.get("psychometrics") or {}).get("instrument")
     if inst_id and inst_id not in ns.applies_to:
         raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores are "
@@ -796,6 +797,7 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
                 k = sn.band_index(x[m])
                 ids = np.array([b.id for b in sn.bands] + [None], dtype=object)
                 labels = np.array([b.text(lang) for b in sn.bands] + [None], dtype=object)
+                res.band_order.setdefault(sid, {}).update(dict.fromkeys(labels[:-1]))
                 bidx[m], bid[m], blab[m] = k, ids[k], labels[k]
         if has_pr:
             res.pr[sid] = pr
@@ -902,7 +904,10 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
             new[f"{sid}_bottom_quartile"] = _nullable_bool(res.bottom[sid])
     for col, values in new.items():
         out[col] = values
-    out.attrs["psychometrics"] = {**(scores.attrs.get("psychometrics") or {}),
+    meta = dict(scores.attrs.get("psychometrics") or {})
+    meta["levels"] = {**(meta.get("levels") or {}),
+                      **{f"{s}_band": list(order) for s, order in res.band_order.items()}}
+    out.attrs["psychometrics"] = {**meta,
                                   "norms": {"id": ns.id, "by": dict(by or {}), "fallback": fallback,
                                             "source": ns.doc["source"]["ref"]}}
     return out
@@ -1068,6 +1073,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     43.09
     """
     from . import __version__
+    from .resample import resolve_seed, seed_record
     from .resample import rng as make_rng
 
     if not isinstance(scores, pd.DataFrame):
@@ -1119,12 +1125,13 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         weighting = {"method": "raked", "margins": {str(k): {str(a): float(b) for a, b in v.items()}
                                                      for k, v in margins.items()},
                      "base_weights": weights is not None}
-    if smooth not in (None, "age"):
-        raise DataError(f"smooth must be None or 'age', not {smooth!r}")
+    check_choice(smooth, (None, "age"), "smooth")
+    check_level(level)
     x_all = np.column_stack([check_vector(frame[s], name=s, allow_nan=True) for s in subscales])
     probs = np.unique(np.concatenate([np.asarray(percentiles, dtype=float), [25.0, 75.0]])) / 100.0
     if probs.min() <= 0 or probs.max() >= 1:
         raise DataError("percentiles must be strictly between 0 and 100")
+    seed = resolve_seed(seed)
     g = make_rng(seed)
 
     groups: list[tuple[dict, np.ndarray]] = [({}, np.ones(n, dtype=bool))]
@@ -1202,7 +1209,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         "strata": by,
         "weighting": weighting,
         "created": {"software": f"psychometrics {__version__}", "date": stamp,
-                    "bootstrap": int(bootstrap), "seed": seed if isinstance(seed, int) else None,
+                    "bootstrap": int(bootstrap), "seed": seed_record(seed),
                     "level": float(level), "quantile": "inverted_cdf (R type 1)",
                     "percentile_rank": "mid-rank", "min_n": int(min_n)},
         "norms": entries,

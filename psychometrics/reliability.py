@@ -22,7 +22,14 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import ItemMatrix, check_items, check_vector
+from ._checks import (
+    ItemMatrix,
+    check_choice,
+    check_items,
+    check_level,
+    check_positive_int,
+    check_vector,
+)
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 
@@ -106,12 +113,9 @@ def _alpha1(c: np.ndarray) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 def _check_options(missing, ci=None, level=0.95) -> None:
-    if missing not in _MISSING:
-        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
-    if ci not in _CI:
-        raise ValueError(f"ci must be one of {_CI}, got {ci!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    check_choice(missing, _MISSING, "missing")
+    check_choice(ci, _CI, "ci")
+    check_level(level)
 
 
 def _prepare(items, missing: str, name: str = "items") -> ItemMatrix:
@@ -408,6 +412,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     ('bootstrap', True)
     """
     _check_options(missing, ci, level)
+    seed = resample.resolve_seed(seed)
     fit = _fit(_prepare(items, missing))
     t = fit.total
     ase = float(np.sqrt(t["q"] / fit.n))
@@ -420,8 +425,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
         z = _duhachek_z(level)
         lo, hi = t["alpha"] - z * ase, t["alpha"] + z * ase
     elif ci == "bootstrap":
-        if n_boot < 1:
-            raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+        n_boot = check_positive_int(n_boot, "n_boot")
         boot = resample.bootstrap(_boot_alpha_stat(fit.x), fit.n, n_boot=n_boot, seed=seed,
                                   level=level, width=fit.k)
         lo, hi, n_failed = float(boot.ci_low), float(boot.ci_high), boot.n_failed
@@ -433,7 +437,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
         mean=float(np.nanmean(scores)), sd=float(np.nanstd(scores, ddof=1)),
         ci_low=float(lo), ci_high=float(hi), ci_method=ci, level=level, missing=missing,
         items=list(fit.columns), n_boot=n_boot if is_boot else None,
-        seed=seed if is_boot else None, n_failed=n_failed)
+        seed=resample.seed_record(seed) if is_boot else None, n_failed=n_failed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,8 +802,7 @@ def icc(*scores, kind: str = "ICC2") -> ICCResult:
     """
     import pingouin
 
-    if kind not in _ICC_KINDS:
-        raise ValueError(f"kind must be one of {list(_ICC_KINDS)}, got {kind!r}")
+    check_choice(kind, list(_ICC_KINDS), "kind")
     if len(scores) == 1:
         m = check_items(scores[0], name="scores")
     else:
@@ -868,8 +871,11 @@ class ReliabilityResult(Result):
     level: float
 
     def to_dict(self) -> dict:
+        boot = [a for a in self.alphas.values() if a.n_boot]
         return {"instrument": self.instrument, "missing": self.missing,
                 "ci_method": self.ci_method, "level": self.level,
+                "n_boot": boot[0].n_boot if boot else None,
+                "seed": boot[0].to_dict()["seed"] if boot else None,
                 "subscales": jsonable(self.table),
                 "items": {s: jsonable(t) for s, t in self.items.items()}}
 

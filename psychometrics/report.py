@@ -594,7 +594,7 @@ def _run(sid: str, title: str, fn, ctx: _Context) -> Section:
         warnings.simplefilter("always")
         try:
             data, body, status, message = fn(ctx)
-        except Exception as exc:  # noqa: BLE001 - the report must survive any one section
+        except PsychometricsError as exc:  # a bug is not a "failed section": it propagates
             msg = f"{type(exc).__name__}: {exc}"
             body = f'<p class="fail">{_esc(ctx.L["failed"])}: {_esc(msg)}</p>'
             data, status, message = {}, "failed", msg

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_unique_ids
+from ._checks import check_choice, check_unique_ids
 from .errors import DataError, InvalidResponseError, MissingColumnError, describe_rows
 from .instruments import Instrument, load_instrument
 
@@ -157,8 +157,7 @@ def read_items(data: pd.DataFrame, instrument: Instrument, mapping: dict[str, st
     list of invalid cells (dicts with ``row``, ``respondent``, ``column``, ``item``, ``value``,
     ``problem``).
     """
-    if on_invalid not in _ON_INVALID:
-        raise DataError(f"on_invalid must be one of {_ON_INVALID}, not {on_invalid!r}")
+    check_choice(on_invalid, _ON_INVALID, "on_invalid")
     scale = instrument.scale
     mcodes = np.array(list(scale.missing_codes) + list(missing_codes or []), dtype=float)
     labels = _label_lookup(instrument)
@@ -298,6 +297,7 @@ def _check_subscales(inst: Instrument, subscales) -> list[str]:
 def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form, subscales=None):
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    check_choice(on_invalid, _ON_INVALID, "on_invalid")  # options first, before any file is read
     inst = _instrument(instrument, keys=keys, form=form)
     if id is not None:
         if id not in data.columns:
@@ -379,8 +379,7 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     """
     inst, mapping, values, cells, subs = _prepare(data, instrument, items, id, on_invalid,
                                                   missing_codes, keys, form, subscales)
-    if method not in (None, "mean", "sum"):
-        raise DataError(f"method must be 'mean' or 'sum', not {method!r}")
+    check_choice(method, (None, "mean", "sum"), "method")
     sums, counts = _aggregate(values, inst, subs, list(mapping))
     sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
     mins = np.array([_min_answered(inst.subscales[s], min_answered) for s in subs], dtype=float)

@@ -19,6 +19,7 @@ from psychometrics.errors import (
     InstrumentError,
     InvalidResponseError,
     MissingColumnError,
+    OptionError,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -87,7 +88,7 @@ def test_method_override_and_min_answered_dict():
     s = pm.score(df, "mbi-hss", method="mean", min_answered={"EE": 7})
     assert s.loc[0, "EE"] == pytest.approx(3.0)
     assert s.loc[0, "DP"] == pytest.approx(3.0)
-    with pytest.raises(DataError, match="method"):
+    with pytest.raises(OptionError, match="method"):
         pm.score(df, "mbi-hss", method="median")
 
 

@@ -51,7 +51,7 @@ def register(sub) -> None:
     bp.add_argument("--language", default="")
     bp.add_argument("--year", type=int)
     bp.add_argument("--source", help="citation of the study the sample comes from")
-    add_output_options(bp)
+    add_output_options(bp, formats=(".yaml", ".yml", ".json"))
     bp.set_defaults(func=_build)
 
     cp = sub.add_parser("classify", help="classify respondents with a rule (burnout rules, risk zones, bands)")

@@ -54,17 +54,16 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--title", help="page title")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    add_output_options(p)
+    add_output_options(p, formats=(".html", ".json"))
     p.set_defaults(func=run_report)
 
 
 def run_report(args: argparse.Namespace):
+    from ..output import atomic_write, check_format
     from ..report import render_report
 
     output = args.output or f"{Path(args.file).stem}-report.html"
-    suffix = Path(output).suffix.lower()
-    if suffix not in (".html", ".json"):
-        raise DataError(f"-o {output}: a report is written as .html (or its numbers as .json)")
+    suffix = check_format(output, (".html", ".json"))
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
     missing = ([float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None)
@@ -76,8 +75,9 @@ def run_report(args: argparse.Namespace):
                         n_boot=args.n_boot, seed=args.seed, title=args.title,
                         progress=not args.no_progress)
     if suffix == ".html":
-        rep.save(output)
+        atomic_write(output, rep.save)  # never a half-written report
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict
+        args.output = None  # written here; the printer must not write it again
     else:
         args.output = output  # cli.emit writes to_dict() as JSON
     return rep
