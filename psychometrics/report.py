@@ -847,7 +847,7 @@ def _rules_counts(ctx: _Context) -> dict:
     out = {}
     for rule in _rules(ctx):
         try:
-            res = classify(ctx.scores, rule, norms=ctx.norms, by=ctx.norm_by, data=ctx.data,
+            res = classify(ctx.scores, rule, norms=ctx.norms, norm_by=ctx.norm_by, data=ctx.data,
                            lang=ctx.lang)
         except PsychometricsError as exc:  # a rule that does not fit this data is noted
             out[rule.id] = {"name": rule.text(ctx.lang), "error": f"{type(exc).__name__}: {exc}"}
@@ -1232,7 +1232,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                 ctx.norms = load_norms(norms)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    ctx.normed = apply_norms(scores, ctx.norms, by=ctx.norm_by, lang=lang,
+                    ctx.normed = apply_norms(scores, ctx.norms, norm_by=ctx.norm_by, lang=lang,
                                              data=frame)
             except PsychometricsError as exc:
                 norm_error = f"{type(exc).__name__}: {exc}"

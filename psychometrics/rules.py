@@ -47,7 +47,15 @@ from ._checks import align
 from ._results import Result
 from .errors import DataError, NormError
 from .instruments import data_dir, read_yaml, schema
-from .norms import EDGE_TOL, UncertainNormWarning, _apply, list_norms, load_norms
+from .norms import (
+    EDGE_TOL,
+    UncertainNormWarning,
+    _apply,
+    list_norms,
+    load_norms,
+    norm_provenance,
+    resolve_norm_by,
+)
 
 _OPS = (">=", ">", "<=", "<", "==", "!=", "in")
 
@@ -229,10 +237,10 @@ def _fmt(x: np.ndarray) -> np.ndarray:
 
 
 class _Context:
-    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback):
+    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback, scale=None):
         scores, data = align(scores, data, names=["scores", "data"])
         self.scores, self.data, self.rule = scores, data, rule
-        self.norms, self.by, self.fallback = norms, by, fallback
+        self.norms, self.by, self.fallback, self.scale = norms, by, fallback, scale
         self.n = len(scores)
         self._applied = None
 
@@ -251,9 +259,11 @@ class _Context:
                                 "with norms=... (e.g. one built with build_norms)")
             ns = load_norms(self.norms)
             ns.warn_if_uncertain(stacklevel=5)
-            self._applied, _ = _apply(self.scores, ns, by=self.by, fallback=self.fallback,
+            self._applied, _ = _apply(self.scores, ns, norm_by=self.by, fallback=self.fallback,
+                                      scale=self.scale,
                                       data=self.data)
             self._applied.norms_id = ns.id
+            self._applied.provenance = norm_provenance(ns, self._applied, self.fallback)
         return self._applied
 
 
@@ -397,9 +407,10 @@ def _text(label: Mapping, lang: str) -> str:
     return label.get(lang) or label.get("en") or next(iter(label.values()))
 
 
-def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | None = None,
+def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, str] | None = None,
              fallback: str = "error", lang: str = "en", data: pd.DataFrame | None = None,
-             id: str | None = None) -> pd.DataFrame:
+             id: str | None = None, scale=None,
+             by: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Classify every respondent with a declarative rule.
 
     Parameters
@@ -415,8 +426,9 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
         the rule; the quartile rule needs one (any norm set with quartiles, e.g. from
         :func:`~psychometrics.norms.build_norms`). When given it replaces the rule's own norm
         set, so a band rule can be used with another norm set that has the same band ids.
-    by, fallback, data
-        As in :func:`~psychometrics.norms.apply_norms` (stratified norms).
+    norm_by, fallback, data, scale
+        As in :func:`~psychometrics.norms.apply_norms` (stratified norms; the scale of scores
+        that lost ``score()``'s record). ``by`` is the deprecated name of ``norm_by``.
     lang : {"en", "nl", "fr"}
         Language of the labels.
     id : str, optional
@@ -459,7 +471,8 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     if norms is None and r.uses_norms and r.origin not in ("inline",) and not r.origin.startswith("instrument:"):
         own = load_norms(r.origin)
         norms = own if own.entries else None
-    ctx = _Context(scores, data, r, norms, by, fallback)
+    norm_by = resolve_norm_by(norm_by, by)
+    ctx = _Context(scores, data, r, norms, norm_by, fallback, scale)
     n = len(scores)
     chosen = np.full(n, -2)  # -2 open, -1 undetermined, i = level i
     reason = _const(n, "")
@@ -495,5 +508,5 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     out["reason"] = pd.array(reason, dtype="string")
     out.attrs["psychometrics"] = {"rule": r.id, "declared_in": r.origin, "source": r.source,
                                   "uncertain": r.uncertain,
-                                  "norms": getattr(ctx._applied, "norms_id", None)}
+                                  "norms": getattr(ctx._applied, "provenance", None)}
     return out

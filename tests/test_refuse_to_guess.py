@@ -3,6 +3,7 @@ is tested with the cached instruments)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,195 @@ def test_cli_turns_a_bug_into_one_line(capsys, monkeypatch):
 def test_report_catches_only_package_errors():
     src = (ROOT / "psychometrics" / "report.py").read_text()
     assert "except Exception" not in src
+
+
+# ---- item 1: the scale of a score is never guessed -----------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from psychometrics.errors import NormError, PsychometricsError  # noqa: E402
+from psychometrics.instruments import data_dir, load_instrument, read_yaml  # noqa: E402
+from psychometrics.norms import list_norms, load_norms  # noqa: E402
+
+
+def _two_mean_scored_exports(valid):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = pm.score(valid.iloc[:25], "mbi-hss", id="id", method="mean")
+        b = pm.score(valid.iloc[25:50], "mbi-hss", id="id", method="mean")
+    return a, b
+
+
+def test_concat_of_mean_scores_is_not_banded_as_sums(valid):
+    a, b = _two_mean_scored_exports(valid)
+    kept = pd.concat([a, b])  # identical records survive concat: means are known as means
+    with pytest.raises(NormError, match="scores are means"):
+        pm.apply_norms(kept, "mbi-hss-overall")
+    b.attrs["psychometrics"]["items"] = {"other": "export"}  # a second export, mapped otherwise
+    both = pd.concat([a, b])
+    assert not both.attrs  # pandas dropped the record
+    with pytest.raises(NormError, match="scale='sum' or scale='mean'"):
+        pm.apply_norms(both, "mbi-hss-overall")
+    with pytest.raises(NormError, match="sums or means"):
+        pm.classify(both, "mbi-hss-overall-ee-or-dp")
+    with pytest.raises(NormError, match="sums or means"):
+        pm.profile({"mbi-hss": both}, norms={"mbi-hss": "mbi-hss-overall"})
+    # said explicitly, the scale is checked: means are not sums of 9 items
+    with pytest.raises(NormError, match="rescore|scale"):
+        pm.apply_norms(both, "mbi-hss-overall", scale="mean")
+    ok = pm.apply_norms(both, "mbi-hss-overall", scale="mean", convert=True)
+    sums = pd.concat([pm.score(valid.iloc[:50], "mbi-hss", id="id")])
+    full = pm.apply_norms(sums, "mbi-hss-overall")
+    assert ok["EE_band"].tolist() == full["EE_band"].tolist()
+
+
+def test_scores_outside_their_scale_are_refused():
+    s = pd.DataFrame({"EE": [24.0, 60.0]})
+    with pytest.raises(NormError, match="outside the 0..54"):
+        pm.apply_norms(s, "mbi-hss-overall", scale="sum")
+    s.attrs["psychometrics"] = {"instrument": "mbi-hss", "scoring": {"EE": "mean"}}
+    with pytest.raises(NormError, match="scale='sum' was given"):
+        pm.apply_norms(s, "mbi-hss-overall", scale="sum")
+
+
+def _norm_cases():
+    out = []
+    for nid in list_norms():
+        ns = load_norms(nid)
+        if ns.covariate or not ns.subscales:
+            continue
+        out.append(nid)
+    return out
+
+
+def _random_scores(nid: str, n: int, seed: int) -> pd.DataFrame:
+    ns = load_norms(nid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forms = read_yaml(data_dir("instruments") / f"{ns.instrument}.yaml").get("forms") or {}
+        inst = load_instrument(ns.instrument, warn=False, form=next(iter(forms), None))
+    rng = np.random.default_rng(seed)
+    cols, scoring = {}, {}
+    for sid in ns.subscales:
+        if sid not in inst.subscales:
+            continue
+        scale = next(e.subscales[sid].score for e in ns.entries if sid in e.subscales)
+        items = inst.subscales[sid].items
+        lo, hi = (np.array([inst.item_range(inst.item(i)) for i in items])[:, j] for j in (0, 1))
+        answers = rng.integers(lo.min(), hi.max() + 1, size=(n, len(items))).astype(float)
+        cols[sid] = answers.sum(axis=1) if scale == "sum" else answers.mean(axis=1)
+        scoring[sid] = scale
+    frame = pd.DataFrame(cols, index=[f"r{seed}-{i}" for i in range(n)])
+    for var in ns.strata:  # the first stratum's level, in a same-named column
+        first = next(e.stratum[var] for e in ns.entries if var in e.stratum)
+        frame[var] = first["min"] if isinstance(first, dict) else first
+    frame.attrs["psychometrics"] = {"instrument": ns.instrument, "scoring": scoring}
+    return frame
+
+
+def _round_trip(frame: pd.DataFrame, how: str, tmp: Path) -> pd.DataFrame:
+    if how == "concat":
+        return pd.concat([frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2:]])
+    if how == "concat-other":  # with a frame scored differently (another record)
+        other = frame.iloc[:1].copy()
+        other.attrs = {"psychometrics": {**frame.attrs["psychometrics"], "form": "x"}}
+        return pd.concat([frame, other]).iloc[: len(frame)]
+    if how == "merge":
+        demo = pd.DataFrame({"k": np.arange(len(frame))}, index=frame.index)
+        return demo.merge(frame, left_index=True, right_index=True).drop(columns="k")
+    if how == "csv":
+        frame.to_csv(tmp / "s.csv")
+        return pd.read_csv(tmp / "s.csv", index_col=0)
+    frame.to_excel(tmp / "s.xlsx")
+    return pd.read_excel(tmp / "s.xlsx", index_col=0)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("nid", _norm_cases())
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(2, 8), seed=st.integers(0, 10_000),
+       how=st.sampled_from(["concat", "concat-other", "merge", "csv", "excel"]))
+def test_round_trips_give_the_same_result_or_an_error(tmp_path, nid, n, seed, how):
+    frame = _random_scores(nid, n, seed)
+    expected = pm.apply_norms(frame, nid)
+    moved = _round_trip(frame, how, tmp_path)
+    try:
+        got = pm.apply_norms(moved, nid)
+    except PsychometricsError:
+        return  # loud is fine
+    new = [c for c in expected.columns if c not in frame.columns]
+    pd.testing.assert_frame_equal(got[new].reset_index(drop=True),
+                                  expected[new].reset_index(drop=True), check_dtype=False)
+
+
+# ---- item 2: strata are matched explicitly, or to same-named columns and said so -------------
+
+@pytest.fixture(scope="module")
+def regional(valid):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = pm.score(valid, "mbi-hss", id="id")
+    scores["region"] = valid["region"].to_numpy()
+    ns = pm.build_norms(scores, by="region", bootstrap=0, min_n=10)
+    return scores, ns
+
+
+def test_stratified_norms_match_same_named_columns_and_say_so(regional):
+    scores, ns = regional
+    explicit = pm.apply_norms(scores, ns, norm_by={"region": "region"})
+    auto = pm.apply_norms(scores, ns)
+    pd.testing.assert_series_equal(auto["EE_pr"], explicit["EE_pr"])
+    meta = auto.attrs["psychometrics"]["norms"]
+    assert meta["matched"] == "same-named columns" and meta["by"] == {"region": "region"}
+    assert set(auto["EE_norm_group"]) == {f"region={r}" for r in scores["region"].unique()}
+    overall = pm.apply_norms(scores, ns, norm_by={})
+    assert not np.allclose(overall["EE_pr"], auto["EE_pr"])  # the silent old default differs
+    assert set(overall["EE_norm_group"]) == {"overall"}
+
+
+def test_stratified_norms_without_columns_is_an_error_listing_strata(regional):
+    scores, ns = regional
+    with pytest.raises(NormError, match=r"norms by \['region'\].*Candidate columns: id"):
+        pm.apply_norms(scores.drop(columns="region"), ns)
+
+
+def test_fallback_to_overall_is_reported_per_respondent(regional):
+    scores, ns = regional
+    odd = scores.copy()
+    odd.loc[odd.index[0], "region"] = "Mars"
+    with pytest.warns(UserWarning, match="1 respondent"):
+        out = pm.apply_norms(odd, ns, fallback="overall")
+    assert out["EE_norm_group"].iloc[0] == "overall (fallback)"
+    assert out.attrs["psychometrics"]["norms"]["fallback_n"] == 1
+
+
+def test_by_is_a_deprecated_alias(regional):
+    scores, ns = regional
+    with pytest.warns(DeprecationWarning, match="norm_by"):
+        old = pm.apply_norms(scores, ns, by={"region": "region"})
+    pd.testing.assert_frame_equal(old, pm.apply_norms(scores, ns, norm_by={"region": "region"}))
+
+
+def test_cli_score_with_stratified_norms_names_the_groups(capsys, tmp_path, regional):
+    _, ns = regional
+    path = ns.to_file(tmp_path / "regional.yaml")
+    out = tmp_path / "s.csv"
+    code, stdout, err = run(capsys, "score", EX / "validation-sample.csv", "-i", "mbi-hss",
+                            "--id", "id", "--norms", path, "-o", out)
+    assert code == 0, err
+    back = pd.read_csv(out)
+    assert back["EE_norm_group"].str.startswith("region=").all()
+    assert "regional" in stdout or "norm set" in stdout
+
+
+# ---- item 5: every output names the norm set used, its source and n ------------------------
+
+def test_outputs_name_the_norm_set(valid):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = pm.score(valid, "mbi-hss", id="id")
+    meta = pm.apply_norms(s, "mbi-hss-overall").attrs["psychometrics"]["norms"]
+    assert meta["id"] == "mbi-hss-overall" and meta["source"] and "n" in meta
+    c = pm.classify(s, "mbi-hss-overall-ee-or-dp")
+    assert c.attrs["psychometrics"]["norms"]["id"] == "mbi-hss-overall"

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _scales import rule_scale
 
 import psychometrics as pm
 from psychometrics.errors import DataError, NormError
@@ -17,6 +18,8 @@ from psychometrics.rules import Rule, describe, get_rule
 def _levels(rule, rows: dict, **kw) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncertainNormWarning)
+        if "scale" not in kw and isinstance(rule, str):
+            kw["scale"] = rule_scale(rule, kw.get("norms"))
         out = pm.classify(pd.DataFrame(rows), rule, **kw)
     return out["level"].tolist()
 
@@ -181,7 +184,8 @@ def test_count_items_durations_and_not():
 
 def test_missing_values_use_three_valued_logic():
     rule = "olbi-peterson-both-high"
-    out = pm.classify(pd.DataFrame({"EX": [np.nan, np.nan, 2.0], "DI": [2.5, 1.0, np.nan]}), rule)
+    out = pm.classify(pd.DataFrame({"EX": [np.nan, np.nan, 2.0], "DI": [2.5, 1.0, np.nan]}), rule,
+                      scale="mean")
     # unknown EX and high DI: undetermined; unknown EX but low DI: negative; low EX: negative
     assert out["positive"].isna().tolist() == [True, False, False]
     assert out["positive"].iloc[1] == False  # noqa: E712 - nullable boolean

@@ -62,6 +62,7 @@ def register(sub) -> None:
     cp.add_argument("--fallback", choices=["error", "overall"], default="error")
     cp.add_argument("--lang", choices=["en", "nl", "fr"], default="en", help="label language")
     cp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores (columns named by subscale id)")
+    cp.add_argument("--scale", choices=["sum", "mean"], help="with --scored: how those scores were computed")
     add_output_options(cp)
     cp.set_defaults(func=_classify)
 
@@ -73,6 +74,7 @@ def register(sub) -> None:
     gp.add_argument("--norms", help="report the share in this norm set's top quartile")
     gp.add_argument("--norm-by", action="append", metavar="STRATUM=COLUMN", help="strata of --norms")
     gp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores")
+    gp.add_argument("--scale", choices=["sum", "mean"], help="with --scored: how those scores were computed")
     add_output_options(gp)
     gp.set_defaults(func=_summarise)
 
@@ -108,9 +110,12 @@ def _scores(args):
         from ..io import read_table
         data = read_table(args.file, id=args.id)
         inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
+        if not getattr(args, "scale", None):
+            raise DataError("--scored: say how the scores in FILE were computed with "
+                            "--scale sum or --scale mean (the scale is never guessed)")
         scores = data.copy()
         scores.attrs["psychometrics"] = {"instrument": inst.id, "scoring": {
-            s: v.scoring for s, v in inst.subscales.items() if s in data.columns}}
+            s: args.scale for s in inst.subscales if s in data.columns}}
         return scores, data
     from .score import score_from_args
     return score_from_args(args)
@@ -142,7 +147,7 @@ def _build(args: argparse.Namespace):
 def _classify(args):
     from ..rules import classify
     scores, data = _scores(args)
-    return classify(scores, args.rule, norms=args.norms, by=parse_by(args.by), fallback=args.fallback,
+    return classify(scores, args.rule, norms=args.norms, norm_by=parse_by(args.by), fallback=args.fallback,
                     lang=args.lang, data=data, id=args.id if args.id in scores.columns else None)
 
 

@@ -88,12 +88,19 @@ def _score(args):
     if report.get("invalid"):
         print(f"note: {len(report['invalid'])} invalid responses scored as missing "
               "(see --json or the 'invalid' report)", file=sys.stderr)
+    for key, what in (("prorated", "prorated (mean of the answered items x their number)"),
+                      ("unscored", "not scored (too few items answered)")):
+        counts = {k: v for k, v in (report.get(key) or {}).items() if v}
+        if counts:
+            print(f"note: {what}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                  + f" of {len(scores)} respondents", file=sys.stderr)
     if args.norms:
         from ..norms import apply_norms
         by = parse_by(args.by)
-        if by:  # bring the stratum columns along from the export
-            for col in by.values():
-                if col not in scores.columns and col in data.columns:
-                    scores[col] = data[col].to_numpy()
-        scores = apply_norms(scores, args.norms, by=by, fallback=args.fallback)
+        # stratum columns (given, or same-named) are looked up in the export too
+        normed = apply_norms(scores, args.norms, norm_by=by, fallback=args.fallback, data=data)
+        for col in (normed.attrs["psychometrics"]["norms"].get("by") or {}).values():
+            if col not in normed.columns:  # show the stratum beside its norm group
+                normed.insert(len(scores.columns), col, data[col].to_numpy())
+        scores = normed
     return scores
