@@ -419,13 +419,17 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
                 band[pos], band_id[pos] = applied.band_labels[sid], applied.band_ids[sid]
                 entry = ns.overall or ns.entries[0]
                 k = len(entry.subscales[sid].bands) if sid in entry.subscales else 0
+            reason = np.full(n, None, dtype=object)
+            if f"{sid}_prorated" in frame.columns:  # a band from a prorated score says so
+                flag = frame[f"{sid}_prorated"].fillna(False).to_numpy(dtype=bool)
+                reason[pos[flag]] = f"{sid} prorated (scored from fewer items than the scale has)"
             blocks.append({
                 "instrument": inst_id, "scale": sid,
                 "name": sub.name.get(lang) or sub.name.get("en") or sid, "role": role,
                 "score": score, "band": band, "band_id": band_id,
                 "elevated": _elevated(role, sub.higher_is, idx, k),
                 "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
-                "reason": np.full(n, None, dtype=object)})
+                "reason": reason})
     return _assemble(blocks, union, n, used, sources, lang)
 
 

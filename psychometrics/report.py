@@ -808,6 +808,9 @@ def _factor(ctx: _Context, estimator: str):
     body = []
     if not res.converged:
         body.append(f'<p class="fail">{_esc(L["not_converged"])}</p>')
+    if not res.admissible:  # lavaan's post-check: Heywood cases, non-PD matrices, no SEs
+        body.append(f'<p class="fail">{_esc(L.get("inadmissible", "Inadmissible solution"))}: '
+                    f'{_esc("; ".join(res.problems))}</p>')
     body.append(f"<p>{_esc(L['estimator'])}: {_esc(res.estimator)}; n = {res.n}</p>")
     body.append(f"<details><summary>{_esc(L['model'])}</summary><pre>{_esc(model)}</pre></details>")
     body.append(f"<h3>{_esc(L['fit'])}</h3>"
@@ -821,7 +824,8 @@ def _factor(ctx: _Context, estimator: str):
                     + _table(fc.rename_axis("subscale"), table_id="tbl-factor-cor", digits=2,
                              labels=L))
     data = {"model": model, "estimator": res.estimator, "n": res.n,
-            "converged": bool(res.converged), "fit": fit,
+            "converged": bool(res.converged), "admissible": bool(res.admissible),
+            "problems": list(res.problems), "fit": fit,
             "std_loadings": {f: {i: float(v) for i, v in load[f].items() if v != 0}
                              for f in load.columns},
             "factor_correlations": fc.to_dict(orient="index")}

@@ -403,6 +403,48 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
     return _compare(cond, ctx)
 
 
+#: Level of respondents a rule cannot decide because a score or answer it reads is missing.
+NOT_SCORED = "not_scored"
+NOT_SCORED_LABEL = {"en": "not scored", "nl": "niet gescoord", "fr": "non calculé"}
+
+
+def _referenced(cond) -> set:
+    """Subscales a condition reads (scores, bands, quartile flags)."""
+    out: set = set()
+    if isinstance(cond, Mapping):
+        for k, v in cond.items():
+            if k in ("subscale", "band", "top_quartile", "bottom_quartile") and isinstance(v, str):
+                out.add(v)
+            elif isinstance(v, (Mapping, list)):
+                out |= _referenced(v)
+    elif isinstance(cond, list):
+        for c in cond:
+            out |= _referenced(c)
+    return out
+
+
+def _prorated_note(reason: np.ndarray, scores: pd.DataFrame, data, rule: Rule) -> np.ndarray:
+    """Reasons that say which of the scores they rest on were prorated (fewer items)."""
+    subs = set()
+    for lev in rule.levels:
+        subs |= _referenced(lev["when"])
+    out = reason.astype(object).copy()
+    for sid in sorted(subs):  # loop over the rule's subscales, vectorised over respondents
+        col = f"{sid}_prorated"
+        frame = scores if col in scores.columns else data if data is not None and col in data else None
+        if frame is None:
+            continue
+        flag = frame[col].fillna(False).to_numpy(dtype=bool)
+        n_col = f"{sid}_n"
+        if n_col in frame.columns:
+            counts = frame[n_col].to_numpy(dtype=float).astype(int).astype(str)
+            note = np.char.add(f"{sid} prorated from ", np.char.add(counts, " items")).astype(object)
+        else:
+            note = np.full(len(flag), f"{sid} prorated", dtype=object)
+        out[flag] = np.where(out[flag] == "", note[flag], out[flag] + "; " + note[flag])
+    return out
+
+
 def _text(label: Mapping, lang: str) -> str:
     return label.get(lang) or label.get("en") or next(iter(label.values()))
 
@@ -493,8 +535,10 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, st
         reason[rest] = neg[rest]
     levels = r.levels + [r.otherwise]
     chosen[rest] = len(r.levels)
-    lev_ids = np.array([lv["id"] for lv in levels] + [None], dtype=object)
-    labels = np.array([_text(lv["label"], lang) for lv in levels] + [None], dtype=object)
+    # a respondent the rule cannot decide (a score it reads is missing) is a named level
+    lev_ids = np.array([lv["id"] for lv in levels] + [NOT_SCORED], dtype=object)
+    labels = np.array([_text(lv["label"], lang) for lv in levels] + [_text(NOT_SCORED_LABEL, lang)],
+                      dtype=object)
     pos = np.array([float(lv["positive"]) for lv in levels] + [np.nan])
     k = np.where(chosen == -1, len(levels), chosen)
     out = pd.DataFrame(index=scores.index)
@@ -505,7 +549,7 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, st
     out["level"] = pd.array(lev_ids[k], dtype="string")
     out["label"] = pd.array(labels[k], dtype="string")
     out["positive"] = pd.arrays.BooleanArray(np.nan_to_num(pos[k]) == 1, np.isnan(pos[k]))
-    out["reason"] = pd.array(reason, dtype="string")
+    out["reason"] = pd.array(_prorated_note(reason, scores, data, r), dtype="string")
     out.attrs["psychometrics"] = {"rule": r.id, "declared_in": r.origin, "source": r.source,
                                   "uncertain": r.uncertain,
                                   "norms": getattr(ctx._applied, "provenance", None)}

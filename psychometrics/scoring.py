@@ -299,6 +299,7 @@ def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form,
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     check_choice(on_invalid, _ON_INVALID, "on_invalid")  # options first, before any file is read
     inst = _instrument(instrument, keys=keys, form=form)
+    inst.check_usable()  # a placeholder key gives meaningless numbers: refused, not warned
     if id is not None:
         if id not in data.columns:
             raise MissingColumnError(f"id column {id!r} is not in the data; columns: "
@@ -354,9 +355,12 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     -------
     DataFrame
         Same index and order as ``data``; the id column first (when given), one column per
-        subscale (named by its id), then ``<subscale>_n``, the number of answered items.
+        subscale (named by its id), then ``<subscale>_n``, the number of answered items, and
+        ``<subscale>_prorated``, True where the score was computed from fewer items than the
+        subscale has (a prorated sum, or a mean of the answered items).
         ``attrs["psychometrics"]`` holds the report: instrument, form, scoring rule and
-        minimum per subscale, invalid cells set to missing, numbers of prorated sums.
+        minimum per subscale, invalid cells set to missing, numbers of prorated sums and of
+        respondents left unscored per subscale (both also warned about).
 
     Notes
     -----
@@ -390,21 +394,29 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     out = np.where(enough, means, np.nan)
     is_sum = np.array([rules[s] == "sum" for s in subs])
     out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
-    prorated = {s: int(((counts[:, j] < sizes[j]) & enough[:, j]).sum())
-                for j, s in enumerate(subs) if is_sum[j]}
+    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
+    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if is_sum[j]}
+    unscored = {s: int((~enough[:, j]).sum()) for j, s in enumerate(subs)}
     result = pd.DataFrame(out, index=data.index, columns=subs)
     ns = pd.DataFrame(counts.astype(int), index=data.index, columns=[f"{s}_n" for s in subs])
-    result = pd.concat([result, ns], axis=1)
+    flags = pd.DataFrame(partial, index=data.index, columns=[f"{s}_prorated" for s in subs])
+    result = pd.concat([result, ns, flags], axis=1)
     if id is not None:
         result.insert(0, id, data[id].to_numpy())
     if any(prorated.values()):
         warnings.warn(f"prorated sums (mean of answered items x number of items) for "
-                      f"{ {k: v for k, v in prorated.items() if v} } respondents", stacklevel=2)
+                      f"{ {k: v for k, v in prorated.items() if v} } respondents "
+                      "(flagged in <subscale>_prorated)", stacklevel=2)
+    if any(unscored.values()):
+        warnings.warn(f"not scored (fewer items answered than the minimum): "
+                      f"{ {k: v for k, v in unscored.items() if v} } of {len(result)} "
+                      "respondents; their scores are missing", stacklevel=2)
     result.attrs["psychometrics"] = {
         "instrument": inst.id, "version": inst.version, "form": inst.form,
         "keys_source": inst.keys_source, "items": mapping,
         "scoring": rules, "min_answered": dict(zip(subs, mins.astype(int).tolist())),
-        "invalid": cells, "prorated": prorated, "missing_codes": list(missing_codes or []),
+        "invalid": cells, "prorated": prorated, "unscored": unscored,
+        "missing_codes": list(missing_codes or []),
     }
     return result
 

@@ -182,7 +182,8 @@ norms.table("EE").head(10)
 path = norms.to_file("mbi-hss-be-example.yaml")
 reloaded = pm.load_norms(path)
 new = pd.DataFrame({"EE": [12.0, 27.0, 40.0], "DP": [3.0, 9.0, 15.0], "PA": [44.0, 36.0, 25.0]})
-pm.apply_norms(new, reloaded)[["EE", "EE_pr", "EE_t", "EE_band", "PA", "PA_pr", "PA_band"]]
+# typed-in scores carry no record of how they were computed: say it (sums), it is never guessed
+pm.apply_norms(new, reloaded, scale="sum")[["EE", "EE_pr", "EE_t", "EE_band", "PA", "PA_pr", "PA_band"]]
 """),
 ]
 

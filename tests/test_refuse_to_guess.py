@@ -309,3 +309,122 @@ def test_outputs_name_the_norm_set(valid):
     assert meta["id"] == "mbi-hss-overall" and meta["source"] and "n" in meta
     c = pm.classify(s, "mbi-hss-overall-ee-or-dp")
     assert c.attrs["psychometrics"]["norms"]["id"] == "mbi-hss-overall"
+
+
+# ---- item 4: placeholder keys refuse to score ----------------------------------------------
+
+def test_placeholder_keys_refuse_to_score_and_say_how_to_fix(capsys):
+    from psychometrics.errors import InstrumentError
+    data = pd.DataFrame({f"ubosa{i}": [3, 4] for i in range(1, 16)})
+    with pytest.raises(InstrumentError, match=r"placeholder.*keys='my-keys.yaml'"):
+        pm.score(data, "ubos-a")
+    assert "ubos-a" not in pm.list_instruments(usable=True)
+    assert {"ubos-a", "ubos-c", "ubos-l"} == set(pm.list_instruments(usable=False))
+    code, out, _ = run(capsys, "instruments", "list", "--json")
+    rows = {r["id"]: r for r in __import__("json").loads(out)}
+    assert rows["ubos-a"]["usable"].startswith("needs --keys") and rows["mbi-hss"]["usable"] == "yes"
+
+
+# ---- items 6 and 7: proration and unscored respondents are visible ---------------------------
+
+def _mbi_with_gaps(valid):
+    data = valid.iloc[:6].copy()
+    data.loc[data.index[0], "mbi1"] = np.nan  # EE: 8 of 9 answered -> prorated
+    data.loc[data.index[1], ["mbi5", "mbi10", "mbi11"]] = np.nan  # DP: 2 of 5 -> not scored
+    return data
+
+
+def test_prorated_scores_are_flagged_and_said_in_bands_and_reasons(valid):
+    data = _mbi_with_gaps(valid)
+    with pytest.warns(UserWarning, match="prorated"):
+        s = pm.score(data, "mbi-hss", id="id")
+    assert s["EE_prorated"].tolist() == [True] + [False] * 5
+    normed = pm.apply_norms(s, "mbi-hss-overall")
+    assert normed["EE_prorated"].iloc[0] and "EE_band" in normed  # the band row carries the flag
+    c = pm.classify(s, "mbi-hss-overall-ee-or-dp")
+    assert "EE prorated from 8 items" in c["reason"].iloc[0]
+    assert "prorated" not in c["reason"].iloc[2]
+    p = pm.profile({"mbi-hss": s}, id="id")
+    row = p.table[(p.table.respondent == s["id"].iloc[0]) & (p.table.scale == "EE")]
+    assert "prorated" in row["reason"].iloc[0]
+
+
+def test_unscored_respondents_are_announced_and_a_named_level(valid, capsys, tmp_path):
+    data = _mbi_with_gaps(valid)
+    with pytest.warns(UserWarning, match=r"not scored .*'DP': 1"):
+        s = pm.score(data, "mbi-hss", id="id")
+    assert s.attrs["psychometrics"]["unscored"]["DP"] == 1
+    c = pm.classify(s, "mbi-hss-overall-ee-or-dp")
+    assert c["label"].iloc[1] in ("not scored", "high emotional exhaustion or high depersonalization") \
+        or c["level"].iloc[1] == "not_scored"
+    assert "?" not in set(c["label"].dropna())
+    path = tmp_path / "gaps.csv"
+    data.to_csv(path, index=False)
+    code, _, err = run(capsys, "score", path, "-i", "mbi-hss", "--id", "id")
+    assert code == 0 and "not scored (too few items answered): DP 1 of 6" in err
+
+
+def test_min_answered_on_the_cli(valid, capsys, tmp_path):
+    path = tmp_path / "gaps.csv"
+    _mbi_with_gaps(valid).to_csv(path, index=False)
+    code, out, err = run(capsys, "score", path, "-i", "mbi-hss", "--id", "id", "--json",
+                         "--min-answered", "DP=2")
+    assert code == 0, err
+    rows = __import__("json").loads(out)
+    assert rows[1]["DP"] is not None and rows[1]["DP_prorated"] is True
+
+
+# ---- item 9: impossible CFA solutions are flagged, non-convergence is returned --------------
+
+from psychometrics.factor.cfa import CFAWarning  # noqa: E402
+
+
+def _exact(cov: np.ndarray, n: int = 200) -> pd.DataFrame:
+    """Data whose ML sample covariance is exactly ``cov``."""
+    z = np.random.default_rng(0).standard_normal((n, cov.shape[0]))
+    z -= z.mean(axis=0)
+    q, _ = np.linalg.qr(z)
+    return pd.DataFrame(q * np.sqrt(n) @ np.linalg.cholesky(cov).T,
+                        columns=[f"x{i + 1}" for i in range(cov.shape[0])])
+
+
+def test_heywood_case_is_inadmissible():
+    # one factor, three indicators (just identified): lambda1^2 = .8 * .8 / .5 = 1.28 > 1, so
+    # the residual variance of x1 is 1 - 1.28 = -0.28 (lavaan warns the same)
+    data = _exact(np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]]))
+    with pytest.warns(CFAWarning, match="negative observed variable"):
+        res = pm.cfa(data, "F =~ x1 + x2 + x3")
+    assert res.converged and not res.admissible
+    theta = res.estimates.query("op == '~~' and lhs == 'x1' and rhs == 'x1'")["est"].iloc[0]
+    assert theta == pytest.approx(-0.28, abs=1e-3)
+    assert res.to_dict()["admissible"] is False and "NOT ADMISSIBLE" in res.summary()
+
+
+def test_non_identified_model_is_flagged(hs):
+    with pytest.warns(CFAWarning, match="not be identified"):
+        res = pm.cfa(hs, "F1 =~ x1 + x2 + x3\nF2 =~ x4")
+    assert not res.admissible and any("identified" in p for p in res.problems)
+
+
+def test_non_convergence_returns_the_best_solution(hs, monkeypatch):
+    import psychometrics.factor.cfa as cfa_mod
+
+    real = cfa_mod.optimize.minimize
+
+    class Stingy:  # an optimiser that gives up after two iterations
+        @staticmethod
+        def minimize(*a, **k):
+            k["options"] = {**k.get("options", {}), "maxiter": 2}
+            return real(*a, **k)
+    monkeypatch.setattr(cfa_mod, "optimize", Stingy)
+    with pytest.warns(CFAWarning, match="did not converge"):
+        res = pm.cfa(hs, "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6")
+    assert res.converged is False and np.isfinite(res.fit["chisq"])
+    assert "NOT converged" in res.summary()
+
+
+def test_admissible_model_stays_quiet(hs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CFAWarning)
+        res = pm.cfa(hs, "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9")
+    assert res.converged and res.admissible and res.problems == ()

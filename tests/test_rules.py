@@ -190,7 +190,8 @@ def test_missing_values_use_three_valued_logic():
     assert out["positive"].isna().tolist() == [True, False, False]
     assert out["positive"].iloc[1] == False  # noqa: E712 - nullable boolean
     assert out["reason"].iloc[0].startswith("undetermined") and "EX missing" in out["reason"].iloc[0]
-    assert pd.isna(out["label"].iloc[0])
+    assert out["label"].iloc[0] == "not scored"  # a named level (issue 12 item 7), not '?'
+    assert out["level"].iloc[0] == "not_scored"
 
 
 def test_at_least_with_missing_parts():
@@ -203,9 +204,9 @@ def test_at_least_with_missing_parts():
                       "c": [1, 0, 0, np.nan]})
     out = pm.classify(d, rule)
     assert out["level"].tolist()[0] == "yes"
-    assert pd.isna(out["level"].iloc[1])  # 1 known + 1 unknown could still reach 2
+    assert out["level"].iloc[1] == "not_scored"  # 1 known + 1 unknown could still reach 2
     assert out["level"].tolist()[2] == "no"
-    assert pd.isna(out["level"].iloc[3])
+    assert out["level"].iloc[3] == "not_scored" and pd.isna(out["positive"].iloc[3])
 
 
 def test_float_means_reach_their_cut_off():

@@ -31,7 +31,8 @@ def _list(args):
         rows.append({"id": iid, "name": inst.name, "items": len(inst.items),
                      "subscales": " ".join(inst.subscales),
                      "forms": " ".join(inst.doc.get("forms") or {}) or "-",
-                     "unconfirmed": len(inst.uncertain)})
+                     "unconfirmed": len(inst.uncertain),
+                     "usable": "yes" if inst.usable else "needs --keys (placeholder key)"})
     return pd.DataFrame(rows).set_index("id") if not args.json else pd.DataFrame(rows)
 
 

@@ -38,6 +38,30 @@ def add_instrument_options(p) -> None:
     p.add_argument("--missing-codes", help="codes that mean 'no answer', e.g. -99,99")
     p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
                    help="invalid responses: stop with an error (default) or score them as missing")
+    p.add_argument("--min-answered", action="append", metavar="N|SUBSCALE=N",
+                   help="answered items a subscale needs to be scored (default: the "
+                        "instrument's rule); N for all subscales or SUBSCALE=N (repeatable)")
+
+
+def parse_min_answered(values: list[str] | None):
+    """``--min-answered 7`` (every subscale) or ``--min-answered EE=7`` (repeatable)."""
+    if not values:
+        return None
+    out: dict = {}
+    for v in values:
+        key, sep, num = v.rpartition("=")
+        try:
+            n = int(num)
+        except ValueError:
+            raise DataError(f"--min-answered {v!r}: use a whole number, or SUBSCALE=NUMBER "
+                            "such as EE=7") from None
+        if not sep:
+            if len(values) > 1:
+                raise DataError("--min-answered: give one number for all subscales, or "
+                                "SUBSCALE=N per subscale, not both")
+            return n
+        out[key] = n
+    return out
 
 
 def score_from_args(args):
@@ -48,7 +72,8 @@ def score_from_args(args):
     missing = [float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None
     return score(data, args.instrument, items=parse_items(args.items), id=args.id,
                  on_invalid=args.on_invalid, method=getattr(args, "method", None),
-                 missing_codes=missing, keys=args.keys, form=args.form), data
+                 missing_codes=missing, keys=args.keys, form=args.form,
+                 min_answered=parse_min_answered(getattr(args, "min_answered", None))), data
 
 
 def register(sub) -> None:
