@@ -462,7 +462,9 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool
     ci_boot : bool
         Also compute the percentile bootstrap CI (stratified by the criterion).
     n_boot, seed : int, int or None
-        Bootstrap resamples and seed (see :mod:`psychometrics.resample`).
+        Bootstrap resamples and seed (see :mod:`psychometrics.resample`); without a seed
+        :data:`~psychometrics.resample.DEFAULT_SEED` is used (recorded in ``to_dict()``), so
+        the same call gives the same interval.
     level : float
         Coverage of the confidence intervals.
     thresholds : {"observed", "midpoint"}

@@ -1167,7 +1167,8 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     bootstrap : int
         Resamples for the percentile CIs of the quartile and band boundaries (0: no CIs).
     seed : int, optional
-        Seed of the bootstrap: the same seed gives the same norm set.
+        Seed of the bootstrap: the same seed gives the same norm set; None uses
+        :data:`~psychometrics.resample.DEFAULT_SEED` (recorded in ``created.seed``).
     min_n : int
         Strata with fewer respondents (with a score) are left out with a warning; they are
         listed in the file's ``suppressed`` field.

@@ -342,7 +342,8 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     n_boot : int
         Bootstrap resamples (``ci="bootstrap"``).
     seed : int, Generator or None
-        Seed of the bootstrap (reproducible for a given seed).
+        Seed of the bootstrap; None uses :data:`~psychometrics.resample.DEFAULT_SEED`
+        (recorded in ``to_dict()``), a Generator draws fresh numbers.
     missing : {"pairwise", "listwise"}
         ``"pairwise"`` (psych's default): every respondent, covariances from the respondents
         who answered both items; ``"listwise"``: respondents with any missing item dropped.

@@ -195,8 +195,10 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: 
     >>> print(res.summary().splitlines()[0])
     Bootstrap: 500 resamples (0 undefined), 95% percentile interval
     """
-    if n_boot < 1:
-        raise ValueError("n_boot must be at least 1")
+    from ._checks import check_level, check_positive_int
+
+    n_boot = check_positive_int(n_boot, "n_boot")
+    level = check_level(level)
     seed = resolve_seed(seed)
     estimate = np.asarray(statistic(np.arange(n)[None, :]))[0]
     reps = np.concatenate([np.asarray(statistic(idx), dtype=float)
