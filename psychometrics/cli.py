@@ -100,6 +100,10 @@ def table_summary(df: pd.DataFrame, path: str) -> str:
     norms = meta.get("norms")
     if isinstance(norms, dict) and norms.get("id"):
         lines.append(f"norm set: {norms['id']} (n = {norms.get('n')}; {norms.get('source')})")
+        if norms.get("by"):
+            lines.append(f"norm strata: {norms['by']} ({norms.get('matched')})")
+        if norms.get("fallback_n"):
+            lines.append(f"overall norm by fallback: {norms['fallback_n']} respondent(s)")
     return "\n".join(lines[:40])
 
 

@@ -810,7 +810,7 @@ def _assign_entries(ns: NormSet, strata: dict, index: pd.Index,
     if not candidates:
         have = sorted({tuple(sorted(e.stratum)) for e in ns.entries})
         raise NormError(f"norm set {ns.id!r} has no norms by {sorted(used) or '(overall)'}; it has "
-                        f"norms by {[list(h) or '(overall)' for h in have]}; pass by={{stratum: column}}")
+                        f"norms by {[list(h) or '(overall)' for h in have]}; pass norm_by={{stratum: column}}")
     out = np.full(n, -1)
     for i in candidates:  # loop over strata, not respondents
         m = ns.entries[i].matches(strata, n) & (out < 0)

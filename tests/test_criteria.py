@@ -300,7 +300,7 @@ def test_nl_missing_criteria_use_three_valued_logic():
     assert res["reason"].iloc[1] == "undetermined: concentration missing"
     assert res["reason"].iloc[3] == "undetermined: loss_of_control missing"
     assert res["reason"].iloc[4] == "impaired_functioning=0 not == 1"
-    assert pd.isna(res["level"].iloc[1])
+    assert res["level"].iloc[1] == "not_scored"  # a named level (issue 12 item 7)
 
 
 def test_nl_checklist_reads_yes_no_answers():
