@@ -42,6 +42,9 @@ COMMANDS = {
     "efa": ["efa", QUALTRICS, "-i", "mbi-hss", "--item-map", "Q1_{n}", "--on-invalid", "missing",
             "--factors", "3"],
     "cfa": ["cfa", QUALTRICS, *MBI],
+    "invariance": ["invariance", ROOT / "tests" / "data" / "HolzingerSwineford1939.csv",
+                   "--model", "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6",
+                   "--group", "school", "--levels", "configural,metric"],
     "cutoff": ["cutoff", VALID, "--score", "mbi1", "--criterion", "diagnosis",
                "--positive", "burnout", "--n-boot", "20"],
     "profile": ["profile", VALID, "-i", "mbi-hss", "--id", "id",
@@ -112,6 +115,21 @@ def test_other_extensions_are_refused_in_one_line(capsys, tmp_path, argv, ext):
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "supported: ." in err
     assert not out.exists()
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_report_writes_html_and_json(capsys, tmp_path):
+    argv = ["report", VALID, "-i", "mbi-hss", "--id", "id", "--norms", "mbi-hss-overall",
+            "--no-progress", "--n-boot", "0"]
+    for ext in (".html", ".json"):
+        out = tmp_path / f"r{ext}"
+        code, _, err = run(capsys, *argv, "-o", out)
+        assert code == 0, err
+        text = out.read_text(encoding="utf-8")
+        if ext == ".json":
+            assert json.loads(text)["sections"]["factor"]["data"]["admissible"] in (True, False)
+        else:
+            assert text.lstrip().lower().startswith("<!doctype html")
 
 
 def test_norms_build_writes_a_norm_file_by_extension(capsys, tmp_path):
