@@ -423,6 +423,48 @@ def _referenced(cond) -> set:
     return out
 
 
+def _compared(cond) -> set:
+    """Subscales whose raw score a condition compares with a number (``{subscale: EE, >=: 27}``)."""
+    out: set = set()
+    if isinstance(cond, Mapping):
+        if isinstance(cond.get("subscale"), str):
+            out.add(cond["subscale"])
+        for v in cond.values():
+            if isinstance(v, (Mapping, list)):
+                out |= _compared(v)
+    elif isinstance(cond, list):
+        for c in cond:
+            out |= _compared(c)
+    return out
+
+
+def _check_threshold_scale(scores: pd.DataFrame, rule: Rule, scale) -> None:
+    """Cut-offs on raw scores hold on one scale: the one of the norm file declaring the rule.
+
+    Scores whose scale is unknown (``score()``'s record dropped by pandas) or another one are
+    refused, never compared as if they were on the rule's scale.
+    """
+    if rule.origin in ("inline",) or rule.origin.startswith("instrument:"):
+        return  # the rule's own file says nothing about the scale of its numbers
+    ns = load_norms(rule.origin)
+    subs = set()
+    for lev in rule.levels:
+        subs |= _compared(lev["when"])
+    subs = [s for s in sorted(subs) if s in scores.columns and s in ns.subscales]
+    if not subs:
+        return
+    from .norms import _check_range, _scales
+    have = _scales(scores, ns, subs, scale)
+    for sid in subs:
+        want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
+        if have[sid] not in want:
+            raise NormError(f"rule {rule.id!r} compares {sid} with cut-offs on the "
+                            f"{'/'.join(sorted(want))} scale, but the scores are {have[sid]}s; "
+                            f"rescore with method={next(iter(want))!r}")
+        _check_range(scores, ns, sid, pd.to_numeric(scores[sid], errors="coerce")
+                     .to_numpy(dtype=float), have[sid])
+
+
 def _prorated_note(reason: np.ndarray, scores: pd.DataFrame, data, rule: Rule) -> np.ndarray:
     """Reasons that say which of the scores they rest on were prorated (fewer items)."""
     subs = set()
@@ -497,7 +539,7 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, st
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"total": [2.53, 2.54, 2.96]})
-    >>> classify(s, "bat-12-pooled-risk")[["label", "positive", "reason"]]
+    >>> classify(s, "bat-12-pooled-risk", scale="mean")[["label", "positive", "reason"]]
                     label  positive                   reason
     0             no risk     False  total=2.53 not >= 2.96; total=2.53 not >= 2.54
     1  at risk of burnout      True         total=2.54 >= 2.54
@@ -514,6 +556,7 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, st
         own = load_norms(r.origin)
         norms = own if own.entries else None
     norm_by = resolve_norm_by(norm_by, by)
+    _check_threshold_scale(scores, r, scale)
     ctx = _Context(scores, data, r, norms, norm_by, fallback, scale)
     n = len(scores)
     chosen = np.full(n, -2)  # -2 open, -1 undetermined, i = level i

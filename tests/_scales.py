@@ -21,7 +21,11 @@ def rule_scale(rule, norms=None) -> dict | None:
     """The scale of the norm set a rule uses (its own, or ``norms``), None for none."""
     r = get_rule(rule)
     if norms is not None:
-        return norm_scale(norms)
-    if r.uses_norms and r.origin not in ("inline",) and not r.origin.startswith("instrument:"):
+        return {**norm_scale(r.origin), **norm_scale(norms)} if _from_norms(r) else norm_scale(norms)
+    if _from_norms(r):
         return norm_scale(r.origin)
     return None
+
+
+def _from_norms(r) -> bool:
+    return r.origin not in ("inline",) and not r.origin.startswith("instrument:")

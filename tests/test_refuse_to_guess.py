@@ -428,3 +428,22 @@ def test_admissible_model_stays_quiet(hs):
         warnings.simplefilter("error", CFAWarning)
         res = pm.cfa(hs, "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9")
     assert res.converged and res.admissible and res.problems == ()
+
+
+def test_threshold_rules_check_the_scale_of_the_scores():
+    inst = load_instrument("bat-12", warn=False)
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame({it.id: rng.integers(1, 6, 20) for it in inst.items})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sums = pm.score(data, "bat-12", method="sum")
+        means = pm.score(data, "bat-12")
+    with pytest.raises(NormError, match="scores are sums"):
+        pm.classify(sums, "bat-12-pooled-risk")  # sums of 12 items against mean cut-offs
+    plain = pd.DataFrame({"total": sums["total"].to_numpy()})  # e.g. after read_csv
+    with pytest.raises(NormError, match="sums or means"):
+        pm.classify(plain, "bat-12-pooled-risk")
+    with pytest.raises(NormError, match="outside"):
+        pm.classify(plain, "bat-12-pooled-risk", scale="mean")
+    ok = pm.classify(means, "bat-12-pooled-risk")
+    assert ok["level"].notna().all()

@@ -248,7 +248,7 @@ def test_uncertain_rules_warn_and_labels_translate():
 
 def test_classify_keeps_index_id_and_order():
     s = pd.DataFrame({"resp": ["a", "b", "c"], "total": [4.5, 1.0, 2.6]}, index=[10, 5, 7])
-    out = pm.classify(s, "bat-12-pooled-risk", id="resp")
+    out = pm.classify(s, "bat-12-pooled-risk", id="resp", scale="mean")
     assert out.index.tolist() == [10, 5, 7] and out["resp"].tolist() == ["a", "b", "c"]
     assert out.columns.tolist() == ["resp", "level", "label", "positive", "reason"]
     assert out.attrs["psychometrics"]["rule"] == "bat-12-pooled-risk"
