@@ -477,3 +477,75 @@ def item_frame(data: pd.DataFrame, instrument, *, items=None, id: str | None = N
                          missing_codes=missing_codes, subscales=subs)
     frame = pd.concat(list(blocks.values()), axis=1)
     return frame.loc[:, ~frame.columns.duplicated()].copy()
+
+
+#: What must agree for scores of several exports to be one table (their meaning).
+_MEANING = ("instrument", "version", "form", "keys_source", "scoring", "min_answered")
+
+
+def concat_scores(frames, **kwargs) -> pd.DataFrame:
+    """``pd.concat`` of :func:`score` results that keeps their record where it is consistent.
+
+    pandas keeps ``attrs`` through ``concat`` only when every frame's are identical, so the
+    scores of two exports (different item maps, invalid cells, prorated counts) lose the
+    record that says whether they are sums or means, and norms then refuse them. This keeps
+    the record when the frames agree on what their numbers mean (instrument, version, form,
+    keys, scoring rule and minimum per subscale) and refuses to combine them otherwise.
+
+    Parameters
+    ----------
+    frames : list of DataFrame
+        Results of :func:`score`.
+    **kwargs
+        Passed to :func:`pandas.concat` (rows are stacked: ``axis=0``).
+
+    Returns
+    -------
+    DataFrame
+        The stacked scores; ``attrs["psychometrics"]`` holds the shared record, the invalid
+        cells of all frames and the summed prorated/unscored counts.
+
+    Raises
+    ------
+    DataError
+        A frame without ``score()``'s record, or frames scored differently (naming what
+        differs, e.g. ``scoring``: one sums, the other averages).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = score(pd.DataFrame({"olbi%d" % i: [1, 4] for i in range(1, 17)}), "olbi", form="agree-low")
+    >>> b = score(pd.DataFrame({"olbi%d" % i: [2] for i in range(1, 17)}), "olbi", form="agree-low")
+    >>> both = concat_scores([a, b], ignore_index=True)
+    >>> both.attrs["psychometrics"]["scoring"]["EX"], len(both)
+    ('mean', 3)
+    """
+    frames = list(frames)
+    if not frames:
+        raise DataError("concat_scores needs at least one frame of scores")
+    if kwargs.get("axis", 0) not in (0, "index"):
+        raise DataError("concat_scores stacks respondents (axis=0); for columns use pd.concat")
+    metas = [f.attrs.get("psychometrics") if isinstance(f, pd.DataFrame) else None for f in frames]
+    lacking = [i + 1 for i, m in enumerate(metas) if not m or "scoring" not in m]
+    if lacking:
+        raise DataError(f"frame(s) {lacking} carry no record of how they were scored (not "
+                        "score() results, or the record was lost): score them again")
+    first = {k: metas[0].get(k) for k in _MEANING}
+    for i, m in enumerate(metas[1:], start=2):
+        diff = [k for k in _MEANING if m.get(k) != first[k]]
+        if diff:
+            raise DataError(f"frame {i} was scored differently from frame 1 ({', '.join(diff)}: "
+                            f"{ {k: m.get(k) for k in diff} } vs { {k: first[k] for k in diff} }); "
+                            "rescore them the same way before combining")
+    out = pd.concat(frames, **kwargs)
+
+    def total(key):
+        keys = dict.fromkeys(k for m in metas for k in (m.get(key) or {}))
+        return {k: int(sum((m.get(key) or {}).get(k, 0) for m in metas)) for k in keys}
+    out.attrs = {"psychometrics": {
+        **first, "items": [m.get("items") for m in metas],
+        "invalid": [c for m in metas for c in (m.get("invalid") or [])],
+        "prorated": total("prorated"), "unscored": total("unscored"),
+        "missing_codes": sorted({c for m in metas for c in (m.get("missing_codes") or [])}),
+        "combined_from": len(frames)}}
+    return out

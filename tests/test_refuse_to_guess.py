@@ -447,3 +447,20 @@ def test_threshold_rules_check_the_scale_of_the_scores():
         pm.classify(plain, "bat-12-pooled-risk", scale="mean")
     ok = pm.classify(means, "bat-12-pooled-risk")
     assert ok["level"].notna().all()
+
+
+def test_concat_scores_keeps_a_consistent_record(valid):
+    a, b = _two_mean_scored_exports(valid)
+    b.attrs["psychometrics"]["items"] = {"other": "export"}
+    both = pm.concat_scores([a, b])
+    assert both.attrs["psychometrics"]["scoring"]["EE"] == "mean"
+    with pytest.raises(NormError, match="scores are means"):
+        pm.apply_norms(both, "mbi-hss-overall")  # known as means, so refused as sums
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sums = pm.score(valid.iloc[:10], "mbi-hss", id="id")
+    from psychometrics.errors import DataError
+    with pytest.raises(DataError, match="scoring"):
+        pm.concat_scores([a, sums])
+    with pytest.raises(DataError, match="no record"):
+        pm.concat_scores([a, pd.DataFrame({"EE": [1.0]})])
