@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _API = {
     # instruments and scoring
     "list_instruments": "instruments", "load_instrument": "instruments", "Instrument": "instruments",
-    "score": "scoring", "keyed_items": "scoring",
+    "score": "scoring", "keyed_items": "scoring", "concat_scores": "scoring",
     "read_export": "io", "read_table": "io", "write_table": "io", "match_items": "io",
     "example_path": "io", "list_examples": "io", "MatchReport": "io",
     "Limits": "limits", "use_limits": "limits", "current_limits": "limits",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import re
 import shutil
 import sys
 import textwrap
@@ -21,7 +23,7 @@ import pandas as pd
 from . import __version__
 from ._results import jsonable
 from .commands import MODULES
-from .errors import PsychometricsError
+from .errors import OptionError, PsychometricsError
 
 README_HINT = ("Documentation: README.md of the psychometrics package "
                "(https://pypi.org/project/burnout-psychometrics/), section by command.")
@@ -164,15 +166,77 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """The output flags every command shares."""
+def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] | None = None) -> None:
+    """The output flags every command shares; ``formats`` are the extensions ``-o`` accepts."""
+    from .output import TABLE_FORMATS
+
+    formats = tuple(formats or TABLE_FORMATS)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("-o", "--output", help="write the result to this file (.csv, .xlsx, .sav, .json, .html)")
+    p.add_argument("-o", "--output",
+                   help=f"write the result to this file, in the format of its extension "
+                        f"({', '.join(formats)})")
+    if any(f in formats for f in (".csv", ".xlsx")):
+        p.add_argument("--raw-values", action="store_true",
+                       help="write text starting with = + - @ as it is in .csv/.xlsx "
+                            "(default: a leading ' keeps spreadsheets from running it)")
+    p.set_defaults(output_formats=formats)
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Every file-like argument of the command (the export, item maps, key and norm files)."""
+    out = []
+    for name, value in vars(args).items():
+        if name == "output":
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str):
+                out.append(v.partition("=")[2] if "=" in v and not Path(v).exists() else v)
+    return out
+
+
+def check_output(args: argparse.Namespace) -> None:
+    """Refuse a bad ``-o`` before any work is done: unsupported extension or an input file."""
+    from .output import check_format, check_not_input
+
+    output = getattr(args, "output", None)
+    if output:
+        check_not_input(output, _inputs(args))
+        check_format(output, getattr(args, "output_formats", ()))
+
+
+def table_summary(df: pd.DataFrame, path: str) -> str:
+    """One screen about a table written to a file: rows, scores, norm set, warnings."""
+    meta = df.attrs.get("psychometrics") or {}
+    lines = [f"wrote {len(df)} rows x {df.shape[1]} columns to {path}"]
+    if meta.get("instrument"):
+        lines.append(f"instrument: {meta['instrument']}"
+                     + (f" (form {meta['form']})" if meta.get("form") else ""))
+    subs = [s for s in (meta.get("scoring") or {}) if s in df.columns]
+    if subs:
+        stats = df[subs].astype(float).agg(["count", "mean", "std", "min", "max"]).T
+        stats["scale"] = [meta["scoring"][s] for s in subs]
+        with pd.option_context("display.width", 120):
+            lines.append(stats.round(2).to_string())
+    for key, what in (("prorated", "prorated"), ("unscored", "not scored")):
+        counts = {k: v for k, v in (meta.get(key) or {}).items() if v}
+        if counts:
+            lines.append(f"{what}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    norms = meta.get("norms")
+    if isinstance(norms, dict) and norms.get("id"):
+        lines.append(f"norm set: {norms['id']} (n = {norms.get('n')}; {norms.get('source')})")
+        if norms.get("by"):
+            lines.append(f"norm strata: {norms['by']} ({norms.get('matched')})")
+        if norms.get("fallback_n"):
+            lines.append(f"overall norm by fallback: {norms['fallback_n']} respondent(s)")
+    return "\n".join(lines[:40])
 
 
 def _as_json(result) -> object:
     if isinstance(result, pd.DataFrame):
-        return jsonable(json.loads(result.to_json(orient="records", force_ascii=False)))
+        if not isinstance(result.index, pd.RangeIndex):  # respondent labels are kept
+            result = result.reset_index(names=[n or "respondent" for n in result.index.names])
+        return jsonable(json.loads(result.to_json(orient="records", force_ascii=False,
+                                                  date_format="iso")))
     if hasattr(result, "to_dict"):
         return result.to_dict()
     return jsonable(result)
@@ -181,15 +245,17 @@ def _as_json(result) -> object:
 def emit(result, args) -> None:
     """Print (and optionally write) a handler's result."""
     output = getattr(args, "output", None)
-    if output and Path(output).is_dir():
-        from .errors import ExportError
-        raise ExportError(f"-o {output}: is a folder; give a file name such as "
-                          f"{Path(output) / 'scores.csv'}")
-    if output and isinstance(result, pd.DataFrame):
-        from .io import write_table
-        write_table(result, output)
-    elif output and hasattr(result, "to_dict") and not str(output).endswith(".html"):
-        Path(output).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    if output and result is not None:
+        from .output import write_result
+        options = {k: v for k, v in vars(args).items()
+                   if k not in ("func", "output_formats") and not callable(v)}
+        write_result(result, output, formats=getattr(args, "output_formats", ()),
+                     inputs=_inputs(args), options=options,
+                     neutralise_formulas=not getattr(args, "raw_values", False),
+                     id=getattr(args, "id", None))
+        if isinstance(result, pd.DataFrame) and not getattr(args, "json", False):
+            print(table_summary(result, output))  # the table is in the file, not on screen
+            return
     if getattr(args, "json", False):
         body = _as_json(result)
         extra = getattr(args, "json_extra", None)
@@ -220,17 +286,70 @@ def one_line(message: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+def _flags(parser: argparse.ArgumentParser, argv: list[str] | None) -> set[str]:
+    """The option strings of the (sub-)command that was run, e.g. {"--level", "-o", ...}."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    flags: set[str] = set()
+    current = parser
+    while current is not None:
+        nxt = None
+        for action in current._actions:
+            flags.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                for w in words:
+                    if w in action.choices:
+                        nxt = action.choices[w]
+                        words = words[words.index(w) + 1:]
+                        break
+        current = nxt
+    return flags
+
+
+# Python keyword syntax in a message: on_invalid="missing", n_boot=0, convert=True
+_KEYWORD = re.compile(r"\b([a-z][a-z0-9_]*)=(?:(['\"])(.*?)\2|(-?[0-9][0-9.]*|True)\b)")
+
+
+def cli_message(exc: PsychometricsError, flags: set[str]) -> str:
+    """A package error in the CLI's words, on one line.
+
+    Python keyword syntax becomes the command's flag (``on_invalid="missing"`` ->
+    ``--on-invalid missing``) where the command has that flag; an :class:`OptionError` names
+    its flag instead of its keyword.
+    """
+    text = " ".join(str(exc).split())  # one line, whatever the message looked like
+
+    def flag_of(name: str) -> str | None:
+        f = "--" + name.replace("_", "-")
+        return f if f in flags else None
+
+    def keyword(m: re.Match) -> str:
+        f = flag_of(m.group(1))
+        if f is None:
+            return m.group(0)
+        value = m.group(3) if m.group(2) else m.group(4)
+        return f"{f} {value}" if value not in ("True",) else f
+
+    text = _KEYWORD.sub(keyword, text)
+    if isinstance(exc, OptionError) and exc.option:
+        f = flag_of(exc.option)
+        if f is not None:
+            text = re.sub(rf"^{re.escape(exc.option)}\b", f, text)
+        return text
+    return f"{type(exc).__name__}: {text}"
+
+
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _one_line_warning  # no source lines on a user's terminal
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_output(args)
         from .limits import parse_limit_options, use_limits
         with use_limits(**parse_limit_options(getattr(args, "limit", None))):
             result = args.func(args)
             emit(result, args)
     except PsychometricsError as exc:
-        print(f"error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
+        print(f"error: {one_line(cli_message(exc, _flags(parser, argv)))}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
@@ -238,6 +357,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place a bug must not become a traceback
+        if os.environ.get("PSYCHOMETRICS_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+              "this is a bug in psychometrics, please report it (set PSYCHOMETRICS_DEBUG=1 "
+              "for the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -32,7 +32,14 @@ import pandas as pd
 from scipy import stats
 
 from . import resample
-from ._checks import align, check_binary, check_level, check_positive_int, check_vector
+from ._checks import (
+    align,
+    check_binary,
+    check_choice,
+    check_level,
+    check_positive_int,
+    check_vector,
+)
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 from .resample import percentile_ci
@@ -87,9 +94,7 @@ def _prepare(scores: Sequence, criterion, positive, names: Sequence[str]):
 
 
 def _check_direction(direction: str) -> str:
-    if direction not in (">=", "<=", "auto"):
-        raise DataError(f"direction must be '>=', '<=' or 'auto', got {direction!r}")
-    return direction
+    return check_choice(direction, (">=", "<=", "auto"), "direction")
 
 
 def _resolve_direction(x: np.ndarray, y: np.ndarray, direction: str, name: str = "score"):
@@ -457,7 +462,9 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool
     ci_boot : bool
         Also compute the percentile bootstrap CI (stratified by the criterion).
     n_boot, seed : int, int or None
-        Bootstrap resamples and seed (see :mod:`psychometrics.resample`).
+        Bootstrap resamples and seed (see :mod:`psychometrics.resample`); without a seed
+        :data:`~psychometrics.resample.DEFAULT_SEED` is used (recorded in ``to_dict()``), so
+        the same call gives the same interval.
     level : float
         Coverage of the confidence intervals.
     thresholds : {"observed", "midpoint"}
@@ -519,11 +526,10 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool
     1        2.0          1.0         0.25
     2        3.0          1.0         0.50
     """
-    if thresholds not in ("observed", "midpoint"):
-        raise DataError(f"thresholds must be 'observed' or 'midpoint', got {thresholds!r}")
-    if partial_focus not in ("specificity", "sensitivity"):
-        raise DataError(f"partial_focus must be 'specificity' or 'sensitivity', got {partial_focus!r}")
+    check_choice(thresholds, ("observed", "midpoint"), "thresholds")
+    check_choice(partial_focus, ("specificity", "sensitivity"), "partial_focus")
     z = _z(level)
+    seed = resample.resolve_seed(seed)
     (x,), y, n_dropped = _prepare([score], criterion, positive, ["score"])
     direction, auto = _resolve_direction(x, y, direction)
     s = _signed(x, direction)
@@ -570,7 +576,7 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool
     return ROCResult(
         auc=auc, auc_ci_low=lo, auc_ci_high=hi, auc_var=var, auc_se=se, level=level,
         boot_ci_low=b_lo, boot_ci_high=b_hi, n_boot=n_boot if ci_boot else 0,
-        seed=seed if isinstance(seed, int) else None,
+        seed=resample.seed_record(seed),
         n_cases=n1, n_controls=n0, n_dropped=n_dropped, positive=positive,
         direction=direction, direction_auto=auto, thresholds=thresholds, partial=partial,
         partial_focus=partial_focus, partial_correct=partial_correct, partial_auc=pauc,
@@ -795,14 +801,10 @@ def cutoffs(score, criterion, *, method: str = "youden", positive=None, directio
     >>> round(cutoffs(score, burnout, prevalence=0.1, n_boot=0).best["ppv"], 3)
     0.25
     """
-    if method not in _METHODS:
-        raise DataError(f"method must be one of {list(_METHODS)}, got {method!r}")
-    if thresholds not in ("observed", "midpoint"):
-        raise DataError(f"thresholds must be 'observed' or 'midpoint', got {thresholds!r}")
-    if break_ties not in ("median", "min", "max"):
-        raise DataError(f"break_ties must be 'median', 'min' or 'max', got {break_ties!r}")
-    if ci not in ("wilson", "exact"):
-        raise DataError(f"ci must be 'wilson' or 'exact', got {ci!r}")
+    check_choice(method, list(_METHODS), "method")
+    check_choice(thresholds, ("observed", "midpoint"), "thresholds")
+    check_choice(break_ties, ("median", "min", "max"), "break_ties")
+    check_choice(ci, ("wilson", "exact"), "ci")
     if method == "min_sensitivity" and min_sensitivity is None:
         raise DataError("method='min_sensitivity' needs min_sensitivity=")
     if method == "min_specificity" and min_specificity is None:
@@ -816,7 +818,8 @@ def cutoffs(score, criterion, *, method: str = "youden", positive=None, directio
     if cost_fp < 0 or cost_fn < 0:
         raise DataError("cost_fp and cost_fn must not be negative")
     _z(level)
-
+    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)  # 0: no bootstrap CI
+    seed = resample.resolve_seed(seed)
     (x,), y, n_dropped = _prepare([score], criterion, positive, ["score"])
     direction, auto = _resolve_direction(x, y, direction)
     s = _signed(x, direction)
@@ -865,7 +868,7 @@ def cutoffs(score, criterion, *, method: str = "youden", positive=None, directio
 
     return CutoffResult(
         method=method, best=best, ties=ties, cutoff_ci_low=c_lo, cutoff_ci_high=c_hi,
-        n_boot=int(n_boot), seed=seed if isinstance(seed, int) else None, level=level, ci=ci,
+        n_boot=int(n_boot), seed=resample.seed_record(seed), level=level, ci=ci,
         prevalence=prevalence, sample_prevalence=n1 / (n1 + n0), n_cases=n1, n_controls=n0,
         n_dropped=n_dropped, positive=positive, direction=direction, direction_auto=auto,
         thresholds=thresholds, break_ties=break_ties, auc=auc,

@@ -251,6 +251,22 @@ class Instrument:
         self.uncertain: list[str] = list(doc.get("uncertain") or [])
         self.rules: list[dict] = list(doc.get("rules") or [])
 
+    @property
+    def usable(self) -> bool:
+        """Whether the instrument can be scored as it is: False while its key is a placeholder
+        (``placeholder_keys: true`` in the file) and no key file of the user's was given."""
+        return not (self.doc.get("placeholder_keys") and self.keys_source is None)
+
+    def check_usable(self) -> None:
+        """Raise :class:`InstrumentError` saying how to supply keys when :attr:`usable` is False."""
+        if not self.usable:
+            raise InstrumentError(
+                f"instrument {self.id!r} ships a placeholder item-to-subscale key (no public "
+                "source gives the real one), so its scores would be meaningless and are not "
+                f"computed. Supply the key from the manual in a key file "
+                f"(format: psychometrics/schemas/keys.schema.json) with keys='my-keys.yaml' "
+                f"(score(..., keys=...) or load_instrument({self.id!r}, keys=...))")
+
     # -- consistency the schema cannot express -------------------------------------------
     def _check_consistency(self) -> None:
         doc, src = self.doc, self._source or self.doc.get("id", "instrument")
@@ -406,15 +422,28 @@ class Instrument:
         return f"Instrument({self.id!r}, items={len(self.items)}, subscales={list(self.subscales)})"
 
 
-def list_instruments() -> list[str]:
+def list_instruments(usable: bool | None = None) -> list[str]:
     """Ids of the instruments shipped with the package, sorted.
+
+    Parameters
+    ----------
+    usable : bool, optional
+        True: only the instruments that can be scored as shipped; False: only those whose
+        key is a placeholder (they need ``keys=``, see :meth:`Instrument.check_usable`).
 
     Examples
     --------
     >>> "mbi-hss" in list_instruments()
     True
+    >>> "ubos-a" in list_instruments(usable=True)
+    False
     """
-    return sorted(p.stem for p in data_dir("instruments").glob("*.yaml"))
+    ids = sorted(p.stem for p in data_dir("instruments").glob("*.yaml"))
+    if usable is None:
+        return ids
+    placeholder = {i for i in ids
+                   if read_yaml(data_dir("instruments") / f"{i}.yaml").get("placeholder_keys")}
+    return [i for i in ids if (i not in placeholder) == bool(usable)]
 
 
 def _apply_keys(doc: dict, keys_path: Path) -> dict:

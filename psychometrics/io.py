@@ -27,7 +27,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1203,8 +1203,11 @@ def _auto_variable_labels(df: pd.DataFrame, lang: str) -> dict[str, str]:
     return labels
 
 
-def _coded(s: pd.Series) -> tuple[pd.Series, dict] | None:
-    """A categorical, boolean or few-valued text column as 1..k codes with labels."""
+def _coded(s: pd.Series, order: Sequence | None = None) -> tuple[pd.Series, dict] | None:
+    """A categorical, boolean or few-valued text column as 1..k codes with labels.
+
+    ``order`` lists the levels in their meaning's order (bands low..high); other text is
+    sorted after them."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float), {0: "no", 1: "yes"}
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -1215,7 +1218,8 @@ def _coded(s: pd.Series) -> tuple[pd.Series, dict] | None:
         vals = s.dropna()
         if vals.empty or not all(isinstance(v, str) for v in vals):
             return None
-        levels = sorted(vals.unique())
+        known = [v for v in (order or []) if isinstance(v, str)]
+        levels = list(dict.fromkeys(known)) + sorted(set(vals.unique()) - set(known))
         if len(levels) > 20 or len(levels) == len(vals) and len(levels) > 2:
             return None  # ids and free text stay text
         lookup = {lev: i + 1 for i, lev in enumerate(levels)}
@@ -1226,8 +1230,12 @@ def _coded(s: pd.Series) -> tuple[pd.Series, dict] | None:
 def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
                 variable_labels: Mapping[str, str] | None = None,
                 value_labels: Mapping[str, Mapping] | None = None, lang: str = "en",
-                sep: str = ",", decimal: str = ".") -> Path:
-    """Write a result table as CSV, Excel, SPSS or JSON, by the file's extension.
+                sep: str = ",", decimal: str = ".", neutralise: bool = True,
+                options: Mapping | None = None) -> Path:
+    """Write a result table as CSV, Excel, SPSS, JSON or HTML, by the file's extension.
+
+    The write is atomic (a temporary file in the same folder, renamed when complete); see
+    :mod:`psychometrics.output` for the rules every output follows.
 
     Parameters
     ----------
@@ -1235,7 +1243,9 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
         Scores, norms, classifications... Never modified. The index is written only when it
         is not a plain 0..n-1 range, so respondent labels are never lost.
     path : str or Path
-        ``.csv``, ``.xlsx``, ``.sav`` or ``.json``.
+        ``.csv``, ``.xlsx`` (a second sheet ``provenance`` says how the table was made),
+        ``.sav`` (provenance as the file note), ``.json`` (a list of records; the index is
+        kept as a column when it holds respondent labels) or ``.html``.
     id : str, optional
         The respondent id column: kept as text in every format.
     variable_labels : dict, optional
@@ -1252,6 +1262,18 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
         Language of the automatic variable labels.
     sep, decimal : str
         CSV only: ``sep=";", decimal=","`` writes what a Belgian or French Excel opens directly.
+    neutralise : bool
+        In .csv and .xlsx, text starting with ``= + - @``, a tab or a carriage return gets a
+        leading ``'`` so a spreadsheet shows it instead of running it as a formula
+        (:func:`psychometrics.output.neutralise`); False writes the raw values.
+    options : dict, optional
+        The options that produced the table, recorded in the provenance.
+
+    Notes
+    -----
+    Time-zone aware datetimes are written as UTC times in .xlsx and .sav (neither format has
+    time zones) and with their offset in .csv and .json. Text holding a line break or a bare
+    carriage return is quoted in .csv, so it reads back as one cell.
 
     Returns
     -------
@@ -1275,34 +1297,66 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
     if id is not None and id not in df.columns:
         raise DataError(f"id column {id!r} is not in the table; columns: "
                         f"{', '.join(map(str, list(df.columns)[:15]))}")
-    try:
-        if suffix in (".csv", ".txt"):
-            df.to_csv(p, index=keep_index, sep=sep, decimal=decimal)
-        elif suffix in (".xlsx", ".xlsm"):
-            out = df.copy()
-            for c in out.columns:  # Excel has no time zones
-                if isinstance(out[c].dtype, pd.DatetimeTZDtype):
-                    out[c] = out[c].dt.tz_localize(None)
-            out.to_excel(p, index=keep_index)
-        elif suffix == ".sav":
-            _write_sav(df, p, id=id, keep_index=keep_index, variable_labels=variable_labels,
-                       value_labels=value_labels, lang=lang)
-        elif suffix == ".json":
-            df.to_json(p, orient="records", force_ascii=False, indent=2)
-        else:
-            raise ExportError(f"{p}: unknown output type {suffix!r} (use .csv, .xlsx, .sav or .json)")
-    except OSError as exc:
-        raise ExportError(f"{p}: cannot be written: {exc}") from None
+    from .output import _utc_naive, atomic_write, check_format, html_page, provenance
+    from .output import neutralise as neutralised
+
+    check_format(p, (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".json", ".html"))
+    prov = provenance(df, options=options)
+    if suffix in (".csv", ".txt"):
+        out = neutralised(df) if neutralise else df
+        # a bare carriage return inside a cell must be quoted, or a reader splits the row
+        # there; the csv module quotes only the characters of the line terminator
+        lineterminator = "\r\n" if _has_cr(out) else "\n"
+        atomic_write(p, lambda tmp: out.to_csv(tmp, index=keep_index, sep=sep, decimal=decimal,
+                                                lineterminator=lineterminator))
+    elif suffix in (".xlsx", ".xlsm"):
+        out = _utc_naive(neutralised(df) if neutralise else df)
+        sheet = pd.DataFrame([(k, json.dumps(v, default=str, ensure_ascii=False)
+                               if not isinstance(v, str) else v) for k, v in prov.items()],
+                             columns=["field", "value"])
+
+        def write_xlsx(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                out.to_excel(xw, index=keep_index, sheet_name="data")
+                (neutralised(sheet) if neutralise else sheet).to_excel(
+                    xw, index=False, sheet_name="provenance")
+        atomic_write(p, write_xlsx)
+    elif suffix == ".sav":
+        # SPSS file notes are lines of at most 80 characters
+        note = [f"{k}: {v}"[:80] for k, v in prov.items() if k != "options"]
+        atomic_write(p, lambda tmp: _write_sav(_utc_naive(df), tmp, id=id, keep_index=keep_index,
+                                               variable_labels=variable_labels,
+                                               value_labels=value_labels, lang=lang, note=note))
+    elif suffix == ".json":
+        out = df.reset_index(names=[n or "respondent" for n in df.index.names]) \
+            if keep_index else df  # respondent labels in the index are kept
+        atomic_write(p, lambda tmp: out.to_json(tmp, orient="records", force_ascii=False,
+                                                indent=2, date_format="iso"))
+    else:  # .html
+        page = html_page(df, p.stem)
+        atomic_write(p, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return p
 
 
-def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang) -> None:
+def _has_cr(df: pd.DataFrame) -> bool:
+    """Whether any text cell, column name or index label holds a carriage return."""
+    def texts(values) -> bool:
+        return any(isinstance(v, str) and "\r" in v for v in values)
+    if texts(df.columns) or texts(df.index):
+        return True
+    return any(texts(df.iloc[:, j].to_numpy()) for j in range(df.shape[1])
+               if df.iloc[:, j].dtype == object or pd.api.types.is_string_dtype(df.iloc[:, j]))
+
+
+def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang,
+               note: str | None = None) -> None:
     import pyreadstat
 
     src = df.reset_index(names=[n or "respondent" for n in df.index.names]) if keep_index else df
     auto_labels = _auto_variable_labels(df, lang)
     given_labels = dict(variable_labels or {})
     vlabels_in = {**(df.attrs.get("value_labels") or {}), **dict(value_labels or {})}
+    levels = (df.attrs.get("psychometrics") or {}).get("levels") or {}  # e.g. band order
     taken: set[str] = set()
     out = pd.DataFrame(index=range(len(src)))
     col_labels, val_labels = {}, {}
@@ -1322,7 +1376,7 @@ def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang) ->
                                 "numeric codes; leave it out of value_labels (text columns get "
                                 "codes and labels automatically)") from None
         else:
-            coded = _coded(s)
+            coded = _coded(s, levels.get(col))
             if coded is not None:
                 s, val_labels[name] = coded[0], {float(k): v for k, v in coded[1].items()}
             elif pd.api.types.is_string_dtype(s) or s.dtype == object:
@@ -1333,7 +1387,7 @@ def _write_sav(df, p, *, id, keep_index, variable_labels, value_labels, lang) ->
             col_labels[name] = label
         out[name] = s
     pyreadstat.write_sav(out, str(p), column_labels=col_labels or None,
-                         variable_value_labels=val_labels or None)
+                         variable_value_labels=val_labels or None, note=note)
 
 
 # ---- bundled example data -------------------------------------------------------------------

@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ._checks import align, check_level, check_positive_int, check_vector
+from ._checks import align, check_choice, check_level, check_positive_int, check_vector
 from ._results import format_table, jsonable
-from .errors import DataError, NormError, describe_rows
+from .errors import DataError, NormError, OptionError, describe_rows
 from .instruments import data_dir, dump_yaml, read_yaml, validate
 
 #: Percentile ranks are clipped to this range before the normal-score transform, so a score
@@ -393,15 +393,17 @@ class NormSet:
     def to_file(self, path: str | Path) -> Path:
         """Write the norm set as a norm file (YAML; ``.json`` writes JSON) that
         :func:`load_norms` reads back exactly (floats are written with full precision)."""
+        from .output import atomic_write
+
         p = Path(path)
         doc = self.to_dict()
         validate(doc, "norms", str(p), error=NormError)
         if p.suffix.lower() == ".json":
             import json
-            p.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+            text = json.dumps(doc, indent=1, ensure_ascii=False)
         else:
-            p.write_text(dump_yaml(doc), encoding="utf-8")  # no aliases: read_yaml refuses them
-        return p
+            text = dump_yaml(doc)  # no aliases: read_yaml refuses them
+        return atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def summary(self) -> str:
         d = self.doc
@@ -696,12 +698,19 @@ class _Applied:
     band_labels: dict = field(default_factory=dict)
     top: dict = field(default_factory=dict)
     bottom: dict = field(default_factory=dict)
+    band_order: dict = field(default_factory=dict)  # subscale -> band labels, low to high
     entry: np.ndarray | None = None
     x: dict = field(default_factory=dict)           # subscale -> the scores compared
     q25: dict = field(default_factory=dict)         # subscale -> per-respondent P25 / P75
     q75: dict = field(default_factory=dict)
     band_edges: dict = field(default_factory=dict)  # subscale -> the edge of the band reached
     tables: dict = field(default_factory=dict)      # subscale -> {entry: [(id, label, edge)]}
+
+    fell_back: np.ndarray | None = None  # respondents given the overall norm by fallback
+    norm_by: dict = field(default_factory=dict)     # stratum -> column used
+    matched: str | None = None                      # how the strata were matched to columns
+    scales: dict = field(default_factory=dict)      # subscale -> scale of the scores
+
 
     def band_targets(self, sid: str, wanted: list) -> np.ndarray:
         """Per respondent, the wanted bands with their edges ("high (>= 27)"), for reasons."""
@@ -723,9 +732,113 @@ def band_edge_texts(bands) -> list[str]:
             out.append(f"{'>=' if b.lower_inclusive else '>'} {b.lower:g}")
     return out
 
+def resolve_norm_by(norm_by=None, by=None, *, stacklevel: int = 3):
+    """``norm_by``, or the deprecated ``by`` (with a :class:`DeprecationWarning`)."""
+    if by is not None:
+        if norm_by is not None:
+            raise OptionError("give norm_by= only (by= is its old name)", "by", by)
+        warnings.warn("by= is deprecated for norm strata; use norm_by={stratum: column}",
+                      DeprecationWarning, stacklevel=stacklevel)
+        return by
+    return norm_by
+
+
+def _match_strata(scores: pd.DataFrame, data, ns: NormSet, norm_by) -> tuple[dict, str | None]:
+    """The stratum -> column mapping to use, and how it was found (never silently overall).
+
+    Given (``norm_by``): as given (``{}`` asks for the overall norm on purpose). Not given: a
+    stratified norm set's strata are matched to same-named columns of the scores or the data,
+    and the result says so; without such columns it is an error listing the strata and the
+    candidate columns.
+    """
+    if norm_by is not None:
+        return dict(norm_by), ("given" if norm_by else "overall (norm_by={})")
+    strata = [s for s in ns.strata if s != ns.covariate]
+    if not strata:
+        return {}, None
+    cols = list(scores.columns) + ([c for c in data.columns if c not in scores.columns]
+                                   if data is not None else [])
+    found = {s: s for s in strata if s in cols}
+    if len(found) == len(strata):
+        return found, "same-named columns"
+    scored = set(ns.subscales) | {f"{s}_n" for s in ns.subscales}
+    candidates = [str(c) for c in cols if c not in scored][:20]
+    overall = " or norm_by={} to use its overall norm for everyone" if ns.overall else ""
+    raise NormError(f"norm set {ns.id!r} has norms by {strata}, and no column of that name is in "
+                    f"the scores{' or the data' if data is not None else ''}: say which column "
+                    f"holds each stratum with norm_by={{stratum: column}}{overall}. "
+                    f"Candidate columns: {', '.join(candidates) or 'none'}")
+
+
+def _scales(scores: pd.DataFrame, ns: NormSet, subs: list[str], scale) -> dict:
+    """Scale (sum/mean) of each score: recorded by ``score()`` or given; never guessed."""
+    recorded = (scores.attrs.get("psychometrics") or {}).get("scoring") or {}
+    given: dict = {}
+    if scale is not None:
+        given = {s: scale for s in subs} if isinstance(scale, str) else dict(scale)
+        for v in given.values():
+            check_choice(v, ("sum", "mean"), "scale")
+    out, unknown = {}, []
+    for sid in subs:
+        have, said = recorded.get(sid), given.get(sid)
+        if have is not None and said is not None and have != said:
+            raise NormError(f"subscale {sid!r}: scale={said!r} was given, but score() recorded "
+                            f"these scores as {have}s")
+        out[sid] = have or said
+        if out[sid] is None:
+            unknown.append(sid)
+    if unknown:
+        want = {s: "/".join(sorted({e.subscales[s].score for e in ns.entries if s in e.subscales}))
+                for s in unknown}
+        raise NormError(
+            f"the scores of {unknown} do not say whether they are sums or means (score() records "
+            f"it, but pandas drops that record on concat, merge, read_csv and read_excel), and "
+            f"norm set {ns.id!r} is on the {want} scale. Say how they were scored with "
+            f"scale='sum' or scale='mean' (or {{subscale: scale}}), or apply the norms to the "
+            "frame score() returned; the package does not guess")
+    return out
+
+
+def _possible_range(ns: NormSet, scores: pd.DataFrame, sid: str, scale: str):
+    """(low, high) a score of ``sid`` can take on ``scale``, or None if the key is unknown."""
+    from .errors import InstrumentError
+    from .instruments import load_instrument
+
+    meta = scores.attrs.get("psychometrics") or {}
+    inst_id = meta.get("instrument") or ns.instrument
+    forms = _forms(inst_id)
+    form = meta.get("form") or (next(iter(forms)) if forms else None)
+    try:
+        inst = load_instrument(inst_id, warn=False, form=form)
+    except InstrumentError:  # an instrument of the user's own that is not at hand
+        return None
+    if sid not in inst.subscales or not inst.subscales[sid].items:
+        return None
+    ranges = np.array([inst.item_range(inst.item(i)) for i in inst.subscales[sid].items])
+    if scale == "sum":
+        return float(ranges[:, 0].sum()), float(ranges[:, 1].sum())
+    return float(ranges[:, 0].min()), float(ranges[:, 1].max())
+
+
+def _check_range(scores: pd.DataFrame, ns: NormSet, sid: str, x: np.ndarray, scale: str) -> None:
+    """Fail closed: a score outside what its scale allows is not banded (wrong scale?)."""
+    rng = _possible_range(ns, scores, sid, scale)
+    if rng is None:
+        return
+    lo, hi = rng
+    bad = (x < lo - _tol(lo)) | (x > hi + _tol(hi))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        raise NormError(f"subscale {sid!r}: {bad.sum()} score(s) outside the {lo:g}..{hi:g} a "
+                        f"{scale} of its items can take, e.g. {x[pos[0]]:g} at "
+                        f"{describe_rows(list(scores.index[pos]), list(pos))}. Are these really "
+                        f"{scale}s? Rescore with score() or give the right scale=")
+
 
 def _stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict, dict]:
     by = dict(by or {})
+    if ns.covariate and by.get(ns.covariate) is None:
+        by.pop(ns.covariate, None)
     known = set(ns.strata) | ({ns.covariate} if ns.covariate else set())
     unknown = sorted(set(by) - known)
     if unknown:
@@ -750,14 +863,15 @@ def _stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict,
     return strata, cov
 
 
-def _assign_entries(ns: NormSet, strata: dict, index: pd.Index, fallback: str) -> np.ndarray:
+def _assign_entries(ns: NormSet, strata: dict, index: pd.Index,
+                    fallback: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(index)
     used = set(strata)
     candidates = [i for i, e in enumerate(ns.entries) if set(e.stratum) == used]
     if not candidates:
         have = sorted({tuple(sorted(e.stratum)) for e in ns.entries})
         raise NormError(f"norm set {ns.id!r} has no norms by {sorted(used) or '(overall)'}; it has "
-                        f"norms by {[list(h) or '(overall)' for h in have]}; pass by={{stratum: column}}")
+                        f"norms by {[list(h) or '(overall)' for h in have]}; pass norm_by={{stratum: column}}")
     out = np.full(n, -1)
     for i in candidates:  # loop over strata, not respondents
         m = ns.entries[i].matches(strata, n) & (out < 0)
@@ -767,6 +881,9 @@ def _assign_entries(ns: NormSet, strata: dict, index: pd.Index, fallback: str) -
         overall = next((i for i, e in enumerate(ns.entries) if not e.stratum), None)
         if fallback == "overall" and overall is not None:
             out[missing] = overall
+            warnings.warn(f"{int(missing.sum())} respondent(s) have a stratum that is not in norm "
+                          f"set {ns.id!r} and got its overall norm (fallback='overall'); the "
+                          "<subscale>_norm_group column says who", stacklevel=4)
         else:
             pos = np.flatnonzero(missing)
             first = {var: strata[var][pos[0]] for var in strata}
@@ -776,18 +893,17 @@ def _assign_entries(ns: NormSet, strata: dict, index: pd.Index, fallback: str) -
                             f"{ns.id!r}: {describe_rows(list(index[pos]), list(pos))}; first one: {first}. "
                             f"Its strata: {[e.stratum for e in ns.entries if e.stratum]}. Check the stratum "
                             f"values{hint}.")
-    return out
+    return out, missing
 
 
-def _check_scale(scores: pd.DataFrame, ns: NormSet, subs: list[str], convert: bool) -> dict:
+def _check_scale(scores: pd.DataFrame, ns: NormSet, subs: list[str], convert: bool,
+                 scoring: dict) -> dict:
     """Factor per subscale turning the scores onto the norm's scale (1 = already there)."""
-    report = scores.attrs.get("psychometrics") or {}
-    scoring = report.get("scoring") or {}
     factors = {}
     for sid in subs:
         want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
         have = scoring.get(sid)
-        if have is None or have in want:
+        if have in want:
             factors[sid] = 1.0
             continue
         if not convert:
@@ -818,7 +934,7 @@ def _possible_ranges(ns: NormSet, subs: list[str]) -> dict:
     return out
 
 
-def _check_range(x: np.ndarray, sid: str, bounds, index) -> None:
+def _check_possible_range(x: np.ndarray, sid: str, bounds, index) -> None:
     """Scores outside what the instrument allows (-5, 1000, inf) get no band: an error."""
     bad = np.isinf(x)
     if bounds is not None:
@@ -840,12 +956,11 @@ def _forms(instrument_id: str) -> dict:
         return {}
 
 
-def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang="en",
-           data=None, convert=False, subscales=None) -> tuple[_Applied, list[str]]:
+def _apply(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error", lang="en",
+           data=None, convert=False, subscales=None, scale=None) -> tuple[_Applied, list[str]]:
     if not isinstance(scores, pd.DataFrame):
         raise DataError(f"scores must be a DataFrame (from score()), not {type(scores).__name__}")
-    if fallback not in ("error", "overall"):
-        raise DataError(f"fallback must be 'error' or 'overall', not {fallback!r}")
+    check_choice(fallback, ("error", "overall"), "fallback")
     inst_id = (scores.attrs.get("psychometrics") or {}).get("instrument")
     if inst_id and inst_id not in ns.applies_to:
         raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores are "
@@ -859,16 +974,20 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     if not subs:
         raise NormError(f"none of the norm set's subscales {ns.subscales} is a column of the scores "
                         f"(columns: {', '.join(map(str, list(scores.columns)[:15]))})")
-    factors = _check_scale(scores, ns, subs, convert)
+    scales = _scales(scores, ns, subs, scale)
+    factors = _check_scale(scores, ns, subs, convert, scales)
+    by, matched = _match_strata(scores, data, ns, norm_by)
     strata, cov = _stratum_columns(scores, data, ns, by)
-    entry = _assign_entries(ns, strata, scores.index, fallback)
+    entry, fell_back = _assign_entries(ns, strata, scores.index, fallback)
     covariate = cov.get(ns.covariate) if ns.covariate else None
-    res = _Applied(entry=entry)
+    res = _Applied(entry=entry, fell_back=fell_back, norm_by=by, matched=matched, scales=scales)
     n = len(scores)
     ranges = _possible_ranges(ns, subs)
     for sid in subs:  # loop over subscales and strata; everything inside is vectorised
-        x = check_vector(scores[sid], name=sid, allow_nan=True) * factors[sid]
-        _check_range(x, sid, ranges.get(sid), scores.index)
+        raw = check_vector(scores[sid], name=sid, allow_nan=True)
+        x = raw * factors[sid]
+        _check_possible_range(x, sid, ranges.get(sid), scores.index)
+        _check_range(scores, ns, sid, raw, scales[sid])
         pr, top, bottom = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
@@ -899,6 +1018,7 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
                 ids = np.array([b.id for b in sn.bands] + [None], dtype=object)
                 labels = np.array([b.text(lang) for b in sn.bands] + [None], dtype=object)
                 edges = np.array(band_edge_texts(sn.bands) + [None], dtype=object)
+                res.band_order.setdefault(sid, {}).update(dict.fromkeys(labels[:-1]))
                 bidx[m], bid[m], blab[m], bedge[m] = k, ids[k], labels[k], edges[k]
                 tables[int(i)] = list(zip(ids[:-1], labels[:-1], edges[:-1]))
         if has_pr:
@@ -913,9 +1033,11 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, by=None, fallback="error", lang
     return res, subs
 
 
-def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = None,
+def apply_norms(scores: pd.DataFrame, norms, *, norm_by: Mapping[str, str] | None = None,
                 fallback: str = "error", lang: str = "en", data: pd.DataFrame | None = None,
-                convert: bool = False, subscales: Sequence[str] | None = None) -> pd.DataFrame:
+                convert: bool = False, subscales: Sequence[str] | None = None,
+                scale: str | Mapping[str, str] | None = None,
+                by: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Percentile ranks, T-scores, stanines, bands and quartile flags against a norm set.
 
     Parameters
@@ -925,15 +1047,20 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         subscale id). Never modified.
     norms : str, Path or NormSet
         A shipped norm id, a norm file, or a NormSet (e.g. from :func:`build_norms`).
-    by : dict, optional
+    norm_by : dict, optional
         Norm stratum variable -> column of ``scores`` (or ``data``), e.g. ``{"sex": "gender"}``.
         Stratum values are matched as text (``1.0`` reads as ``"1"``); a numeric stratum
-        given as ``{min, max}`` in the norm file matches inclusively. Without ``by``, the
-        overall norm is used. For continuous (smoothed) norms the covariate (e.g. ``age``)
-        is read from the column of that name unless ``by`` maps it.
+        given as ``{min, max}`` in the norm file matches inclusively. Without ``norm_by``, a
+        stratified norm set's strata are matched to columns of the same name (recorded in
+        ``attrs["psychometrics"]["norms"]["matched"]``); with no such column it is a
+        :class:`NormError` listing the strata and the candidate columns. ``norm_by={}`` asks
+        for the overall norm on purpose. For continuous (smoothed) norms the covariate (e.g.
+        ``age``) is read from the column of that name unless ``norm_by`` maps it.
     fallback : {"error", "overall"}
         A respondent whose stratum is not in the norm set raises :class:`NormError` naming
-        the respondent and stratum, or gets the overall norm.
+        the respondent and stratum, or gets the overall norm: with a warning, counted in
+        ``attrs["psychometrics"]["norms"]["fallback_n"]`` and shown per respondent in
+        ``<sub>_norm_group`` (``"overall (fallback)"``).
     lang : {"en", "nl", "fr"}
         Language of the band labels (English where a label is missing).
     secondary : bool
@@ -948,6 +1075,13 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         mean-based norm; without it such a mismatch is an error.
     subscales : list of str, optional
         Only these subscales (default: every norm subscale that is a column of ``scores``).
+    scale : {"sum", "mean"} or dict, optional
+        How the scores were computed, for scores that lost the record ``score()`` keeps in
+        ``attrs`` (pandas drops it on ``concat``, ``merge``, ``read_csv``). Without that
+        record and without ``scale`` it is an error: the scale is never guessed. Scores
+        outside the range their scale allows (from the instrument's key) are an error too.
+    by : dict, optional
+        Deprecated name of ``norm_by``.
 
     Returns
     -------
@@ -956,8 +1090,10 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         subscale, by ``<sub>_pr``, ``<sub>_t`` and ``<sub>_stanine`` (when the norm has a
         percentile table, a sample distribution, a mean/SD or a continuous model),
         ``<sub>_band`` (when it has bands) and ``<sub>_top_quartile`` /
-        ``<sub>_bottom_quartile`` (when its quartiles are known). Missing scores give missing
-        values (nullable dtypes).
+        ``<sub>_bottom_quartile`` (when its quartiles are known), and with a stratified norm
+        set ``<sub>_norm_group`` (the norm group each respondent was compared with). Missing
+        scores give missing values (nullable dtypes). ``attrs["psychometrics"]["norms"]``
+        names the norm set, its source and n, the strata used and how they were matched.
 
     Notes
     -----
@@ -988,17 +1124,19 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"PB": [25.0, 50.0, 75.0]})
-    >>> apply_norms(s, "cbi-50-borritz-2004")[["PB", "PB_band"]]
+    >>> apply_norms(s, "cbi-50-borritz-2004", scale="mean")[["PB", "PB_band"]]
          PB PB_band
     0  25.0     low
     1  50.0    high
     2  75.0    high
     """
+    norm_by = resolve_norm_by(norm_by, by)
     ns = load_norms(norms)
     ns.warn_if_uncertain()
-    res, subs = _apply(scores, ns, by=by, fallback=fallback, lang=lang, data=data,
-                       convert=convert, subscales=subscales)
+    res, subs = _apply(scores, ns, norm_by=norm_by, fallback=fallback, lang=lang, data=data,
+                       convert=convert, subscales=subscales, scale=scale)
     out = scores.copy()
+    groups = norm_groups(ns, res) if ns.strata else None
     new = {}
     for sid in subs:
         if sid in res.pr:
@@ -1012,15 +1150,41 @@ def apply_norms(scores: pd.DataFrame, norms, *, by: Mapping[str, str] | None = N
         if sid in res.top:
             new[f"{sid}_top_quartile"] = _nullable_bool(res.top[sid])
             new[f"{sid}_bottom_quartile"] = _nullable_bool(res.bottom[sid])
+        if groups is not None:
+            new[f"{sid}_norm_group"] = groups
     for col, values in new.items():
         out[col] = values
     # a published cut-off set has no P25/P75: recorded (and summarise warns), never silent
     lacking = [sid for sid in subs if sid not in res.top]
-    out.attrs["psychometrics"] = {**(scores.attrs.get("psychometrics") or {}),
-                                  "norms": {"id": ns.id, "by": dict(by or {}), "fallback": fallback,
-                                            "source": ns.doc["source"]["ref"],
-                                            "no_quartiles": lacking}}
+    meta = dict(scores.attrs.get("psychometrics") or {})
+    meta["levels"] = {**(meta.get("levels") or {}),
+                      **{f"{s}_band": list(order) for s, order in res.band_order.items()}}
+    meta["scoring"] = {**(meta.get("scoring") or {}), **res.scales}
+    out.attrs["psychometrics"] = {**meta, "norms": {**norm_provenance(ns, res, fallback),
+                                                    "no_quartiles": lacking}}
     return out
+
+
+def norm_groups(ns: NormSet, res: _Applied) -> pd.arrays.StringArray:
+    """Per respondent, the norm group used: ``"language=fr"``, ``"overall"`` or
+    ``"overall (fallback)"``."""
+    names = np.array([", ".join(f"{k}={v}" for k, v in e.stratum.items()) or "overall"
+                      for e in ns.entries], dtype=object)
+    out = names[res.entry]
+    if res.fell_back is not None and res.fell_back.any():
+        out = out.copy()
+        out[res.fell_back] = "overall (fallback)"
+    return pd.array(out, dtype="string")
+
+
+def norm_provenance(ns: NormSet, res: _Applied, fallback: str) -> dict:
+    """What every output says about the norm set used: id, name, source, n, strata."""
+    d = ns.doc
+    return {"id": ns.id, "name": ns.name, "source": d["source"]["ref"],
+            "confidence": d["source"].get("confidence"), "n": d.get("n"),
+            "population": d.get("population"), "by": dict(res.norm_by), "matched": res.matched,
+            "fallback": fallback,
+            "fallback_n": int(res.fell_back.sum()) if res.fell_back is not None else 0}
 
 
 def _nullable_bool(a: np.ndarray) -> pd.arrays.BooleanArray:
@@ -1120,7 +1284,8 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     bootstrap : int
         Resamples for the percentile CIs of the quartile and band boundaries (0: no CIs).
     seed : int, optional
-        Seed of the bootstrap: the same seed gives the same norm set.
+        Seed of the bootstrap: the same seed gives the same norm set; None uses
+        :data:`~psychometrics.resample.DEFAULT_SEED` (recorded in ``created.seed``).
     min_n : int
         Strata with fewer respondents (with a score) are left out with a warning; they are
         listed in the file's ``suppressed`` field.
@@ -1183,6 +1348,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     43.09
     """
     from . import __version__
+    from .resample import resolve_seed, seed_record
     from .resample import rng as make_rng
 
     if not isinstance(scores, pd.DataFrame):
@@ -1239,12 +1405,13 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         weighting = {"method": "raked", "margins": {str(k): {str(a): float(b) for a, b in v.items()}
                                                      for k, v in margins.items()},
                      "base_weights": weights is not None}
-    if smooth not in (None, "age"):
-        raise DataError(f"smooth must be None or 'age', not {smooth!r}")
+    check_choice(smooth, (None, "age"), "smooth")
+    check_level(level)
     x_all = np.column_stack([check_vector(frame[s], name=s, allow_nan=True) for s in subscales])
     probs = np.unique(np.concatenate([np.asarray(percentiles, dtype=float), [25.0, 75.0]])) / 100.0
     if probs.min() <= 0 or probs.max() >= 1:
         raise DataError("percentiles must be strictly between 0 and 100")
+    seed = resolve_seed(seed)
     g = make_rng(seed)
 
     groups: list[tuple[dict, np.ndarray]] = [({}, np.ones(n, dtype=bool))]
@@ -1336,7 +1503,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
         "strata": by,
         "weighting": weighting,
         "created": {"software": f"psychometrics {__version__}", "date": stamp,
-                    "bootstrap": int(bootstrap), "seed": seed if isinstance(seed, int) else None,
+                    "bootstrap": int(bootstrap), "seed": seed_record(seed),
                     "level": float(level), "quantile": "inverted_cdf (R type 1)",
                     "percentile_rank": "mid-rank", "min_n": int(min_n)},
         "norms": entries,
@@ -1377,6 +1544,7 @@ def _bands_from_quantiles(q: dict) -> list[dict]:
 def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int = 10,
               cutoffs: Mapping[str, float] | None = None, norms=None,
               norm_by: Mapping[str, str] | None = None, subscales: Sequence[str] | None = None,
+              scale: str | Mapping[str, str] | None = None,
               data: pd.DataFrame | None = None, secondary: bool = True) -> pd.DataFrame:
     """Group summaries for prevention work, with small cells suppressed.
 
@@ -1394,8 +1562,9 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
         ``{subscale: value}``: report the share of respondents **at or above** the value.
     norms : str, Path or NormSet, optional
         Report the share in the norm group's top quartile (score >= P75).
-    norm_by : dict, optional
-        ``by`` for :func:`apply_norms` (stratified norms).
+    norm_by, scale : optional
+        As in :func:`apply_norms` (stratified norms; the scale of scores without ``score()``'s
+        record).
     subscales : list of str, optional
         Default: the scoring report's subscales, else every numeric column not used for
         grouping and not ending in ``_n``.
@@ -1445,6 +1614,8 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     by = [by] if isinstance(by, str) else list(by)
     scores, data = align(scores, data, names=["scores", "data"])
     frame = scores if data is None else pd.concat([scores, data[[c for c in data.columns if c not in scores.columns]]], axis=1)
+    if frame is not scores:  # the same respondents side by side: the scores' record holds
+        frame.attrs = copy.deepcopy(scores.attrs)
     for col in by:
         if col not in frame.columns:
             raise DataError(f"grouping column {col!r} is not in the scores or data")
@@ -1468,7 +1639,7 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
         if not covered:
             raise NormError(f"norm set {ns.id!r} has norms for {ns.subscales}, none of the "
                             f"summarised subscales {subscales}")
-        normed = apply_norms(frame, ns, by=norm_by, subscales=covered)
+        normed = apply_norms(frame, ns, norm_by=norm_by, subscales=covered, scale=scale)
         top = {s: normed[f"{s}_top_quartile"] for s in subscales if f"{s}_top_quartile" in normed}
         lacking = [s for s in subscales if s not in top]
         if lacking:  # said, not silently dropped: no share_top_quartile for these subscales

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_items
+from ._checks import check_choice, check_items
 from ._results import Result, format_table
 from .errors import ConvergenceError, DataError
 from .factor.correlation import pairwise_corr
 from .factor.efa import _fa_core, _fit_psi, _smc, _unrotated, correlation_matrix
 from .factor.rotation import _promax_core, oblimin
-from .resample import bootstrap
+from .resample import bootstrap, resolve_seed, seed_record
 
 __all__ = ["OmegaResult", "omega", "omega_cfa"]
 
@@ -199,10 +199,8 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
     >>> bool(0.5 < res.omega_total < 1)
     True
     """
-    if fm not in ("minres", "ml"):
-        raise DataError(f"fm must be 'minres' or 'ml', got {fm!r}")
-    if rotation not in ("oblimin", "promax"):
-        raise DataError(f"rotation must be 'oblimin' or 'promax', got {rotation!r}")
+    check_choice(fm, ("minres", "ml"), "fm")
+    check_choice(rotation, ("oblimin", "promax"), "rotation")
     r, n, _, im = correlation_matrix(items, missing=missing, min_items=3)
     p = r.shape[0]
     nf = int(n_factors)
@@ -260,9 +258,11 @@ def _bootstrap(x, nf, fm, rotation, missing, level, n_boot, seed) -> dict:
             out[b] = [res[k] for k in _STATS]
         return out
 
+    seed = resolve_seed(seed)
     res = bootstrap(statistic, x.shape[0], n_boot=n_boot, seed=seed, level=level,
                     width=x.shape[1])
     out = {k: {"low": float(res.ci_low[j]), "high": float(res.ci_high[j])}
            for j, k in enumerate(_STATS)}
     out["level"], out["n_boot"], out["n_failed"] = level, n_boot, res.n_failed
+    out["seed"] = seed_record(seed)
     return out

@@ -28,7 +28,6 @@ from ._results import Result, format_table, jsonable
 from .errors import DataError, NormError
 
 _COMPARISON = ("depression", "anxiety", "distress", "somatization")
-_CONFIDENCE = {"confirmed": 0, "single": 1, "convention": 2, "empirical": 3, "user": 4, "uncertain": 5}
 _COLUMNS = ["respondent", "instrument", "scale", "name", "role", "score", "band", "band_id",
             "elevated", "flag", "norms", "reason"]
 
@@ -187,31 +186,27 @@ def _norms_for(norms) -> tuple[dict, list]:
     return {}, list(norms)
 
 
-def _auto_norms(inst_id: str, frame: pd.DataFrame, subs: list[str]) -> str | None:
-    """The shipped norm set with bands for these scores: the one its file marks
-    ``default: true``, else the most confident one with an overall (unstratified) entry on the
-    scores' scale."""
+def default_norms(inst_id: str, scoring: dict | None = None) -> str | None:
+    """The shipped norm set its file marks ``default: true`` for this instrument, or None.
+
+    Never chosen by file name, confidence or any tie-break: the default is data. Where an
+    instrument has defaults on both scales (sum and mean bands), the one on the scores'
+    scale (``scoring``, as ``score()`` records it) is taken; two candidates left is an error
+    in the data files.
+    """
     from .norms import list_norms, load_norms
-    shipped = list_norms(inst_id)
-    for nid in shipped:
-        doc = load_norms(nid).doc
-        if doc.get("default") and doc["instrument"]["id"] == inst_id:
-            return nid
-    scoring = (frame.attrs.get("psychometrics") or {}).get("scoring") or {}
-    best = None
-    for nid in shipped:
-        ns = load_norms(nid)
-        ov = ns.overall
-        if ov is None:
-            continue
-        fit = [s for s in subs if s in ov.subscales and ov.subscales[s].bands
-               and scoring.get(s, ov.subscales[s].score) == ov.subscales[s].score]
-        if not fit:
-            continue
-        rank = (_CONFIDENCE.get(ns.doc["source"]["confidence"], 9), bool(ns.uncertain),
-                bool(ns.doc.get("partial")), nid)
-        best = min(best, rank) if best else rank
-    return best[-1] if best else None
+    marked = [nid for nid in list_norms(inst_id)
+              if load_norms(nid).doc.get("default") and load_norms(nid).instrument == inst_id]
+    if len(marked) > 1 and scoring:
+        def on_scale(nid: str) -> bool:
+            ns = load_norms(nid)
+            return all(e.subscales[s].score == v for e in ns.entries for s, v in scoring.items()
+                       if s in e.subscales)
+        marked = [nid for nid in marked if on_scale(nid)]
+    if len(marked) > 1:
+        raise NormError(f"instrument {inst_id!r} has several default norm sets {marked}: pass "
+                        "norms= to say which one to use")
+    return marked[0] if marked else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,7 +311,9 @@ def _boolean(x: np.ndarray) -> pd.arrays.BooleanArray:
     return pd.arrays.BooleanArray(np.nan_to_num(x) == 1, np.isnan(x))
 
 
-def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> ProfileResult:
+def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
+            norm_by: Mapping[str, str] | None = None, scale=None,
+            data: pd.DataFrame | None = None) -> ProfileResult:
     """A differential-diagnosis profile: burnout scores beside depression and anxiety scales.
 
     Parameters
@@ -332,11 +329,15 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
     norms : dict, str, NormSet or list, optional
         The norm set per instrument for the bands: ``{instrument id: norm id, file or
         NormSet}`` (None for no bands), or norm sets assigned to the instruments they apply
-        to. Default: the norm file marked ``default: true`` for the instrument (HAMD-17
-        ``hamd-17-zimmerman2013``, BDI-II ``bdi-ii-manual``, 4DKL ``4dkl-terluin``); other instruments the most confident shipped norm set with
-        overall bands on the scores' scale (confirmed before single before
-        convention; its id is in ``result.norms``). Pass the norm set of your population to
-        choose another (the MBI, for one, has occupation-specific norms).
+        to. Default: the norm file marked ``default: true`` for the instrument in the data
+        (:func:`default_norms`; e.g. MBI-HSS ``mbi-hss-overall``, HAMD-17
+        ``hamd-17-zimmerman2013``, BDI-II ``bdi-ii-manual``, 4DKL ``4dkl-terluin``); an
+        instrument without a marked default gets no bands (never a set picked by name). The
+        ids used are in ``result.norms``. Pass the norm set of your population to choose
+        another (the MBI, for one, has occupation-specific norms).
+    norm_by, scale, data
+        As in :func:`~psychometrics.norms.apply_norms` (``scale`` may be a dict by
+        instrument id).
     lang : {"en", "nl", "fr"}
         Language of the scale names, band labels and disclaimer (English where missing).
     id : str, optional
@@ -442,12 +443,15 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
         if not subs:
             raise DataError(f"the scores of {inst_id!r} have none of its subscales "
                             f"{list(inst.subscales)} as columns")
-        spec = by_inst[inst_id] if inst_id in by_inst else _auto_norms(inst_id, frame, subs)
+        spec = by_inst[inst_id] if inst_id in by_inst else \
+            default_norms(inst_id, info.get("scoring"))
         applied, ns = None, None
         if spec is not None:
             ns = load_norms(spec)
             ns.warn_if_uncertain(stacklevel=3)
-            applied, _ = _apply(frame, ns, lang=lang)
+            inst_scale = scale.get(inst_id) if isinstance(scale, Mapping) else scale
+            applied, _ = _apply(frame, ns, lang=lang, norm_by=norm_by, scale=inst_scale,
+                                data=data)
             sources[ns.id] = ns.doc["source"]["ref"]
         used[inst_id] = ns.id if ns is not None else None
         high = {}
@@ -466,13 +470,17 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None) -> P
                 band[pos], band_id[pos] = applied.band_labels[sid], applied.band_ids[sid]
                 entry = ns.overall or ns.entries[0]
                 k = len(entry.subscales[sid].bands) if sid in entry.subscales else 0
+            reason = np.full(n, None, dtype=object)
+            if f"{sid}_prorated" in frame.columns:  # a band from a prorated score says so
+                flag = frame[f"{sid}_prorated"].fillna(False).to_numpy(dtype=bool)
+                reason[pos[flag]] = f"{sid} prorated (scored from fewer items than the scale has)"
             blocks.append({
                 "instrument": inst_id, "scale": sid,
                 "name": sub.name.get(lang) or sub.name.get("en") or sid, "role": role,
                 "score": score, "band": band, "band_id": band_id,
                 "elevated": _elevated(role, sub.higher_is, idx, k),
                 "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
-                "reason": np.full(n, None, dtype=object)})
+                "reason": reason})
             if role == "burnout":
                 high[sid] = blocks[-1]["elevated"]
         if high:  # the instrument's own rule decides whether its burnout scores are high

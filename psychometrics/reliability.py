@@ -342,7 +342,8 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     n_boot : int
         Bootstrap resamples (``ci="bootstrap"``).
     seed : int, Generator or None
-        Seed of the bootstrap (reproducible for a given seed).
+        Seed of the bootstrap; None uses :data:`~psychometrics.resample.DEFAULT_SEED`
+        (recorded in ``to_dict()``), a Generator draws fresh numbers.
     missing : {"pairwise", "listwise"}
         ``"pairwise"`` (psych's default): every respondent, covariances from the respondents
         who answered both items; ``"listwise"``: respondents with any missing item dropped.
@@ -412,6 +413,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
     ('bootstrap', True)
     """
     _check_options(missing, ci, level)
+    seed = resample.resolve_seed(seed)
     fit = _fit(_prepare(items, missing))
     t = fit.total
     _warn_degenerate(fit, t["alpha"])
@@ -437,7 +439,7 @@ def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: 
         mean=float(np.nanmean(scores)), sd=float(np.nanstd(scores, ddof=1)),
         ci_low=float(lo), ci_high=float(hi), ci_method=ci, level=level, missing=missing,
         items=list(fit.columns), n_boot=n_boot if is_boot else None,
-        seed=seed if is_boot else None, n_failed=n_failed)
+        seed=resample.seed_record(seed) if is_boot else None, n_failed=n_failed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -918,8 +920,11 @@ class ReliabilityResult(Result):
     level: float
 
     def to_dict(self) -> dict:
+        boot = [a for a in self.alphas.values() if a.n_boot]
         return {"instrument": self.instrument, "missing": self.missing,
                 "ci_method": self.ci_method, "level": self.level,
+                "n_boot": boot[0].n_boot if boot else None,
+                "seed": boot[0].to_dict()["seed"] if boot else None,
                 "subscales": jsonable(self.table),
                 "items": {s: jsonable(t) for s, t in self.items.items()}}
 

@@ -699,7 +699,7 @@ def _run(sid: str, title: str, fn, ctx: _Context) -> Section:
         warnings.simplefilter("always")
         try:
             data, body, status, message = fn(ctx)
-        except Exception as exc:  # noqa: BLE001 - the report must survive any one section
+        except PsychometricsError as exc:  # a bug is not a "failed section": it propagates
             msg = f"{type(exc).__name__}: {exc}"
             body = f'<p class="fail">{_esc(ctx.L["failed"])}: {_esc(msg)}</p>'
             data, status, message = {}, "failed", msg
@@ -1015,6 +1015,9 @@ def _factor(ctx: _Context, estimator: str, missing: str, seed):
     body = []
     if not res.converged:
         body.append(f'<p class="fail">{_esc(L["not_converged"])}</p>')
+    if not res.admissible:  # lavaan's post-check: Heywood cases, non-PD matrices, no SEs
+        body.append(f'<p class="fail">{_esc(L.get("inadmissible", "Inadmissible solution"))}: '
+                    f'{_esc("; ".join(res.problems))}</p>')
     miss_txt = L["cfa_missing_fiml"] if missing == "fiml" else L["cfa_missing_listwise"]
     body.append(f"<p>{_esc(L['estimator'])}: {_esc(estimator.upper())}; {_esc(miss_txt)}; "
                 f"n = {res.n} / {len(frame)}</p>")
@@ -1043,7 +1046,8 @@ def _factor(ctx: _Context, estimator: str, missing: str, seed):
     data = {"model": model, "estimator": res.estimator, "requested_estimator": estimator.upper(),
             "test": res.test, "se": res.se, "missing": missing, "n": res.n,
             "n_total": n_total, "n_rows": len(frame),
-            "converged": bool(res.converged), "fit": fit, "fit_line": line,
+            "converged": bool(res.converged), "admissible": bool(res.admissible),
+            "problems": list(res.problems), "fit": fit, "fit_line": line,
             "robust": robust, "loadings": loadings.reset_index().to_dict(orient="records"),
             "std_loadings": {f: {i: float(v) for i, v in load[f].items() if v != 0}
                              for f in load.columns},
@@ -1072,7 +1076,7 @@ def _rules_counts(ctx: _Context) -> dict:
     out = {}
     for rule in _rules(ctx):
         try:
-            res = classify(ctx.scores, rule, norms=ctx.norms, by=ctx.norm_by, data=ctx.data,
+            res = classify(ctx.scores, rule, norms=ctx.norms, norm_by=ctx.norm_by, data=ctx.data,
                            lang=ctx.lang)
         except PsychometricsError as exc:  # a rule that does not fit this data is noted
             out[rule.id] = {"name": rule.text(ctx.lang), "error": f"{type(exc).__name__}: {exc}"}
@@ -1667,7 +1671,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                 ctx.norms = load_norms(norms)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    ctx.normed = apply_norms(scores, ctx.norms, by=ctx.norm_by, lang=lang,
+                    ctx.normed = apply_norms(scores, ctx.norms, norm_by=ctx.norm_by, lang=lang,
                                              data=frame)
             except PsychometricsError as exc:
                 norm_error = f"{type(exc).__name__}: {exc}"

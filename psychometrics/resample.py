@@ -25,12 +25,41 @@ from ._checks import check_positive_int
 #: Upper bound on elements of one index batch, to bound memory on large samples.
 _MAX_BATCH_ELEMENTS = 20_000_000
 
+#: The seed every resampling function uses when none is given: the same call twice gives the
+#: same numbers, and ``to_dict()`` records the seed that was used. Pass a
+#: ``numpy.random.Generator`` to draw fresh random numbers on purpose.
+DEFAULT_SEED = 20240101
 
-def rng(seed=None) -> np.random.Generator:
-    """A numpy Generator from a seed, an existing Generator, or None (fresh entropy)."""
+
+def resolve_seed(seed=None):
+    """The seed a resampling function uses: ``seed``, or :data:`DEFAULT_SEED` for None.
+
+    Examples
+    --------
+    >>> resolve_seed(None) == DEFAULT_SEED, resolve_seed(7)
+    (True, 7)
+    """
+    if seed is None:
+        return DEFAULT_SEED
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        from .errors import OptionError
+        raise OptionError(f"seed must be a whole number >= 0 or a numpy Generator; got {seed!r}",
+                          "seed", seed)
+    return int(seed)
+
+
+def seed_record(seed):
+    """The seed as ``to_dict()`` records it: the int used, or None for a caller's Generator."""
+    return seed if isinstance(seed, int) else None
+
+
+def rng(seed=None) -> np.random.Generator:
+    """A numpy Generator from a seed, an existing Generator, or None (:data:`DEFAULT_SEED`)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(resolve_seed(seed))
 
 
 def bootstrap_indices(n: int, n_boot: int, *, seed=None, strata=None) -> np.ndarray:
@@ -168,7 +197,11 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: 
     >>> print(res.summary().splitlines()[0])
     Bootstrap: 500 resamples (0 undefined), 95% percentile interval
     """
+    from ._checks import check_level
+
     n_boot = check_positive_int(n_boot, "n_boot")
+    level = check_level(level)
+    seed = resolve_seed(seed)
     estimate = np.asarray(statistic(np.arange(n)[None, :]))[0]
     reps = np.concatenate([np.asarray(statistic(idx), dtype=float)
                            for idx in batches(n, n_boot, seed=seed, strata=strata, width=width)])

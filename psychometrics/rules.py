@@ -57,7 +57,15 @@ from ._checks import align
 from ._results import Result
 from .errors import DataError, NormError
 from .instruments import data_dir, read_yaml, schema
-from .norms import EDGE_TOL, UncertainNormWarning, _apply, list_norms, load_norms
+from .norms import (
+    EDGE_TOL,
+    UncertainNormWarning,
+    _apply,
+    list_norms,
+    load_norms,
+    norm_provenance,
+    resolve_norm_by,
+)
 
 _OPS = (">=", ">", "<=", "<", "==", "!=", "in")
 
@@ -274,10 +282,11 @@ def _fmt(x: np.ndarray) -> np.ndarray:
 
 
 class _Context:
-    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback, lang="en"):
+    def __init__(self, scores: pd.DataFrame, data, rule: Rule, norms, by, fallback, scale=None,
+                 lang="en"):
         scores, data = align(scores, data, names=["scores", "data"])
         self.scores, self.data, self.rule = scores, data, rule
-        self.norms, self.by, self.fallback = norms, by, fallback
+        self.norms, self.by, self.fallback, self.scale = norms, by, fallback, scale
         self.n = len(scores)
         self.lang, self.w = lang, _words(lang)
         self._applied = None
@@ -315,9 +324,10 @@ class _Context:
                                 "with norms=... (e.g. one built with build_norms)")
             ns = load_norms(self.norms)
             ns.warn_if_uncertain(stacklevel=5)
-            self._applied, _ = _apply(self.scores, ns, by=self.by, fallback=self.fallback,
-                                      data=self.data, lang=self.lang)
+            self._applied, _ = _apply(self.scores, ns, norm_by=self.by, fallback=self.fallback,
+                                      scale=self.scale, data=self.data, lang=self.lang)
             self._applied.norms_id = ns.id
+            self._applied.provenance = norm_provenance(ns, self._applied, self.fallback)
         return self._applied
 
 
@@ -509,13 +519,98 @@ def _evaluate(cond: Mapping, ctx: _Context) -> _Tri:
     return _compare(cond, ctx)
 
 
+#: Level of respondents a rule cannot decide because a score or answer it reads is missing.
+NOT_SCORED = "not_scored"
+NOT_SCORED_LABEL = {"en": "not scored", "nl": "niet gescoord", "fr": "non calculé"}
+
+
+def _referenced(cond) -> set:
+    """Subscales a condition reads (scores, bands, quartile flags)."""
+    out: set = set()
+    if isinstance(cond, Mapping):
+        for k, v in cond.items():
+            if k in ("subscale", "band", "top_quartile", "bottom_quartile") and isinstance(v, str):
+                out.add(v)
+            elif isinstance(v, (Mapping, list)):
+                out |= _referenced(v)
+    elif isinstance(cond, list):
+        for c in cond:
+            out |= _referenced(c)
+    return out
+
+
+def _compared(cond) -> set:
+    """Subscales whose raw score a condition compares with a number (``{subscale: EE, >=: 27}``)."""
+    out: set = set()
+    if isinstance(cond, Mapping):
+        if isinstance(cond.get("subscale"), str):
+            out.add(cond["subscale"])
+        for v in cond.values():
+            if isinstance(v, (Mapping, list)):
+                out |= _compared(v)
+    elif isinstance(cond, list):
+        for c in cond:
+            out |= _compared(c)
+    return out
+
+
+def _check_threshold_scale(scores: pd.DataFrame, rule: Rule, scale) -> None:
+    """Cut-offs on raw scores hold on one scale: the one of the norm file declaring the rule.
+
+    Scores whose scale is unknown (``score()``'s record dropped by pandas) or another one are
+    refused, never compared as if they were on the rule's scale.
+    """
+    if rule.origin in ("inline",) or rule.origin.startswith("instrument:"):
+        return  # the rule's own file says nothing about the scale of its numbers
+    ns = load_norms(rule.origin)
+    subs = set()
+    for lev in rule.levels:
+        subs |= _compared(lev["when"])
+    subs = [s for s in sorted(subs) if s in scores.columns and s in ns.subscales]
+    if not subs:
+        return
+    from .norms import _check_range, _scales
+    have = _scales(scores, ns, subs, scale)
+    for sid in subs:
+        want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
+        if have[sid] not in want:
+            raise NormError(f"rule {rule.id!r} compares {sid} with cut-offs on the "
+                            f"{'/'.join(sorted(want))} scale, but the scores are {have[sid]}s; "
+                            f"rescore with method={next(iter(want))!r}")
+        _check_range(scores, ns, sid, pd.to_numeric(scores[sid], errors="coerce")
+                     .to_numpy(dtype=float), have[sid])
+
+
+def _prorated_note(reason: np.ndarray, scores: pd.DataFrame, data, rule: Rule) -> np.ndarray:
+    """Reasons that say which of the scores they rest on were prorated (fewer items)."""
+    subs = set()
+    for lev in rule.levels:
+        subs |= _referenced(lev["when"])
+    out = reason.astype(object).copy()
+    for sid in sorted(subs):  # loop over the rule's subscales, vectorised over respondents
+        col = f"{sid}_prorated"
+        frame = scores if col in scores.columns else data if data is not None and col in data else None
+        if frame is None:
+            continue
+        flag = frame[col].fillna(False).to_numpy(dtype=bool)
+        n_col = f"{sid}_n"
+        if n_col in frame.columns:
+            counts = frame[n_col].to_numpy(dtype=float).astype(int).astype(str)
+            note = np.char.add(f"{sid} prorated from ", np.char.add(counts, " items")).astype(object)
+        else:
+            note = np.full(len(flag), f"{sid} prorated", dtype=object)
+        out[flag] = np.where(out[flag] == "", note[flag], out[flag] + "; " + note[flag])
+    return out
+
+
 def _text(label: Mapping, lang: str) -> str:
     return label.get(lang) or label.get("en") or next(iter(label.values()))
 
 
-def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | None = None,
+def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, str] | None = None,
              fallback: str = "error", lang: str = "en", data: pd.DataFrame | None = None,
-             id: str | None = None) -> pd.DataFrame:
+             id: str | None = None, scale=None,
+             by: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Classify every respondent with a declarative rule.
 
     Parameters
@@ -531,8 +626,9 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
         the rule; the quartile rule needs one (any norm set with quartiles, e.g. from
         :func:`~psychometrics.norms.build_norms`). When given it replaces the rule's own norm
         set, so a band rule can be used with another norm set that has the same band ids.
-    by, fallback, data
-        As in :func:`~psychometrics.norms.apply_norms` (stratified norms).
+    norm_by, fallback, data, scale
+        As in :func:`~psychometrics.norms.apply_norms` (stratified norms; the scale of scores
+        that lost ``score()``'s record). ``by`` is the deprecated name of ``norm_by``.
     lang : {"en", "nl", "fr"}
         Language of the labels.
     id : str, optional
@@ -559,7 +655,7 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"total": [2.53, 2.54, 2.96]})
-    >>> classify(s, "bat-12-pooled-risk")[["label", "positive", "reason"]]
+    >>> classify(s, "bat-12-pooled-risk", scale="mean")[["label", "positive", "reason"]]
                     label  positive                   reason
     0             no risk     False  total=2.53 not >= 2.96; total=2.53 not >= 2.54
     1  at risk of burnout      True         total=2.54 >= 2.54
@@ -575,7 +671,9 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     if norms is None and r.uses_norms and r.origin not in ("inline",) and not r.origin.startswith("instrument:"):
         own = load_norms(r.origin)
         norms = own if own.entries else None
-    ctx = _Context(scores, data, r, norms, by, fallback, lang=lang)
+    norm_by = resolve_norm_by(norm_by, by)
+    _check_threshold_scale(scores, r, scale)
+    ctx = _Context(scores, data, r, norms, norm_by, fallback, scale, lang=lang)
     n = len(scores)
     chosen = np.full(n, -2)  # -2 open, -1 undetermined, i = level i
     reason = _const(n, "")
@@ -602,8 +700,10 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
         reason[rest] = neg[rest]
     levels = r.levels + [r.otherwise]
     chosen[rest] = len(r.levels)
-    lev_ids = np.array([lv["id"] for lv in levels] + [None], dtype=object)
-    labels = np.array([_text(lv["label"], lang) for lv in levels] + [None], dtype=object)
+    # a respondent the rule cannot decide (a score it reads is missing) is a named level
+    lev_ids = np.array([lv["id"] for lv in levels] + [NOT_SCORED], dtype=object)
+    labels = np.array([_text(lv["label"], lang) for lv in levels] + [_text(NOT_SCORED_LABEL, lang)],
+                      dtype=object)
     pos = np.array([float(lv["positive"]) for lv in levels] + [np.nan])
     k = np.where(chosen == -1, len(levels), chosen)
     out = pd.DataFrame(index=scores.index)
@@ -614,8 +714,8 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, by: Mapping[str, str] | 
     out["level"] = pd.array(lev_ids[k], dtype="string")
     out["label"] = pd.array(labels[k], dtype="string")
     out["positive"] = pd.arrays.BooleanArray(np.nan_to_num(pos[k]) == 1, np.isnan(pos[k]))
-    out["reason"] = pd.array(reason, dtype="string")
+    out["reason"] = pd.array(_prorated_note(reason, scores, data, r), dtype="string")
     out.attrs["psychometrics"] = {"rule": r.id, "declared_in": r.origin, "source": r.source,
                                   "uncertain": r.uncertain,
-                                  "norms": getattr(ctx._applied, "norms_id", None)}
+                                  "norms": getattr(ctx._applied, "provenance", None)}
     return out

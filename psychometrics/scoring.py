@@ -385,12 +385,14 @@ def _check_subscales(inst: Instrument, subscales) -> list[str]:
 def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form, subscales=None):
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    check_choice(on_invalid, _ON_INVALID, "on_invalid")  # options first, before any file is read
     inst = _instrument(instrument, keys=keys, form=form)
     names = [str(c) for c in data.columns]
     twice = sorted({c for c in names if names.count(c) > 1})
     if twice:
         raise DataError(f"data has repeated column names {twice[:8]}: which one holds the answers? "
                         "Rename them first")
+    inst.check_usable()  # a placeholder key gives meaningless numbers: refused, not warned
     if id is not None:
         if id not in data.columns:
             raise MissingColumnError(f"id column {id!r} is not in the data; columns: "
@@ -454,9 +456,12 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     -------
     DataFrame
         Same index and order as ``data``; the id column first (when given), one column per
-        subscale (named by its id), then ``<subscale>_n``, the number of answered items.
+        subscale (named by its id), then ``<subscale>_n``, the number of answered items, and
+        ``<subscale>_prorated``, True where the score was computed from fewer items than the
+        subscale has (a prorated sum, or a mean of the answered items).
         ``attrs["psychometrics"]`` holds the report: instrument, form, scoring rule and
-        minimum per subscale, invalid cells set to missing, numbers of prorated sums.
+        minimum per subscale, invalid cells set to missing, numbers of prorated sums and of
+        respondents left unscored per subscale (both also warned about).
 
     Notes
     -----
@@ -491,21 +496,29 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     out = np.where(enough, means, np.nan)
     is_sum = np.array([rules[s] == "sum" for s in subs])
     out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
-    prorated = {s: int(((counts[:, j] < sizes[j]) & enough[:, j]).sum())
-                for j, s in enumerate(subs) if is_sum[j]}
+    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
+    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if is_sum[j]}
+    unscored = {s: int((~enough[:, j]).sum()) for j, s in enumerate(subs)}
     result = pd.DataFrame(out, index=data.index, columns=subs)
     ns = pd.DataFrame(counts.astype(int), index=data.index, columns=[f"{s}_n" for s in subs])
-    result = pd.concat([result, ns], axis=1)
+    flags = pd.DataFrame(partial, index=data.index, columns=[f"{s}_prorated" for s in subs])
+    result = pd.concat([result, ns, flags], axis=1)
     if id is not None:
         result.insert(0, id, data[id].to_numpy())
     if any(prorated.values()):
         warnings.warn(f"prorated sums (mean of answered items x number of items) for "
-                      f"{ {k: v for k, v in prorated.items() if v} } respondents", stacklevel=2)
+                      f"{ {k: v for k, v in prorated.items() if v} } respondents "
+                      "(flagged in <subscale>_prorated)", stacklevel=2)
+    if any(unscored.values()):
+        warnings.warn(f"not scored (fewer items answered than the minimum): "
+                      f"{ {k: v for k, v in unscored.items() if v} } of {len(result)} "
+                      "respondents; their scores are missing", stacklevel=2)
     result.attrs["psychometrics"] = {
         "instrument": inst.id, "version": inst.version, "form": inst.form,
         "keys_source": inst.keys_source, "items": mapping,
         "scoring": rules, "min_answered": dict(zip(subs, mins.astype(int).tolist())),
-        "invalid": cells, "prorated": prorated, "missing_codes": _missing_codes(missing_codes),
+        "invalid": cells, "prorated": prorated, "unscored": unscored,
+        "missing_codes": _missing_codes(missing_codes),
     }
     return result
 
@@ -583,3 +596,75 @@ def item_frame(data: pd.DataFrame, instrument, *, items=None, id: str | None = N
                          missing_codes=missing_codes, subscales=subs)
     frame = pd.concat(list(blocks.values()), axis=1)
     return frame.loc[:, ~frame.columns.duplicated()].copy()
+
+
+#: What must agree for scores of several exports to be one table (their meaning).
+_MEANING = ("instrument", "version", "form", "keys_source", "scoring", "min_answered")
+
+
+def concat_scores(frames, **kwargs) -> pd.DataFrame:
+    """``pd.concat`` of :func:`score` results that keeps their record where it is consistent.
+
+    pandas keeps ``attrs`` through ``concat`` only when every frame's are identical, so the
+    scores of two exports (different item maps, invalid cells, prorated counts) lose the
+    record that says whether they are sums or means, and norms then refuse them. This keeps
+    the record when the frames agree on what their numbers mean (instrument, version, form,
+    keys, scoring rule and minimum per subscale) and refuses to combine them otherwise.
+
+    Parameters
+    ----------
+    frames : list of DataFrame
+        Results of :func:`score`.
+    **kwargs
+        Passed to :func:`pandas.concat` (rows are stacked: ``axis=0``).
+
+    Returns
+    -------
+    DataFrame
+        The stacked scores; ``attrs["psychometrics"]`` holds the shared record, the invalid
+        cells of all frames and the summed prorated/unscored counts.
+
+    Raises
+    ------
+    DataError
+        A frame without ``score()``'s record, or frames scored differently (naming what
+        differs, e.g. ``scoring``: one sums, the other averages).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = score(pd.DataFrame({"olbi%d" % i: [1, 4] for i in range(1, 17)}), "olbi", form="agree-low")
+    >>> b = score(pd.DataFrame({"olbi%d" % i: [2] for i in range(1, 17)}), "olbi", form="agree-low")
+    >>> both = concat_scores([a, b], ignore_index=True)
+    >>> both.attrs["psychometrics"]["scoring"]["EX"], len(both)
+    ('mean', 3)
+    """
+    frames = list(frames)
+    if not frames:
+        raise DataError("concat_scores needs at least one frame of scores")
+    if kwargs.get("axis", 0) not in (0, "index"):
+        raise DataError("concat_scores stacks respondents (axis=0); for columns use pd.concat")
+    metas = [f.attrs.get("psychometrics") if isinstance(f, pd.DataFrame) else None for f in frames]
+    lacking = [i + 1 for i, m in enumerate(metas) if not m or "scoring" not in m]
+    if lacking:
+        raise DataError(f"frame(s) {lacking} carry no record of how they were scored (not "
+                        "score() results, or the record was lost): score them again")
+    first = {k: metas[0].get(k) for k in _MEANING}
+    for i, m in enumerate(metas[1:], start=2):
+        diff = [k for k in _MEANING if m.get(k) != first[k]]
+        if diff:
+            raise DataError(f"frame {i} was scored differently from frame 1 ({', '.join(diff)}: "
+                            f"{ {k: m.get(k) for k in diff} } vs { {k: first[k] for k in diff} }); "
+                            "rescore them the same way before combining")
+    out = pd.concat(frames, **kwargs)
+
+    def total(key):
+        keys = dict.fromkeys(k for m in metas for k in (m.get(key) or {}))
+        return {k: int(sum((m.get(key) or {}).get(k, 0) for m in metas)) for k in keys}
+    out.attrs = {"psychometrics": {
+        **first, "items": [m.get("items") for m in metas],
+        "invalid": [c for m in metas for c in (m.get("invalid") or [])],
+        "prorated": total("prorated"), "unscored": total("unscored"),
+        "missing_codes": sorted({c for m in metas for c in (m.get("missing_codes") or [])}),
+        "combined_from": len(frames)}}
+    return out

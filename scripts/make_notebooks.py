@@ -216,7 +216,8 @@ path = norms.to_file("mbi-hss-be-example.yaml")
 reloaded = pm.load_norms(path)
 new = pd.DataFrame({"EE": [12.0, 27.0, 40.0], "DP": [3.0, 9.0, 15.0], "PA": [44.0, 36.0, 25.0],
                     "language": ["nl", "fr", "fr"], "sex": ["F", "M", "F"]})
-pm.apply_norms(new, reloaded, by={"language": "language", "sex": "sex"})[
+# typed-in scores carry no record of how they were computed: say it (sums), it is never guessed
+pm.apply_norms(new, reloaded, norm_by={"language": "language", "sex": "sex"}, scale="sum")[
     ["language", "sex", "EE", "EE_pr", "EE_band", "PA", "PA_pr", "PA_band"]]
 """),
 ]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from _scales import norm_scale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,11 +99,11 @@ def test_band_edges(nid, sid, rule, table):
     bands = [b.id for b in ns.overall.subscales[sid].bands]
     got = np.array(bands, dtype=object)[ns.overall.subscales[sid].band_index(scores[sid].to_numpy())]
     assert list(got) == [b for _, b in table]
-    applied = _quiet(pm.apply_norms, scores, nid)
+    applied = _quiet(pm.apply_norms, scores, nid, scale=norm_scale(nid))
     labels = {b.id: b.text("en") for b in ns.overall.subscales[sid].bands}
     assert list(applied[f"{sid}_band"]) == [labels[b] for _, b in table]
     if rule is not None:
-        res = _quiet(classify, scores, rule)
+        res = _quiet(classify, scores, rule, scale=norm_scale(nid))
         assert list(res["level"]) == [b for _, b in table]
         lowest = table[0][1]
         assert list(res["positive"]) == [b != lowest for _, b in table]
@@ -343,7 +344,7 @@ def test_nl_missing_criteria_use_three_valued_logic():
     assert res["reason"].iloc[1] == "undetermined: concentration missing"
     assert res["reason"].iloc[3] == "undetermined: loss_of_control missing"
     assert res["reason"].iloc[4] == "impaired_functioning=0 not == 1 and roles_dropped not given"
-    assert pd.isna(res["level"].iloc[1])
+    assert res["level"].iloc[1] == "not_scored"  # a named level (issue 12 item 7)
 
 
 def test_nl_checklist_reads_yes_no_answers():

@@ -25,7 +25,7 @@ from psychometrics.cutoff import (
     roc,
     roc_test,
 )
-from psychometrics.errors import DataError
+from psychometrics.errors import DataError, OptionError
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "reference" / "asah_roc.json").read_text())
@@ -455,9 +455,9 @@ def test_input_errors():
         roc(x, y)
     with pytest.raises(DataError, match="no controls"):
         roc(x[y == "Poor"], y[y == "Poor"], positive="Poor")
-    with pytest.raises(DataError, match="method"):
+    with pytest.raises(OptionError, match="method"):
         cutoffs(x, y, positive="Poor", method="best")
-    with pytest.raises(DataError, match="direction"):
+    with pytest.raises(OptionError, match="direction"):
         roc(x, y, positive="Poor", direction=">")
     with pytest.raises(DataError, match="not of the same respondents"):
         roc(x[:10], y, positive="Poor")

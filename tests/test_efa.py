@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psychometrics.errors import DataError
+from psychometrics.errors import DataError, OptionError
 from psychometrics.factor import rotation as rot
 from psychometrics.factor.correlation import pairwise_corr, pairwise_cov
 from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
@@ -187,14 +187,14 @@ def test_efa_does_not_mutate_and_keeps_order(frames):
     assert list(res.loadings.index) == list(x.columns)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"n_factors": 9}, "n_factors"),
-    ({"n_factors": 2, "method": "pa"}, "method"),
-    ({"n_factors": 2, "rotation": "quartimax"}, "rotation"),
-    ({"n_factors": 2, "missing": "mean"}, "missing"),
+@pytest.mark.parametrize("kwargs,match,error", [
+    ({"n_factors": 9}, "n_factors", DataError),
+    ({"n_factors": 2, "method": "pa"}, "method", OptionError),
+    ({"n_factors": 2, "rotation": "quartimax"}, "rotation", OptionError),
+    ({"n_factors": 2, "missing": "mean"}, "missing", OptionError),
 ])
-def test_efa_rejects_bad_arguments(frames, kwargs, match):
-    with pytest.raises(DataError, match=match):
+def test_efa_rejects_bad_arguments(frames, kwargs, match, error):
+    with pytest.raises(error, match=match):
         efa(frames["hs"], **kwargs)
 
 

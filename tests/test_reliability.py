@@ -208,7 +208,8 @@ def test_reverse_keying_is_per_subscale(tmp_path):
 def test_reliability_result_dict_and_summary():
     res = reliability(_data("bfi"), BFI_INSTRUMENT, ci="duhachek")
     d = json.loads(json.dumps(res.to_dict()))
-    assert set(d) == {"instrument", "missing", "ci_method", "level", "subscales", "items"}
+    assert set(d) == {"instrument", "missing", "ci_method", "level", "subscales", "items",
+                      "n_boot", "seed"}
     assert set(d["subscales"]) == set("ACENO")
     assert d["subscales"]["N"]["k"] == 5
     _close(d["items"]["A"]["A2"]["r_drop"],

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _scales import rule_scale
 
 import psychometrics as pm
 from psychometrics.errors import DataError, NormError
@@ -17,6 +18,8 @@ from psychometrics.rules import Rule, describe, get_rule
 def _levels(rule, rows: dict, **kw) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncertainNormWarning)
+        if "scale" not in kw and isinstance(rule, str):
+            kw["scale"] = rule_scale(rule, kw.get("norms"))
         out = pm.classify(pd.DataFrame(rows), rule, **kw)
     return out["level"].tolist()
 
@@ -180,12 +183,14 @@ def test_count_items_durations_and_not():
 
 def test_missing_values_use_three_valued_logic():
     rule = "olbi-peterson-both-high"
-    out = pm.classify(pd.DataFrame({"EX": [np.nan, np.nan, 2.0], "DI": [2.5, 1.0, np.nan]}), rule)
+    out = pm.classify(pd.DataFrame({"EX": [np.nan, np.nan, 2.0], "DI": [2.5, 1.0, np.nan]}), rule,
+                      scale="mean")
     # unknown EX and high DI: undetermined; unknown EX but low DI: negative; low EX: negative
     assert out["positive"].isna().tolist() == [True, False, False]
     assert out["positive"].iloc[1] == False  # noqa: E712 - nullable boolean
     assert out["reason"].iloc[0].startswith("undetermined") and "EX missing" in out["reason"].iloc[0]
-    assert pd.isna(out["label"].iloc[0])
+    assert out["label"].iloc[0] == "not scored"  # a named level (issue 12 item 7), not '?'
+    assert out["level"].iloc[0] == "not_scored"
 
 
 def test_at_least_with_missing_parts():
@@ -198,9 +203,9 @@ def test_at_least_with_missing_parts():
                       "c": [1, 0, 0, np.nan]})
     out = pm.classify(d, rule)
     assert out["level"].tolist()[0] == "yes"
-    assert pd.isna(out["level"].iloc[1])  # 1 known + 1 unknown could still reach 2
+    assert out["level"].iloc[1] == "not_scored"  # 1 known + 1 unknown could still reach 2
     assert out["level"].tolist()[2] == "no"
-    assert pd.isna(out["level"].iloc[3])
+    assert out["level"].iloc[3] == "not_scored" and pd.isna(out["positive"].iloc[3])
 
 
 def test_float_means_reach_their_cut_off():
@@ -242,7 +247,7 @@ def test_uncertain_rules_warn_and_labels_translate():
 
 def test_classify_keeps_index_id_and_order():
     s = pd.DataFrame({"resp": ["a", "b", "c"], "total": [4.5, 1.0, 2.6]}, index=[10, 5, 7])
-    out = pm.classify(s, "bat-12-pooled-risk", id="resp")
+    out = pm.classify(s, "bat-12-pooled-risk", id="resp", scale="mean")
     assert out.index.tolist() == [10, 5, 7] and out["resp"].tolist() == ["a", "b", "c"]
     assert out.columns.tolist() == ["resp", "level", "label", "positive", "reason"]
     assert out.attrs["psychometrics"]["rule"] == "bat-12-pooled-risk"

@@ -51,7 +51,8 @@ def _list(args):
         rows.append({"id": iid, "name": inst.name, "items": len(inst.items),
                      "subscales": " ".join(inst.subscales),
                      "forms": " ".join(inst.doc.get("forms") or {}) or "-",
-                     "unconfirmed": len(inst.uncertain)})
+                     "unconfirmed": len(inst.uncertain),
+                     "usable": "yes" if inst.usable else "no: --keys"})
     table = pd.DataFrame(rows)
     if args.json or args.output:
         return table
@@ -59,8 +60,8 @@ def _list(args):
     table["subscales"] = table["subscales"].map(lambda s: _shorten(s, 18))
     table["forms"] = table["forms"].map(lambda s: _shorten(s, 14))
     fixed = {c: max(len(c), table[c].astype(str).str.len().max())
-             for c in ("id", "items", "subscales", "forms", "unconfirmed")}
-    room = LIST_WIDTH - sum(fixed.values()) - 5  # one space between six columns
+             for c in ("id", "items", "subscales", "forms", "unconfirmed", "usable")}
+    room = LIST_WIDTH - sum(fixed.values()) - 6  # one space between seven columns
     table["name"] = table["name"].map(lambda s: _shorten(s, max(room, 12)))
     return _Listing(table)
 
@@ -75,7 +76,7 @@ class _Listing:
         return self.table.to_dict(orient="records")
 
     def summary(self) -> str:
-        cols = ["id", "name", "items", "subscales", "forms", "unconfirmed"]
+        cols = ["id", "name", "items", "subscales", "forms", "unconfirmed", "usable"]
         t = self.table[cols].astype(str)
         w = {c: max(len(c), t[c].str.len().max()) for c in cols}
         lines = [" ".join(c.ljust(w[c]) for c in cols).rstrip()]

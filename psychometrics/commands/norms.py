@@ -74,6 +74,8 @@ def register(sub) -> None:
                          "STRATUM=COLUMN names the stratum differently from the column")
     bp.add_argument("--scored", action="store_true",
                     help="FILE already holds subscale scores (columns named by subscale id)")
+    bp.add_argument("--scale", choices=["sum", "mean"],
+                    help="with --scored: how those scores were computed (never guessed)")
     bp.add_argument("--weights", metavar="COLUMN", help="survey weight column")
     bp.add_argument("--margins", metavar="FILE", help="YAML/JSON {column: {level: share}} to rake the sample to")
     bp.add_argument("--bootstrap", type=int, default=2000, help="resamples for the CIs (default 2000; 0 = none)")
@@ -88,7 +90,7 @@ def register(sub) -> None:
     bp.add_argument("--language", default="", help="language of the questionnaire (e.g. nl)")
     bp.add_argument("--year", type=int, help="year of data collection")
     bp.add_argument("--source", help="citation of the study the sample comes from")
-    add_output_options(bp)
+    add_output_options(bp, formats=(".yaml", ".yml", ".json"))
     bp.set_defaults(func=_build)
 
     cp = add_command(sub, "classify", help="classify respondents with a rule (burnout rules, risk zones, bands)",
@@ -106,6 +108,7 @@ def register(sub) -> None:
                          "use the overall norms")
     cp.add_argument("--lang", choices=["en", "nl", "fr"], default="en", help="label language")
     cp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores (columns named by subscale id)")
+    cp.add_argument("--scale", choices=["sum", "mean"], help="with --scored: how those scores were computed")
     add_output_options(cp)
     cp.set_defaults(func=_classify)
 
@@ -124,6 +127,7 @@ def register(sub) -> None:
     gp.add_argument("--norms", help="report the share in this norm set's top quartile")
     add_norm_by(gp, old_by=False, help="strata of --norms: STRATUM=COLUMN (repeatable)")
     gp.add_argument("--scored", action="store_true", help="FILE already holds subscale scores")
+    gp.add_argument("--scale", choices=["sum", "mean"], help="with --scored: how those scores were computed")
     add_output_options(gp)
     gp.set_defaults(func=_summarise)
 
@@ -214,7 +218,7 @@ def _build_norms(args, scores, data, by, margins):
 def _classify(args):
     from ..rules import classify
     scores, data = _scores(args)
-    return classify(scores, args.rule, norms=args.norms, by=parse_norm_by(args.norm_by), fallback=args.fallback,
+    return classify(scores, args.rule, norms=args.norms, norm_by=parse_norm_by(args.norm_by), fallback=args.fallback,
                     lang=args.lang, data=data, id=args.id if args.id in scores.columns else None)
 
 

@@ -75,18 +75,16 @@ def register(sub) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit with an error when any section failed (a section asked for with "
                         "--by, --criterion or --norms always does)")
-    add_output_options(p)
+    add_output_options(p, formats=(".html", ".docx", ".json"))
     p.set_defaults(func=run_report)
 
 
 def run_report(args: argparse.Namespace):
+    from ..output import atomic_write, check_format
     from ..report import render_report
 
     output = args.output or f"{Path(args.file).stem}-report.html"
-    suffix = Path(output).suffix.lower()
-    if suffix not in (".html", ".docx", ".json"):
-        raise DataError(f"-o {output}: a report is written as .html or .docx (or its numbers "
-                        "as .json)")
+    suffix = check_format(output, (".html", ".docx", ".json"))
     if args.positive is not None and args.criterion is None:
         raise DataError("--positive needs --criterion COLUMN")
     missing = parse_missing_codes(args.missing_codes)
@@ -101,9 +99,9 @@ def run_report(args: argparse.Namespace):
                         seed=args.seed, title=args.title,
                         progress=not args.no_progress)
     if suffix in (".html", ".docx"):
-        rep.save(output)
+        atomic_write(output, rep.save)  # never a half-written report (.docx by its extension)
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict
-        args.output = None  # written here; the printer must not write JSON over it
+        args.output = None  # written here; the printer must not write it again
     else:
         args.output = output  # cli.emit writes to_dict() as JSON
     _check_sections(rep, args, output)

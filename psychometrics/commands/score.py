@@ -66,6 +66,30 @@ def add_instrument_options(p) -> None:
     p.add_argument("--invalid-out", metavar="FILE",
                    help="write the invalid cells (row, respondent, column, value, problem) to "
                         "this .csv/.xlsx/.json file")
+    p.add_argument("--min-answered", action="append", metavar="N|SUBSCALE=N",
+                   help="answered items a subscale needs to be scored (default: the "
+                        "instrument's rule); N for all subscales or SUBSCALE=N (repeatable)")
+
+
+def parse_min_answered(values: list[str] | None):
+    """``--min-answered 7`` (every subscale) or ``--min-answered EE=7`` (repeatable)."""
+    if not values:
+        return None
+    out: dict = {}
+    for v in values:
+        key, sep, num = v.rpartition("=")
+        try:
+            n = int(num)
+        except ValueError:
+            raise DataError(f"--min-answered {v!r}: use a whole number, or SUBSCALE=NUMBER "
+                            "such as EE=7") from None
+        if not sep:
+            if len(values) > 1:
+                raise DataError("--min-answered: give one number for all subscales, or "
+                                "SUBSCALE=N per subscale, not both")
+            return n
+        out[key] = n
+    return out
 
 
 def score_from_args(args):
@@ -76,7 +100,8 @@ def score_from_args(args):
     missing = parse_missing_codes(args.missing_codes)
     scores = score(data, args.instrument, items=parse_items(args.items), id=args.id,
                    on_invalid=args.on_invalid, method=getattr(args, "method", None),
-                   missing_codes=missing, keys=args.keys, form=args.form)
+                   missing_codes=missing, keys=args.keys, form=args.form,
+                   min_answered=parse_min_answered(getattr(args, "min_answered", None)))
     write_invalid(scores, args)
     return scores, data
 
@@ -88,6 +113,9 @@ def scores_from_args(args):
         from ..io import read_table
         data = read_table(args.file, id=args.id)
         inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
+        if not getattr(args, "scale", None):
+            raise DataError("--scored: say how the scores in FILE were computed with "
+                            "--scale sum or --scale mean (the scale is never guessed)")
         present = [s for s in inst.subscales if s in data.columns]
         if not present:
             raise MissingColumnError(
@@ -95,7 +123,7 @@ def scores_from_args(args):
                 f"({', '.join(inst.subscales)}); columns: {[str(c) for c in data.columns]}")
         scores = data.copy()
         scores.attrs["psychometrics"] = {"instrument": inst.id, "scoring": {
-            s: inst.subscales[s].scoring for s in present}}
+            s: args.scale for s in present}}
         return scores, data
     return score_from_args(args)
 
@@ -140,6 +168,8 @@ def register(sub) -> None:
                    help="copy every export column that is not an item into the output")
     p.add_argument("--scored", action="store_true",
                    help="FILE already holds subscale scores: apply --norms to them")
+    p.add_argument("--scale", choices=["sum", "mean"],
+                   help="with --scored: how those scores were computed (never guessed)")
     p.add_argument("--norms", help="apply a norm set (id or file) to the scores")
     add_norm_by(p)
     p.add_argument("--fallback", choices=["error", "overall"], default="error",
@@ -218,13 +248,25 @@ def _score(args):
     elif args.keep or args.keep_all:
         raise DataError("--keep/--keep-all copy export columns next to new scores; with "
                         "--scored every column of FILE is kept already")
+    report = scores.attrs.get("psychometrics", {})
+    for key, what in (("prorated", "prorated (mean of the answered items x their number)"),
+                      ("unscored", "not scored (too few items answered)")):
+        counts = {k: v for k, v in (report.get(key) or {}).items() if v}
+        if counts:
+            print(f"note: {what}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                  + f" of {len(scores)} respondents", file=sys.stderr)
     if args.norms:
         from ..norms import apply_norms
         if args.scored:
             scores = _drop_normed(scores)
-        by = parse_norm_by(args.norm_by)
-        scores = apply_norms(scores, args.norms, by=by, fallback=args.fallback, lang=args.lang,
-                             data=data if by else None)
+        norm_by = parse_norm_by(args.norm_by)
+        # stratum columns (given, or same-named) are looked up in the export too
+        normed = apply_norms(scores, args.norms, norm_by=norm_by, fallback=args.fallback,
+                             lang=args.lang, data=data)
+        for col in (normed.attrs["psychometrics"]["norms"].get("by") or {}).values():
+            if col not in normed.columns:  # show the stratum beside its norm group
+                normed.insert(len(scores.columns), col, data[col].to_numpy())
+        scores = normed
     elif args.scored:
         raise DataError("--scored applies norms to scores: give --norms ID")
     args.json_extra = {"invalid": (scores.attrs.get("psychometrics") or {}).get("invalid") or []}

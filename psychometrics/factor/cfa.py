@@ -49,6 +49,7 @@ Methodology, 30, 165-200.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -122,6 +123,8 @@ class CFAResult(Result):
     theta: np.ndarray = field(default=None, repr=False)
     vcov: np.ndarray = field(default=None, repr=False)
     model: Model = field(default=None, repr=False)
+    admissible: bool = True
+    problems: tuple = ()
 
     # ---- convenience views
     def __getitem__(self, key: str) -> float:
@@ -176,7 +179,8 @@ class CFAResult(Result):
         out = {k: jsonable(f[v]) for k, v in keys.items() if v in f}
         out.update(n=self.n, nobs=list(self.nobs), groups=self.groups, npar=self.npar,
                    estimator=self.estimator, test=self.test, se=self.se,
-                   converged=bool(self.converged), observed=list(self.observed),
+                   converged=bool(self.converged), admissible=bool(self.admissible),
+                   problems=list(self.problems), observed=list(self.observed),
                    latent=list(self.latent), options=jsonable(self.options),
                    fit=jsonable(self.fit),
                    estimates=jsonable(self.estimates.replace({np.nan: None})
@@ -195,7 +199,8 @@ class CFAResult(Result):
             ["est", "se", "z", "pvalue", "std.all"]
         head = (f"CFA ({self.estimator}, test {self.test}, se {self.se}); n = {self.n}"
                 + (f" in groups {dict(zip(self.groups, self.nobs))}" if self.groups else "")
-                + f"; {'converged' if self.converged else 'NOT converged'}")
+                + f"; {'converged' if self.converged else 'NOT converged'}"
+                + ("" if self.admissible else "; NOT ADMISSIBLE: " + "; ".join(self.problems)))
         return "\n\n".join([head, format_table(fit_tab, "Fit"),
                             format_table(self.estimates[cols].set_index(["lhs", "op", "rhs"]),
                                          "Parameters")])
@@ -424,9 +429,13 @@ def _minimize(problem, theta0: np.ndarray, what: str = "model"):
         g = problem.grad(x)
         ok = bool(np.isfinite(problem.fun(x)) and np.max(np.abs(g)) < 1e-6)
     if not ok:
-        raise ConvergenceError(f"the ML estimator did not converge for the {what} "
-                               f"(max |gradient| = {np.max(np.abs(g)):.2g}); check the model "
-                               "is identified and the items vary")
+        if not np.isfinite(problem.fun(x)):  # nothing usable to report
+            raise ConvergenceError(f"the ML estimator found no admissible solution for the "
+                                   f"{what}; check the model is identified and the items vary")
+        # lavaan returns the best solution with converged = FALSE; so does this
+        warnings.warn(f"the ML estimator did not converge for the {what} (max |gradient| = "
+                      f"{np.max(np.abs(g)):.2g}): the estimates are the best found and not "
+                      "reliable; check the model is identified", CFAWarning, stacklevel=4)
     return x, nit, ok
 
 
@@ -549,9 +558,9 @@ def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None =
             raise ModelError("ordinal (DWLS/WLSMV) models support one group with listwise "
                              "deletion only; drop group/group_equal/missing='fiml'")
         from .wls import fit_wls  # the ordinal engine (polychorics, DWLS, scaled-shifted)
-        return fit_wls(data, syntax, estimator=est if est in ("DWLS", "WLSMV") else "WLSMV",
+        return _checked(fit_wls(data, syntax, estimator=est if est in ("DWLS", "WLSMV") else "WLSMV",
                        ordered=True if ordered in (None, False, [], ()) else ordered,
-                       std_lv=std_lv)
+                       std_lv=std_lv))
     syn = parse(syntax)
     observed = syn.observed
     if group is not None and group in observed:
@@ -565,14 +574,14 @@ def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None =
                             std_lv=std_lv, group_equal=group_equal)
     if missing == "fiml":
         from .fiml import fit_fiml  # casewise (missing-pattern) likelihood, EM h1
-        return fit_fiml(mdl, data_, est,
-                        dict(estimator=est, missing="fiml", std_lv=std_lv, group=group,
-                             group_equal=list(group_equal)))
+        return _checked(fit_fiml(mdl, data_, est,
+                                 dict(estimator=est, missing="fiml", std_lv=std_lv, group=group,
+                                      group_equal=list(group_equal))))
     problem = _MLProblem(mdl, data_)
     theta, nit, ok = _minimize(problem, mdl.start(data_.S, data_.m))
-    return _finish(mdl, data_, problem, theta, nit, ok, est,
-                   dict(estimator=est, missing="listwise", std_lv=std_lv, group=group,
-                        group_equal=list(group_equal)))
+    return _checked(_finish(mdl, data_, problem, theta, nit, ok, est,
+                            dict(estimator=est, missing="listwise", std_lv=std_lv, group=group,
+                                 group_equal=list(group_equal))))
 
 
 def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, options,
@@ -680,11 +689,79 @@ def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, o
 
 
 def _inv(A):
+    """Inverse of an information matrix; NaN (no standard errors) when it is singular, as
+    lavaan ("could not compute standard errors ... the model may not be identified")."""
     try:
-        return np.linalg.inv(A)
-    except np.linalg.LinAlgError as exc:  # pragma: no cover - identified models are PD
-        raise ModelError("the information matrix is singular: the model is not identified "
-                         "(check markers and equality constraints)") from exc
+        out = np.linalg.inv(A)
+        if np.linalg.cond(A) > 1e14:
+            raise np.linalg.LinAlgError("ill-conditioned")
+        return out
+    except np.linalg.LinAlgError:
+        warnings.warn("the information matrix could not be inverted: the model may not be "
+                      "identified (check markers and equality constraints); no standard errors",
+                      CFAWarning, stacklevel=4)
+        return np.full(np.shape(A), np.nan)
+
+
+class CFAWarning(UserWarning):
+    """A CFA did not converge, is not identified, or gave an inadmissible solution."""
+
+
+def post_check(res: CFAResult) -> list[str]:
+    """lavaan's post-fit check (``lav_object_post_check``): what makes a solution inadmissible.
+
+    Per group: negative variances of observed (residual) or latent variables, a latent
+    covariance matrix (psi) or a residual covariance matrix (theta) that is not positive
+    definite; plus standard errors that could not be computed (a singular information matrix,
+    the mark of a model that is not identified).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2). (R/lav_object_post_check.R)
+    """
+    est = res.estimates
+    problems = []
+    groups = est["group"].unique() if "group" in est.columns else [None]
+    for g in groups:
+        e = est if g is None else est[est["group"] == g]
+        where = "" if g is None or len(groups) == 1 else f" in group {g}"
+        cov = e[e["op"] == "~~"]
+        for names, what in ((res.observed, "observed variable (residual)"),
+                            (res.latent, "latent variable")):
+            v = cov[(cov["lhs"] == cov["rhs"]) & cov["lhs"].isin(names)]
+            neg = v[v["est"] < 0]
+            if len(neg):
+                problems.append(f"negative {what} variance(s){where}: " + ", ".join(
+                    f"{a} = {b:.4g}" for a, b in zip(neg["lhs"], neg["est"])))
+        for names, what in ((res.latent, "latent variables (psi)"),
+                            (res.observed, "residuals (theta)")):
+            names = list(names)
+            if len(names) < 2:
+                continue
+            m = pd.DataFrame(0.0, index=names, columns=names)
+            sub_ = cov[cov["lhs"].isin(names) & cov["rhs"].isin(names)]
+            for a, b, x in zip(sub_["lhs"], sub_["rhs"], sub_["est"]):
+                m.loc[a, b] = m.loc[b, a] = x
+            ev = np.linalg.eigvalsh(m.to_numpy())
+            if ev.min() < -1e-8 * max(1.0, np.abs(ev).max()):
+                problems.append(f"the covariance matrix of the {what} is not positive "
+                                f"definite{where} (smallest eigenvalue {ev.min():.3g})")
+    if res.vcov is not None and np.isnan(np.asarray(res.vcov, dtype=float)).all():
+        problems.append("no standard errors: the information matrix is singular (the model "
+                        "may not be identified)")
+    return problems
+
+
+def _checked(res: CFAResult) -> CFAResult:
+    """The result with lavaan's post-check applied: ``admissible`` and ``problems``, warned."""
+    import dataclasses
+
+    problems = post_check(res)
+    if problems:
+        warnings.warn("inadmissible CFA solution: " + "; ".join(problems), CFAWarning,
+                      stacklevel=3)
+    return dataclasses.replace(res, admissible=not problems, problems=tuple(problems))
 
 
 def _ybm(mdl, data, problem, theta, Ainv, B0, df, chisq, ms) -> dict:

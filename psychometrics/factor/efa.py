@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._checks import check_items, identical_items
+from .._checks import check_choice, check_items, check_positive_int, identical_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
+from ..resample import resolve_seed, seed_record
 from ..resample import rng as resample_rng
 from .correlation import batched_corr, pairwise_corr, pairwise_counts
 from .rotation import rotate as _rotate
@@ -50,8 +51,7 @@ def correlation_matrix(items, *, missing: str = "pairwise", min_items: int = 2):
     ``missing="pairwise"`` (psych's default): pairwise-complete correlations and ``n_obs`` =
     all rows; ``"listwise"``: rows with any missing item dropped first.
     """
-    if missing not in ("pairwise", "listwise"):
-        raise DataError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
+    check_choice(missing, ("pairwise", "listwise"), "missing")
     im = check_items(items, min_items=min_items, min_rows=3, listwise=missing == "listwise")
     x = im.values
     r = pairwise_corr(x)
@@ -408,13 +408,10 @@ class EFAResult(Result):
 
 
 def _check_method(method: str, rotation) -> str | None:
-    if method not in _METHODS:
-        raise DataError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    check_choice(method, sorted(_METHODS), "method")
     if rotation == "none":
         rotation = None
-    if rotation not in _ROTATIONS:
-        raise DataError(f"rotation must be one of 'oblimin', 'varimax', 'promax' or None, "
-                        f"got {rotation!r}")
+    check_choice(rotation, ("oblimin", "varimax", "promax", None), "rotation")
     return rotation
 
 
@@ -567,7 +564,7 @@ class ParallelResult(Result):
     n_iter: int
     n_obs: int
     quantile: float | None
-    seed: object = field(default=None, repr=False)
+    seed: int | None = None
 
     def table(self) -> pd.DataFrame:
         k = len(self.pc_values)
@@ -664,10 +661,10 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
     >>> res.n_factors, res.n_components
     (2, 2)
     """
-    if n_iter < 1:
-        raise DataError("n_iter must be at least 1")
+    check_positive_int(n_iter, "n_iter")
     r, n, _, im = correlation_matrix(items, missing=missing)
     p = r.shape[0]
+    seed = resolve_seed(seed)
     g = resample_rng(seed)  # randomness only through the package's resampling engine
     pc_values = np.linalg.eigvalsh(r)[::-1]
     fa_values = _fa_core(r, 1, "minres", None)["values"]
@@ -701,4 +698,4 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
         n_components=_leading_above(pc_values, ref(pc_sim)),
         fa_values=fa_values, pc_values=pc_values, fa_sim=fa_sim.mean(axis=0),
         pc_sim=pc_sim.mean(axis=0), fa_simr=fa_simr, pc_simr=pc_simr, n_iter=n_iter,
-        n_obs=int(n), quantile=quantile, seed=seed)
+        n_obs=int(n), quantile=quantile, seed=seed_record(seed))
