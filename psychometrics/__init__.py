@@ -42,6 +42,8 @@ _API = {
     "careless_flags": "report",
     # resampling
     "bootstrap": "resample",
+    # BLAS threads (see psychometrics.threads)
+    "blas_threads": "threads", "blas_info": "threads",
 }
 
 __all__ = sorted(_API) + ["__version__"]

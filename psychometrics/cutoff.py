@@ -36,6 +36,7 @@ from ._checks import align, check_binary, check_vector
 from ._results import Result, format_table, jsonable
 from .errors import DataError
 from .resample import percentile_ci
+from .threads import blas_limited
 
 __all__ = ["roc", "cutoffs", "roc_test", "predictive_values",
            "ROCResult", "CutoffResult", "RocTestResult"]
@@ -438,6 +439,7 @@ class ROCResult(Result):
         return format_table(pd.DataFrame({"value": rows}).astype(object), "ROC analysis")
 
 
+@blas_limited
 def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool = True,
         n_boot: int = 2000, seed=None, level: float = 0.95, thresholds: str = "observed",
         partial: tuple[float, float] | None = None, partial_focus: str = "specificity",
@@ -709,6 +711,7 @@ class CutoffResult(Result):
         return head + "\n" + format_table(best)
 
 
+@blas_limited
 def cutoffs(score, criterion, *, method: str = "youden", positive=None, direction: str = ">=",
             min_sensitivity: float | None = None, min_specificity: float | None = None,
             cost_fp: float = 1.0, cost_fn: float = 1.0, prevalence: float | None = None,
@@ -947,6 +950,7 @@ class RocTestResult(Result):
                             "Paired DeLong test of two AUCs")
 
 
+@blas_limited
 def roc_test(score_a, score_b, criterion, *, positive=None, direction=">=",
              alternative: str = "two-sided", level: float = 0.95) -> RocTestResult:
     """Paired DeLong test: do two scores of the same respondents have different AUCs?

@@ -40,6 +40,7 @@ from ._checks import align, check_vector
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, read_yaml, validate
+from .threads import blas_limited
 
 #: Percentile ranks are clipped to this range before the normal-score transform, so a score
 #: below (above) every norm-sample score gets T = 19.1 (80.9) instead of -inf (+inf).
@@ -977,6 +978,7 @@ def _bootstrap_quantiles(x: np.ndarray, w: np.ndarray, probs: np.ndarray, n_boot
     return est.reshape(shape), np.asarray(lo).reshape(shape), np.asarray(hi).reshape(shape)
 
 
+@blas_limited
 def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | str | None = None,
                 weights=None, margins: Mapping[str, Mapping] | None = None, bootstrap: int = 2000,
                 seed=None, min_n: int = 50, smooth: str | None = None, age: str = "age",

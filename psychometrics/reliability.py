@@ -25,6 +25,7 @@ from . import resample
 from ._checks import ItemMatrix, check_items, check_vector
 from ._results import Result, format_table, jsonable
 from .errors import DataError
+from .threads import blas_limited
 
 Missing = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap"]
@@ -321,6 +322,7 @@ def _boot_alpha_stat(x: np.ndarray):
     return stat
 
 
+@blas_limited
 def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: int = 2000,
           seed=None, missing: Missing = "pairwise") -> AlphaResult:
     """Cronbach's alpha, standardised alpha, Guttman's lambda 6 and a confidence interval.
@@ -520,6 +522,7 @@ def _warn_negative(table: pd.DataFrame, label: str = "", stacklevel: int = 3) ->
                       "a reverse key is probably missing", UserWarning, stacklevel=stacklevel)
 
 
+@blas_limited
 def item_analysis(items, *, missing: Missing = "pairwise", max_codes: int = 10,
                   warn: bool = True) -> pd.DataFrame:
     """Item statistics of one scale, as psych::alpha's ``item.stats``, ``alpha.drop`` and
@@ -760,6 +763,7 @@ def _pingouin_unrounded(pingouin):
         pingouin.options.update(saved)
 
 
+@blas_limited
 def icc(*scores, kind: str = "ICC2") -> ICCResult:
     """Test-retest intraclass correlation (pingouin.intraclass_corr underneath).
 
@@ -884,6 +888,7 @@ class ReliabilityResult(Result):
         return "\n".join(parts)
 
 
+@blas_limited
 def reliability(data: pd.DataFrame, instrument, *, items=None, missing: Missing = "pairwise",
                 ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: int = 2000,
                 seed=None, on_invalid: str = "raise", form: str | None = None, keys=None,

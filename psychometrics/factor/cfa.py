@@ -59,6 +59,7 @@ from scipy import optimize, stats
 from .._checks import check_items
 from .._results import Result, format_table, jsonable
 from ..errors import ConvergenceError, DataError, MissingColumnError, ModelError
+from ..threads import blas_limited
 from . import fit as fitm
 from .model import Model, vech_indices
 from .syntax import parse
@@ -489,6 +490,7 @@ def _numeric_hessian(grad, theta, h: float = 1e-5):
 
 
 # ====================================================================== main
+@blas_limited
 def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None = None,
         missing: str = "listwise", std_lv: bool = False,
         group_equal: Sequence[str] = ()) -> CFAResult:
