@@ -14,8 +14,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
 from ._results import jsonable
 from .commands import MODULES
@@ -47,6 +45,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 
 def _as_json(result) -> object:
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     if isinstance(result, pd.DataFrame):
         return jsonable(json.loads(result.to_json(orient="records", force_ascii=False)))
     if hasattr(result, "to_dict"):
@@ -56,6 +56,8 @@ def _as_json(result) -> object:
 
 def emit(result, args) -> None:
     """Print (and optionally write) a handler's result."""
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     output = getattr(args, "output", None)
     if output and isinstance(result, pd.DataFrame):
         from .io import write_table

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ..cli import add_output_options
 
 
@@ -24,6 +22,8 @@ def register(sub) -> None:
 
 
 def _list(args):
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     from ..instruments import list_instruments, load_instrument
     rows = []
     for iid in list_instruments():
