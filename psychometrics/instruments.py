@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from ._frozen import freeze, refuse
 from ._results import format_table
 from .errors import InstrumentError
 
@@ -174,6 +175,18 @@ class Instrument:
             for sid, s in doc["subscales"].items()}
         self.uncertain: list[str] = list(doc.get("uncertain") or [])
         self.rules: list[dict] = list(doc.get("rules") or [])
+        # loaded instruments are cached and shared by every caller: read-only from here on
+        for name in ("doc", "scale", "items", "subscales", "uncertain", "rules"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_sealed", False):
+            refuse(self)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        refuse(self)
 
     # -- consistency the schema cannot express -------------------------------------------
     def _check_consistency(self) -> None:
@@ -373,6 +386,37 @@ def load_instrument(instrument: str | Path | Instrument, keys: str | Path | None
     if isinstance(instrument, Instrument):
         if keys is None and (form is None or form == instrument.form):
             return instrument
+        return _load(instrument, keys, form, warn)
+    p = Path(instrument)
+    if not (p.suffix in (".yaml", ".yml") or p.exists()):
+        p = data_dir("instruments") / f"{instrument}.yaml"
+    if p.is_file() and (keys is None or Path(keys).is_file()):
+        # validated once per process for each (file content, form, keys); the result is
+        # read-only, so every caller can share it (issue 12 item 10, issue 15)
+        inst = _load_cached(str(instrument), str(p.resolve()), _stamp(p), form,
+                            None if keys is None else str(keys),
+                            None if keys is None else str(Path(keys).resolve()),
+                            None if keys is None else _stamp(Path(keys)))
+        if warn:
+            inst.warn_if_uncertain(stacklevel=3)
+        return inst
+    return _load(instrument, keys, form, warn)  # raises the error that names the problem
+
+
+def _stamp(p: Path) -> tuple[int, int]:
+    """What identifies a file's content for the cache: modification time and size."""
+    st = p.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=128)
+def _load_cached(instrument: str, path: str, stamp, form, keys, keys_path, keys_stamp) -> Instrument:
+    return _load(instrument, keys, form, warn=False)
+
+
+def _load(instrument, keys, form, warn) -> Instrument:
+    """Read, validate and build an instrument (uncached)."""
+    if isinstance(instrument, Instrument):
         doc, path = instrument.doc, instrument.path
     else:
         p = Path(instrument)

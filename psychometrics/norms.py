@@ -37,6 +37,7 @@ import yaml
 from scipy.special import ndtr, ndtri
 
 from ._checks import align, check_vector
+from ._frozen import freeze, refuse
 from ._results import format_table, jsonable
 from .errors import DataError, NormError, describe_rows
 from .instruments import data_dir, read_yaml, validate
@@ -318,6 +319,18 @@ class NormSet:
         self.rules: list[dict] = list(doc.get("rules") or [])
         self.entries = [self._entry(e, f"{src}: field 'norms/{i}'") for i, e in enumerate(doc.get("norms") or [])]
         self._check(src)
+        # load_norms caches norm sets and shares them with every caller: read-only from here on
+        for name in ("doc", "applies_to", "strata", "uncertain", "rules", "entries"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_sealed", False):
+            refuse(self)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        refuse(self)
 
     # -- parsing -------------------------------------------------------------------------------
     def _entry(self, e: dict, where: str) -> NormEntry:
