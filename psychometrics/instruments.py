@@ -45,10 +45,12 @@ def data_dir(kind: str) -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    """Load a YAML file safely (``yaml.safe_load``: no Python objects, no code)."""
+    """Load a YAML file safely (the safe loader: no Python objects, no code)."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            # libyaml's parser where PyYAML has it: the same safe constructor, ~10x faster
+            # (the pure-Python parser was a third of the report's time)
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise InstrumentError(f"{path}: not valid YAML: {exc}") from None
 
@@ -59,9 +61,14 @@ def schema(kind: str) -> dict:
     return json.loads((_PKG / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8"))
 
 
+@cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(kind))
+
+
 def validate(doc: Any, kind: str, source: str, error=InstrumentError) -> None:
     """Validate a parsed data file; the error names the file, the field path and the problem."""
-    validator = jsonschema.Draft202012Validator(schema(kind))
+    validator = _validator(kind)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"{source}: field '{'/'.join(map(str, e.absolute_path)) or '(top)'}': {e.message}"

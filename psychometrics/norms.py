@@ -39,7 +39,7 @@ from scipy.special import ndtr, ndtri
 from ._checks import align, check_vector
 from ._frozen import freeze, refuse
 from ._results import format_table, jsonable
-from .errors import DataError, NormError, describe_rows
+from .errors import DataError, InstrumentError, NormError, describe_rows
 from .instruments import data_dir, read_yaml, validate
 from .threads import blas_limited
 
@@ -604,9 +604,28 @@ def list_norms(instrument: str | None = None) -> list[str]:
     for p in _shipped():
         if instrument is None:
             out.append(p.stem)
-        elif instrument in load_norms(p).applies_to:
-            out.append(p.stem)
+        else:
+            # which instruments a file is for, read without validating all 28 files (1-2 s);
+            # the norm sets listed are validated when they are loaded
+            targets = _targets(str(p), p.stat().st_mtime_ns)
+            if instrument in (targets if targets is not None else load_norms(p).applies_to):
+                out.append(p.stem)
     return out
+
+
+@lru_cache(maxsize=256)
+def _targets(path: str, stamp: int) -> tuple[str, ...] | None:
+    """The instrument ids a norm file names (``instrument/id``, ``applies_to``), unvalidated;
+    None when the file does not have that shape (then :func:`load_norms` says what is wrong)."""
+    try:
+        doc = read_yaml(Path(path))
+    except InstrumentError:
+        return None
+    inst = doc.get("instrument") if isinstance(doc, dict) else None
+    also = doc.get("applies_to") if isinstance(doc, dict) else None
+    if not isinstance(inst, dict) or not isinstance(inst.get("id"), str) or not isinstance(also or [], list):
+        return None
+    return (inst["id"], *map(str, also or []))
 
 
 def norm_catalogue(instrument: str | None = None) -> pd.DataFrame:
