@@ -1101,7 +1101,6 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     >>> round(float(apply_norms(s.head(1), ns, by={"sex": "sex"})["EX_pr"].iloc[0]), 2)
     43.09
     """
-    from . import __version__
     from .resample import rng as make_rng
 
     if not isinstance(scores, pd.DataFrame):
@@ -1190,32 +1189,63 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
                 if ok.sum() > 1 else 0.0
             q = {float(p): (float(est[j, i]), float(lo[j, i]), float(hi[j, i]))
                  for i, p in enumerate(probs)}
-            sub = {"score": scoring[sid], "n": int(ok.sum()),
-                   "mean": m, "sd": math.sqrt(var),
-                   "quartiles": {"p25": q[0.25][0], "p75": q[0.75][0]},
-                   "quantiles": {_percentile_key(p * 100): {"value": v, "ci_low": a, "ci_high": b}
-                                 for p, (v, a, b) in q.items()},
-                   "bands": _bands_from_quantiles(q),
-                   "table": {"score": [float(v) for v in vals],
-                             "pr": [float(v) for v in _pr_from_distribution(vals, vals, wt)],
-                             "interpolation": "step"},
-                   "distribution": {"values": [float(v) for v in vals],
-                                    "weights": [float(v) for v in wt]}}
-            if weighting["method"] != "none":
-                sub["weight_total"] = float(wsum)
+            sub = subscale_norm_doc(vals, wt, score=scoring[sid], n=int(ok.sum()), mean=m,
+                                    sd=math.sqrt(var), quantiles=q,
+                                    weight_total=None if weighting["method"] == "none" else float(wsum))
             if smooth and not stratum:
                 agev = pd.to_numeric(frame[age], errors="coerce").to_numpy(dtype=float)
                 sub["continuous"] = _fit_continuous(xs[:, j], agev[mask], ws, variable=age,
                                                     groups=int(np.clip(ok.sum() // 250, 3, 12)))
             subs[sid] = sub
         entries.append({"stratum": stratum, "n": int(mask.sum()), "subscales": subs})
+    return norm_set_from_entries(entries, suppressed, inst_id=inst_id, version=report.get("version"),
+                                 n=n, by=by, weighting=weighting, bootstrap=bootstrap, seed=seed,
+                                 level=level, min_n=min_n, smoothed=bool(smooth), covariate=age,
+                                 id=id, name=name, population=population, country=country,
+                                 language=language, year=year, source=source)
+
+
+def subscale_norm_doc(vals: np.ndarray, wt: np.ndarray, *, score: str, n: int, mean: float,
+                      sd: float, quantiles: Mapping[float, tuple[float, float, float]],
+                      weight_total: float | None = None) -> dict:
+    """One subscale's entry of a built norm file, from its weighted distribution of scores.
+
+    Shared by :func:`build_norms` and the one-pass :func:`psychometrics.stream.build_norms_file`,
+    so both write the same numbers. ``quantiles`` maps a probability to (value, CI low, CI high).
+    """
+    q = quantiles
+    sub = {"score": score, "n": int(n), "mean": mean, "sd": sd,
+           "quartiles": {"p25": q[0.25][0], "p75": q[0.75][0]},
+           "quantiles": {_percentile_key(p * 100): {"value": v, "ci_low": a, "ci_high": b}
+                         for p, (v, a, b) in q.items()},
+           "bands": _bands_from_quantiles(q),
+           "table": {"score": [float(v) for v in vals],
+                     "pr": [float(v) for v in _pr_from_distribution(vals, vals, wt)],
+                     "interpolation": "step"},
+           "distribution": {"values": [float(v) for v in vals],
+                            "weights": [float(v) for v in wt]}}
+    if weight_total is not None:
+        sub["weight_total"] = float(weight_total)
+    return sub
+
+
+def norm_set_from_entries(entries: list[dict], suppressed: list[dict], *, inst_id: str, version,
+                          n: int, by: list[str], weighting: dict, bootstrap: int, seed,
+                          level: float, min_n: int, smoothed: bool = False, covariate: str = "age",
+                          id: str | None = None, name: str | None = None, population: str = "",
+                          country: str = "", language: str = "", year: int | None = None,
+                          source: str | None = None) -> NormSet:
+    """A validated NormSet from built entries and their provenance (the end of
+    :func:`build_norms`, shared with the one-pass builder)."""
+    from . import __version__
+
     if suppressed:
         warnings.warn(f"{len(suppressed)} stratum/strata with fewer than {min_n} respondents left out "
                       f"of the norms: {[(s['stratum'] or 'overall', s['n']) for s in suppressed]}",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
     if not entries:
         raise DataError(f"no stratum has at least min_n={min_n} respondents; nothing to build")
-    if smooth:
+    if smoothed:
         for e in entries:  # the smoothed model lives in the overall entry only
             if e["stratum"]:
                 for sub in e["subscales"].values():
@@ -1224,7 +1254,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     doc = {
         "id": id or f"{inst_id}-built",
         "name": name or f"{inst_id} norms built from a sample of {n}",
-        "instrument": {"id": inst_id, "version": str(report.get("version") or "")},
+        "instrument": {"id": inst_id, "version": str(version or "")},
         "population": population or "sample given to build_norms",
         "country": country, "language": language,
         "year": int(year) if year is not None else _dt.date.today().year,
@@ -1241,8 +1271,8 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
                     "percentile_rank": "mid-rank", "min_n": int(min_n)},
         "norms": entries,
     }
-    if smooth:
-        doc["covariate"] = age
+    if smoothed:
+        doc["covariate"] = covariate
         doc["method"] = "empirical+smoothed"
     if suppressed:
         doc["partial_note"] = (f"strata with fewer than {min_n} respondents are suppressed: "
