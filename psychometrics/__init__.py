@@ -44,6 +44,9 @@ _API = {
     "bootstrap": "resample",
     # BLAS threads (see psychometrics.threads)
     "blas_threads": "threads", "blas_info": "threads",
+    # files larger than memory (see psychometrics.stream)
+    "score_file": "stream", "build_norms_file": "stream", "StreamReport": "stream",
+    "read_parquet": "stream", "write_parquet": "stream",
 }
 
 __all__ = sorted(_API) + ["__version__"]

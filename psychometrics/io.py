@@ -94,6 +94,14 @@ def _sniff_csv(path: Path) -> tuple[str, str]:
     return delim, decimal
 
 
+def csv_format(path: str | Path) -> tuple[str, str, str]:
+    """Delimiter, decimal mark and encoding of a CSV file, as :func:`read_table` reads it
+    (for readers that stream the file in chunks, :mod:`psychometrics.stream`)."""
+    p = _existing(path)
+    delim, decimal = _sniff_csv(p)
+    return delim, decimal, _encoding(p)
+
+
 def _existing(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
@@ -166,6 +174,9 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None)
             import pyreadstat
             df, _meta = pyreadstat.read_sav(str(p), user_missing=False)
             _id_as_text(df, id)
+        elif suffix in (".parquet", ".pq"):
+            from .stream import read_parquet
+            df = read_parquet(p, id=id)
         else:
             raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -425,6 +436,10 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
         raise ExportError(f"{path}: source must be one of {', '.join(SOURCES)}, not {source!r}")
     p = _existing(path)
     suffix = p.suffix.lower()
+    if suffix in (".parquet", ".pq") and source == "auto":  # a table, as a survey tool never writes
+        df = read_table(p, id=id)
+        df.attrs["export"] = {"source": "parquet", "file": str(p)}
+        return df
     if suffix not in _CSV + _EXCEL + _SPSS:
         raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
     kind = "spss" if suffix in _SPSS else "excel" if suffix in _EXCEL else "csv"
@@ -849,6 +864,9 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
                        value_labels=value_labels, lang=lang)
         elif suffix == ".json":
             df.to_json(p, orient="records", force_ascii=False, indent=2)
+        elif suffix in (".parquet", ".pq"):
+            from .stream import write_parquet
+            write_parquet(df, p)
         else:
             raise ExportError(f"{p}: unknown output type {suffix!r} (use .csv, .xlsx, .sav or .json)")
     except OSError as exc:

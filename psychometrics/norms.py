@@ -283,6 +283,12 @@ def _column_text(col: pd.Series) -> np.ndarray:
     return out
 
 
+def stratum_text(col: pd.Series) -> np.ndarray:
+    """A stratum column as the text norm strata are matched on (public name of the rule
+    :func:`build_norms` and :func:`apply_norms` use; for the one-pass builder)."""
+    return _column_text(col)
+
+
 class NormSet:
     """A validated norm set: provenance, strata, per-stratum subscale norms and rules.
 
