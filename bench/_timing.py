@@ -7,7 +7,20 @@ from collections.abc import Callable
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Minimum wall time of ``repeat`` calls: the least disturbed run on a shared machine."""
+    """Minimum wall time of ``repeat`` calls: the least disturbed run on a shared machine.
+
+    With ``BENCH_BUSY=N`` in the environment, the calls run with N cores kept busy (see
+    :class:`busy`), so any script here can be run idle and busy: ``BENCH_BUSY=2 python ...``.
+    """
+    import os
+    n_busy = int(os.environ.get("BENCH_BUSY", "0") or 0)
+    if n_busy:
+        with busy(n_busy):
+            return _best_of(fn, repeat)
+    return _best_of(fn, repeat)
+
+
+def _best_of(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -82,9 +95,9 @@ def busy_arg(default: int = 2) -> int:
 
 def idle_and_busy(fn: Callable[[], object], n_busy: int, repeat: int = 1) -> tuple[float, float]:
     """Best-of-``repeat`` wall time of ``fn`` idle, then with ``n_busy`` cores kept busy."""
-    idle = best_of(fn, repeat)
+    idle = _best_of(fn, repeat)
     if not n_busy:
         return idle, float("nan")
     with busy(n_busy):
-        loaded = best_of(fn, repeat)
+        loaded = _best_of(fn, repeat)
     return idle, loaded

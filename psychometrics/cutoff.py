@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import resample
 from ._checks import align, check_binary, check_vector
 from ._results import Result, format_table, jsonable
+from .distributions import stats  # scipy.stats' numbers without its import cost
 from .errors import DataError
 from .resample import percentile_ci
 from .threads import blas_limited

@@ -18,7 +18,7 @@ import types
 import numpy as np
 from scipy import special as sc
 
-__all__ = ["stats", "chi2", "ncx2", "norm", "f", "beta"]
+__all__ = ["stats", "chi2", "ncx2", "norm", "f", "beta", "hmean"]
 
 
 def _out(value):
@@ -123,7 +123,13 @@ class _Beta:
         return _out(np.where(bad, np.nan, val))
 
 
+def hmean(a) -> float:
+    """Harmonic mean of positive values (``scipy.stats.hmean`` of a 1-d array)."""
+    a = np.asarray(a, dtype=float)
+    return _out(1.0 / np.mean(1.0 / a))
+
+
 chi2, ncx2, norm, f, beta = _Chi2(), _Ncx2(), _Norm(), _F(), _Beta()
 
 #: a stand-in for ``scipy.stats`` with the distributions above
-stats = types.SimpleNamespace(chi2=chi2, ncx2=ncx2, norm=norm, f=f, beta=beta)
+stats = types.SimpleNamespace(chi2=chi2, ncx2=ncx2, norm=norm, f=f, beta=beta, hmean=hmean)

@@ -19,11 +19,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import resample
 from ._checks import ItemMatrix, check_items, check_vector
 from ._results import Result, format_table, jsonable
+from .distributions import stats  # scipy.stats' numbers without its import cost
 from .errors import DataError
 from .threads import blas_limited
 

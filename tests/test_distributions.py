@@ -50,8 +50,14 @@ def test_norm_f_beta():
             same(stats.beta.ppf(Q, a, b), sp.beta.ppf(Q, a, b))
 
 
+def test_hmean():
+    for a in ([3.0], [1.0, 2.0, 4.0], np.arange(1.0, 500.0)):
+        assert stats.hmean(np.array(a)) == pytest.approx(sp.hmean(np.array(a)), rel=1e-15)
+
+
 def test_reliability_and_cfa_load_no_scipy_stats():
     code = ("import sys, psychometrics.reliability, psychometrics.factor.cfa, psychometrics.cutoff\n"
+            "import psychometrics.factor.efa, psychometrics.factor.wls, psychometrics.factor.invariance\n"
             "print(any(m == 'scipy.stats' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from .._checks import check_items
 from .._results import Result, format_table
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError
 from ..resample import rng as resample_rng
 from ..threads import blas_limited

@@ -69,10 +69,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._checks import check_items
 from .._results import Result, format_table
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError, ModelError
 from ..threads import blas_limited
 from . import fit as fitm

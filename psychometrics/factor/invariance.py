@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._results import Result, format_table, jsonable
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ModelError
 from ..threads import blas_limited
 from .cfa import CFAResult, cfa, resolve_model
