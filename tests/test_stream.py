@@ -213,3 +213,24 @@ def test_parquet_in_memory_round_trip(tmp_path):
     back = pm.read_export(tmp_path / "s.parquet", id="rid")
     pd.testing.assert_frame_equal(back, scores, check_dtype=False)
     assert back.attrs["psychometrics"]["instrument"] == "mbi-hss"
+
+
+def test_cli_norms_build_in_one_pass(tmp_path):
+    df = _export(3000)
+    df.to_csv(tmp_path / "x.csv", index=False)
+    out = subprocess.run([sys.executable, "-m", "psychometrics.cli", "norms", "build", str(tmp_path / "x.csv"),
+                          "-i", "mbi-hss", "--id", "rid", "--chunksize", "700", "--bootstrap", "0",
+                          "--min-n", "20", "--by", "sex", "-o", str(tmp_path / "n.yaml")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mem = pm.build_norms(pm.score(df, "mbi-hss", id="rid").assign(sex=df["sex"]), by="sex",
+                             bootstrap=0, min_n=20)
+    got = pm.load_norms(tmp_path / "n.yaml").to_dict()["norms"]
+    want = mem.to_dict()["norms"]
+    assert [e["stratum"] for e in got] == [e["stratum"] for e in want]
+    for eg, ew in zip(got, want):
+        for sid in ("EE", "DP", "PA"):
+            assert eg["subscales"][sid]["distribution"] == ew["subscales"][sid]["distribution"]
+            assert eg["subscales"][sid]["quantiles"] == ew["subscales"][sid]["quantiles"]

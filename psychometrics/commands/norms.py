@@ -6,7 +6,7 @@ import argparse
 
 from ..cli import add_output_options
 from ..errors import DataError
-from .score import add_instrument_options, parse_by
+from .score import add_instrument_options, parse_by, parse_items
 
 
 def register(sub) -> None:
@@ -51,6 +51,9 @@ def register(sub) -> None:
     bp.add_argument("--language", default="")
     bp.add_argument("--year", type=int)
     bp.add_argument("--source", help="citation of the study the sample comes from")
+    bp.add_argument("--chunksize", type=int, metavar="N",
+                    help="read the file N respondents at a time and build the norms in one pass "
+                         "(files larger than memory; .csv or .parquet; no --weights/--margins/--smooth)")
     add_output_options(bp)
     bp.set_defaults(func=_build)
 
@@ -120,6 +123,8 @@ def _build(args: argparse.Namespace):
     from ..norms import build_norms
     if not args.output:
         raise DataError("say where to write the norm file with -o OUT.yaml")
+    if getattr(args, "chunksize", None) is not None:
+        return _build_stream(args)
     scores, data = _scores(args)
     margins = None
     if args.margins:
@@ -134,6 +139,24 @@ def _build(args: argparse.Namespace):
                      smooth=args.smooth, age=args.age, data=data, id=args.norm_id, name=args.name,
                      population=args.population, country=args.country, language=args.language,
                      year=args.year, source=args.source)
+    ns.to_file(args.output)
+    args.output = None  # written as a norm file here; the printer must not overwrite it with JSON
+    return ns
+
+
+def _build_stream(args):
+    """``norms build --chunksize N``: one pass over a file larger than memory."""
+    from ..stream import build_norms_file
+    if args.weights or args.margins or args.smooth or getattr(args, "scored", False):
+        raise DataError("--chunksize builds unweighted norms from the items in one pass; "
+                        "--weights, --margins, --smooth and --scored need the whole file in memory")
+    missing = [float(x) for x in args.missing_codes.split(",")] if args.missing_codes else None
+    ns = build_norms_file(args.file, args.instrument, items=parse_items(args.items), id=args.id,
+                          by=_split(args.by) or None, bootstrap=args.bootstrap, seed=args.seed,
+                          min_n=args.min_n, keys=args.keys, form=args.form, chunksize=args.chunksize,
+                          norm_id=args.norm_id, name=args.name, population=args.population,
+                          country=args.country, language=args.language, year=args.year,
+                          source=args.source, on_invalid=args.on_invalid, missing_codes=missing)
     ns.to_file(args.output)
     args.output = None  # written as a norm file here; the printer must not overwrite it with JSON
     return ns
