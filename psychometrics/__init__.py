@@ -57,6 +57,11 @@ _API = {
     "dif": "irt.dif", "DIFResult": "irt.dif",
     "plot_item_person_map": "irt.plots", "plot_information": "irt.plots",
     "plot_dif": "irt.plots", "irt_analysis": "irt.analysis", "IRTAnalysis": "irt.analysis",
+    # BLAS threads (see psychometrics.threads)
+    "blas_threads": "threads", "blas_info": "threads",
+    # files larger than memory (see psychometrics.stream)
+    "score_file": "stream", "build_norms_file": "stream", "StreamReport": "stream",
+    "read_parquet": "stream", "write_parquet": "stream",
 }
 
 __all__ = sorted(_API) + ["__version__"]

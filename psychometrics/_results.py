@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def jsonable(value: Any) -> Any:
     """Convert numpy/pandas values to plain JSON types (NaN and inf become None)."""
+    # imported here, not at the top: the CLI's --help imports this module and must not pay
+    # for numpy and pandas (issue 15, cold start)
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -54,6 +59,8 @@ class Result:
                 if f.repr}
 
     def summary(self) -> str:  # pragma: no cover - overridden where a table reads better
+        import pandas as pd
+
         rows = {k: v for k, v in self.to_dict().items() if not isinstance(v, (dict, list))}
         return format_table(pd.DataFrame({"value": rows}), type(self).__name__)
 

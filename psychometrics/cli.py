@@ -17,13 +17,15 @@ import sys
 import textwrap
 import warnings
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import __version__
 from ._results import jsonable
 from .commands import MODULES
 from .errors import OptionError, PsychometricsError
+
+if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
+    import pandas as pd
 
 README_HINT = ("Documentation: README.md of the psychometrics package "
                "(https://pypi.org/project/burnout-psychometrics/), section by command.")
@@ -206,6 +208,8 @@ def check_output(args: argparse.Namespace) -> None:
 
 def table_summary(df: pd.DataFrame, path: str) -> str:
     """One screen about a table written to a file: rows, scores, norm set, warnings."""
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     meta = df.attrs.get("psychometrics") or {}
     lines = [f"wrote {len(df)} rows x {df.shape[1]} columns to {path}"]
     if meta.get("instrument"):
@@ -232,6 +236,8 @@ def table_summary(df: pd.DataFrame, path: str) -> str:
 
 
 def _as_json(result) -> object:
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     if isinstance(result, pd.DataFrame):
         if not isinstance(result.index, pd.RangeIndex):  # respondent labels are kept
             result = result.reset_index(names=[n or "respondent" for n in result.index.names])
@@ -244,6 +250,8 @@ def _as_json(result) -> object:
 
 def emit(result, args) -> None:
     """Print (and optionally write) a handler's result."""
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     output = getattr(args, "output", None)
     if output and result is not None:
         from .output import write_result

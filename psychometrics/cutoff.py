@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import resample
 from ._checks import (
@@ -41,8 +40,10 @@ from ._checks import (
     check_vector,
 )
 from ._results import Result, format_table, jsonable
+from .distributions import stats  # scipy.stats' numbers without its import cost
 from .errors import DataError
 from .resample import percentile_ci
+from .threads import blas_limited
 
 __all__ = ["roc", "cutoffs", "roc_test", "predictive_values",
            "ROCResult", "CutoffResult", "RocTestResult"]
@@ -442,6 +443,7 @@ class ROCResult(Result):
         return format_table(pd.DataFrame({"value": rows}).astype(object), "ROC analysis")
 
 
+@blas_limited
 def roc(score, criterion, *, positive=None, direction: str = ">=", ci_boot: bool = True,
         n_boot: int = 2000, seed=None, level: float = 0.95, thresholds: str = "observed",
         partial: tuple[float, float] | None = None, partial_focus: str = "specificity",
@@ -713,6 +715,7 @@ class CutoffResult(Result):
         return head + "\n" + format_table(best)
 
 
+@blas_limited
 def cutoffs(score, criterion, *, method: str = "youden", positive=None, direction: str = ">=",
             min_sensitivity: float | None = None, min_specificity: float | None = None,
             cost_fp: float = 1.0, cost_fn: float = 1.0, prevalence: float | None = None,
@@ -948,6 +951,7 @@ class RocTestResult(Result):
                             "Paired DeLong test of two AUCs")
 
 
+@blas_limited
 def roc_test(score_a, score_b, criterion, *, positive=None, direction=">=",
              alternative: str = "two-sided", level: float = 0.95) -> RocTestResult:
     """Paired DeLong test: do two scores of the same respondents have different AUCs?

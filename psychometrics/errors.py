@@ -79,6 +79,15 @@ class ConvergenceError(PsychometricsError, RuntimeError):
     """An iterative estimator did not converge."""
 
 
+class ImmutableError(PsychometricsError, TypeError):
+    """A loaded instrument or norm set was changed in place.
+
+    Loaded objects are cached and shared by every caller in the process, so they are
+    read-only; build a changed copy instead (a YAML file of your own, ``keys=``, or
+    ``copy.deepcopy(obj.doc)``, which returns plain, writable data).
+    """
+
+
 def describe_rows(respondents: Sequence, positions: Sequence[int], limit: int = 5) -> str:
     """Human-readable list of the first few offending rows: ``R12 (row 12), R40 (row 40)``.
 

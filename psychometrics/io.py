@@ -142,6 +142,14 @@ def _sniff_csv(path: Path) -> tuple[str, str]:
     return delim, decimal
 
 
+def csv_format(path: str | Path) -> tuple[str, str, str]:
+    """Delimiter, decimal mark and encoding of a CSV file, as :func:`read_table` reads it
+    (for readers that stream the file in chunks, :mod:`psychometrics.stream`)."""
+    p = _existing(path)
+    delim, decimal = _sniff_csv(p)
+    return delim, decimal, _encoding(p)
+
+
 def _existing(path: str | Path) -> Path:
     if not isinstance(path, (str, Path)):
         raise ExportError(f"the file must be a path (str or Path), not {type(path).__name__}")
@@ -569,6 +577,9 @@ def read_table(path: str | Path, *, sheet: str | int = 0, id: str | None = None,
         elif suffix in _SPSS:
             df, _meta = _read_sav(p, user_missing=False, limits=lim)
             _id_as_text(df, id)
+        elif suffix in (".parquet", ".pq"):
+            from .stream import read_parquet
+            df = read_parquet(p, id=id)
         else:
             raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
@@ -841,6 +852,10 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
     p = _existing(path)
     lim = resolve_limits(limits)
     suffix = p.suffix.lower()
+    if suffix in (".parquet", ".pq") and source == "auto":  # a table, as a survey tool never writes
+        df = read_table(p, id=id)
+        df.attrs["export"] = {"source": "parquet", "file": str(p)}
+        return df
     if suffix not in _CSV + _EXCEL + _SPSS:
         raise ExportError(f"{p}: unknown file type {suffix!r} (use .csv, .xlsx or .sav)")
     kind = "spss" if suffix in _SPSS else "excel" if suffix in _EXCEL else "csv"
@@ -1300,7 +1315,8 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
     from .output import _utc_naive, atomic_write, check_format, html_page, provenance
     from .output import neutralise as neutralised
 
-    check_format(p, (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".json", ".html"))
+    check_format(p, (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".json", ".html", ".parquet",
+                    ".pq"))
     prov = provenance(df, options=options)
     if suffix in (".csv", ".txt"):
         out = neutralised(df) if neutralise else df
@@ -1332,6 +1348,9 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
             if keep_index else df  # respondent labels in the index are kept
         atomic_write(p, lambda tmp: out.to_json(tmp, orient="records", force_ascii=False,
                                                 indent=2, date_format="iso"))
+    elif suffix in (".parquet", ".pq"):
+        from .stream import write_parquet
+        atomic_write(p, lambda tmp: write_parquet(df, tmp))
     else:  # .html
         page = html_page(df, p.stem)
         atomic_write(p, lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -37,9 +37,11 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ._checks import align, check_choice, check_level, check_positive_int, check_vector
+from ._frozen import freeze, refuse
 from ._results import format_table, jsonable
-from .errors import DataError, NormError, OptionError, describe_rows
+from .errors import DataError, InstrumentError, NormError, OptionError, describe_rows
 from .instruments import data_dir, dump_yaml, read_yaml, validate
+from .threads import blas_limited
 
 #: Percentile ranks are clipped to this range before the normal-score transform, so a score
 #: below (above) every norm-sample score gets T = 19.1 (80.9) instead of -inf (+inf).
@@ -285,6 +287,12 @@ def _column_text(col: pd.Series) -> np.ndarray:
     return out
 
 
+def stratum_text(col: pd.Series) -> np.ndarray:
+    """A stratum column as the text norm strata are matched on (public name of the rule
+    :func:`build_norms` and :func:`apply_norms` use; for the one-pass builder)."""
+    return _column_text(col)
+
+
 class NormSet:
     """A validated norm set: provenance, strata, per-stratum subscale norms and rules.
 
@@ -321,6 +329,18 @@ class NormSet:
         self.rules: list[dict] = list(doc.get("rules") or [])
         self.entries = [self._entry(e, f"{src}: field 'norms/{i}'") for i, e in enumerate(doc.get("norms") or [])]
         self._check(src)
+        # load_norms caches norm sets and shares them with every caller: read-only from here on
+        for name in ("doc", "applies_to", "strata", "uncertain", "rules", "entries"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_sealed", False):
+            refuse(self)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        refuse(self)
 
     # -- parsing -------------------------------------------------------------------------------
     def _entry(self, e: dict, where: str) -> NormEntry:
@@ -612,9 +632,28 @@ def list_norms(instrument: str | None = None) -> list[str]:
     for p in _shipped():
         if instrument is None:
             out.append(p.stem)
-        elif instrument in load_norms(p).applies_to:
-            out.append(p.stem)
+        else:
+            # which instruments a file is for, read without validating all 28 files (1-2 s);
+            # the norm sets listed are validated when they are loaded
+            targets = _targets(str(p), p.stat().st_mtime_ns)
+            if instrument in (targets if targets is not None else load_norms(p).applies_to):
+                out.append(p.stem)
     return out
+
+
+@lru_cache(maxsize=256)
+def _targets(path: str, stamp: int) -> tuple[str, ...] | None:
+    """The instrument ids a norm file names (``instrument/id``, ``applies_to``), unvalidated;
+    None when the file does not have that shape (then :func:`load_norms` says what is wrong)."""
+    try:
+        doc = read_yaml(Path(path))
+    except InstrumentError:
+        return None
+    inst = doc.get("instrument") if isinstance(doc, dict) else None
+    also = doc.get("applies_to") if isinstance(doc, dict) else None
+    if not isinstance(inst, dict) or not isinstance(inst.get("id"), str) or not isinstance(also or [], list):
+        return None
+    return (inst["id"], *map(str, also or []))
 
 
 def norm_catalogue(instrument: str | None = None) -> pd.DataFrame:
@@ -1256,6 +1295,7 @@ def _bootstrap_quantiles(x: np.ndarray, w: np.ndarray, probs: np.ndarray, n_boot
     return est.reshape(shape), np.asarray(lo).reshape(shape), np.asarray(hi).reshape(shape)
 
 
+@blas_limited
 def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | str | None = None,
                 weights=None, margins: Mapping[str, Mapping] | None = None, bootstrap: int = 2000,
                 seed=None, min_n: int = 50, smooth: str | None = None, age: str = "age",
@@ -1347,8 +1387,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     >>> round(float(apply_norms(s.head(1), ns, by={"sex": "sex"})["EX_pr"].iloc[0]), 2)
     43.09
     """
-    from . import __version__
-    from .resample import resolve_seed, seed_record
+    from .resample import resolve_seed
     from .resample import rng as make_rng
 
     if not isinstance(scores, pd.DataFrame):
@@ -1458,31 +1497,63 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
                 if ok.sum() > 1 else 0.0
             q = {float(p): (float(est[j, i]), float(lo[j, i]), float(hi[j, i]))
                  for i, p in enumerate(probs)}
-            sub = {"score": scoring[sid], "n": int(ok.sum()),
-                   "mean": m, "sd": math.sqrt(var),
-                   "quartiles": {"p25": q[0.25][0], "p75": q[0.75][0]},
-                   "quantiles": {_percentile_key(p * 100): {"value": v, "ci_low": a, "ci_high": b}
-                                 for p, (v, a, b) in q.items()},
-                   "bands": _bands_from_quantiles(q),
-                   "table": {"score": [float(v) for v in vals],
-                             "pr": [float(v) for v in _pr_from_distribution(vals, vals, wt)],
-                             "interpolation": "step"},
-                   "distribution": {"values": [float(v) for v in vals],
-                                    "weights": [float(v) for v in wt]}}
-            if weighting["method"] != "none":
-                sub["weight_total"] = float(wsum)
+            sub = subscale_norm_doc(vals, wt, score=scoring[sid], n=int(ok.sum()), mean=m,
+                                    sd=math.sqrt(var), quantiles=q,
+                                    weight_total=None if weighting["method"] == "none" else float(wsum))
             if smooth and not stratum:
                 sub["continuous"] = _fit_continuous(xs[:, j], agev[mask], ws, variable=age,
                                                     groups=int(np.clip(ok.sum() // 250, 3, 12)))
             subs[sid] = sub
         entries.append({"stratum": stratum, "n": int(mask.sum()), "subscales": subs})
+    return norm_set_from_entries(entries, suppressed, inst_id=inst_id, version=report.get("version"),
+                                 n=n, by=by, weighting=weighting, bootstrap=bootstrap, seed=seed,
+                                 level=level, min_n=min_n, smoothed=bool(smooth), covariate=age,
+                                 id=id, name=name, population=population, country=country,
+                                 language=language, year=year, source=source)
+
+
+def subscale_norm_doc(vals: np.ndarray, wt: np.ndarray, *, score: str, n: int, mean: float,
+                      sd: float, quantiles: Mapping[float, tuple[float, float, float]],
+                      weight_total: float | None = None) -> dict:
+    """One subscale's entry of a built norm file, from its weighted distribution of scores.
+
+    Shared by :func:`build_norms` and the one-pass :func:`psychometrics.stream.build_norms_file`,
+    so both write the same numbers. ``quantiles`` maps a probability to (value, CI low, CI high).
+    """
+    q = quantiles
+    sub = {"score": score, "n": int(n), "mean": mean, "sd": sd,
+           "quartiles": {"p25": q[0.25][0], "p75": q[0.75][0]},
+           "quantiles": {_percentile_key(p * 100): {"value": v, "ci_low": a, "ci_high": b}
+                         for p, (v, a, b) in q.items()},
+           "bands": _bands_from_quantiles(q),
+           "table": {"score": [float(v) for v in vals],
+                     "pr": [float(v) for v in _pr_from_distribution(vals, vals, wt)],
+                     "interpolation": "step"},
+           "distribution": {"values": [float(v) for v in vals],
+                            "weights": [float(v) for v in wt]}}
+    if weight_total is not None:
+        sub["weight_total"] = float(weight_total)
+    return sub
+
+
+def norm_set_from_entries(entries: list[dict], suppressed: list[dict], *, inst_id: str, version,
+                          n: int, by: list[str], weighting: dict, bootstrap: int, seed,
+                          level: float, min_n: int, smoothed: bool = False, covariate: str = "age",
+                          id: str | None = None, name: str | None = None, population: str = "",
+                          country: str = "", language: str = "", year: int | None = None,
+                          source: str | None = None) -> NormSet:
+    """A validated NormSet from built entries and their provenance (the end of
+    :func:`build_norms`, shared with the one-pass builder)."""
+    from . import __version__
+    from .resample import seed_record
+
     if suppressed:
         warnings.warn(f"{len(suppressed)} stratum/strata with fewer than {min_n} respondents left out "
                       f"of the norms: {[(s['stratum'] or 'overall', s['n']) for s in suppressed]}",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
     if not entries:
         raise DataError(f"no stratum has at least min_n={min_n} respondents; nothing to build")
-    if smooth:
+    if smoothed:
         for e in entries:  # the smoothed model lives in the overall entry only
             if e["stratum"]:
                 for sub in e["subscales"].values():
@@ -1491,7 +1562,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
     doc = {
         "id": id or f"{inst_id}-built",
         "name": name or f"{inst_id} norms built from a sample of {n}",
-        "instrument": {"id": inst_id, "version": str(report.get("version") or "")},
+        "instrument": {"id": inst_id, "version": str(version or "")},
         "population": population or "sample given to build_norms",
         "country": country, "language": language,
         "year": int(year) if year is not None else _dt.date.today().year,
@@ -1508,8 +1579,8 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
                     "percentile_rank": "mid-rank", "min_n": int(min_n)},
         "norms": entries,
     }
-    if smooth:
-        doc["covariate"] = age
+    if smoothed:
+        doc["covariate"] = covariate
         doc["method"] = "empirical+smoothed"
     if suppressed:
         doc["partial_note"] = (f"strata with fewer than {min_n} respondents are suppressed: "

@@ -36,6 +36,7 @@ from .factor.correlation import pairwise_corr
 from .factor.efa import _fa_core, _fit_psi, _smc, _unrotated, correlation_matrix
 from .factor.rotation import _promax_core, oblimin
 from .resample import bootstrap, resolve_seed, seed_record
+from .threads import blas_limited
 
 __all__ = ["OmegaResult", "omega", "omega_cfa"]
 
@@ -80,6 +81,7 @@ def _schmid_omega(r: np.ndarray, nf: int, fm: str = "minres",
             "g": g, "groups": groups, "h2": h2, "u2": u2, "p2": g ** 2 / h2, "key": key}
 
 
+@blas_limited
 def omega_cfa(items) -> dict:
     """Omega of a one-factor ML CFA (listwise), as ``semTools::compRelSEM`` on lavaan.
 
@@ -135,6 +137,7 @@ class OmegaResult(Result):
         return head + "\n\n" + format_table(self.loadings, "Schmid-Leiman loadings")
 
 
+@blas_limited
 def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "oblimin",
           missing: str = "pairwise", ci: float | None = None, n_boot: int = 1000,
           seed=None, allow_negative_df: bool = False, cfa: bool = True) -> OmegaResult:

@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import resample
 from ._checks import (
@@ -31,7 +30,9 @@ from ._checks import (
     identical_items,
 )
 from ._results import Result, format_table, jsonable
+from .distributions import stats  # scipy.stats' numbers without its import cost
 from .errors import DataError
+from .threads import blas_limited
 
 Missing = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap"]
@@ -325,6 +326,7 @@ def _boot_alpha_stat(x: np.ndarray):
     return stat
 
 
+@blas_limited
 def alpha(items, *, ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: int = 2000,
           seed=None, missing: Missing = "pairwise") -> AlphaResult:
     """Cronbach's alpha, standardised alpha, Guttman's lambda 6 and a confidence interval.
@@ -540,6 +542,7 @@ def _warn_negative(table: pd.DataFrame, label: str = "", stacklevel: int = 3) ->
                       "a reverse key is probably missing", UserWarning, stacklevel=stacklevel)
 
 
+@blas_limited
 def item_analysis(items, *, missing: Missing = "pairwise", max_codes: int = 10,
                   warn: bool = True) -> pd.DataFrame:
     """Item statistics of one scale, as psych::alpha's ``item.stats``, ``alpha.drop`` and
@@ -821,6 +824,7 @@ def _icc_table(x: np.ndarray, level: float) -> pd.DataFrame:
     }, index=pd.Index(names, name="kind"))
 
 
+@blas_limited
 def icc(*scores, kind: str = "ICC2", level: float = 0.95) -> ICCResult:
     """Test-retest intraclass correlation, as ``psych::ICC``.
 
@@ -939,6 +943,7 @@ class ReliabilityResult(Result):
         return "\n".join(parts)
 
 
+@blas_limited
 def reliability(data: pd.DataFrame, instrument, *, items=None, missing: Missing = "pairwise",
                 ci: CIMethod | None = "feldt", level: float = 0.95, n_boot: int = 2000,
                 seed=None, on_invalid: str = "raise", form: str | None = None, keys=None,

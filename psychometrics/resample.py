@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import check_positive_int
+from .threads import blas_limited
 
 #: Upper bound on elements of one index batch, to bound memory on large samples.
 _MAX_BATCH_ELEMENTS = 20_000_000
@@ -163,6 +164,7 @@ def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarr
     return lo, hi
 
 
+@blas_limited
 def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: int = 2000,
               seed=None, strata=None, level: float = 0.95, width: int = 1) -> BootstrapResult:
     """Percentile bootstrap of a vectorised statistic.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..cli import add_command, add_output_options
+
+if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
+    import pandas as pd
 
 #: Width of ``instruments list`` on a terminal (the name column is shortened to fit).
 LIST_WIDTH = 100
@@ -44,6 +47,8 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _list(args):
+    import pandas as pd  # not at the top: `psychometrics --help` must not load pandas
+
     from ..instruments import list_instruments, load_instrument
     rows = []
     for iid in list_instruments():

@@ -8,7 +8,13 @@ import pandas as pd
 
 from ..cli import add_command, add_group, add_norm_by, add_output_options, busy, split_list
 from ..errors import DataError, NormError
-from .score import add_instrument_options, parse_norm_by, scores_from_args
+from .score import (
+    add_instrument_options,
+    parse_items,
+    parse_missing_codes,
+    parse_norm_by,
+    scores_from_args,
+)
 
 
 def register(sub) -> None:
@@ -90,6 +96,9 @@ def register(sub) -> None:
     bp.add_argument("--language", default="", help="language of the questionnaire (e.g. nl)")
     bp.add_argument("--year", type=int, help="year of data collection")
     bp.add_argument("--source", help="citation of the study the sample comes from")
+    bp.add_argument("--chunksize", type=int, metavar="N",
+                    help="read the file N respondents at a time and build the norms in one pass "
+                         "(files larger than memory; .csv or .parquet; no --weights/--margins/--smooth)")
     add_output_options(bp, formats=(".yaml", ".yml", ".json"))
     bp.set_defaults(func=_build)
 
@@ -185,6 +194,8 @@ _scores = scores_from_args
 def _build(args: argparse.Namespace):
     if not args.output:
         raise DataError("say where to write the norm file with -o OUT.yaml")
+    if getattr(args, "chunksize", None) is not None:
+        return _build_stream(args)
     scores, data = _scores(args)
     strata = parse_norm_by(args.norm_by) or {}
     renamed = {col: name for name, col in strata.items() if name != col}
@@ -213,6 +224,28 @@ def _build_norms(args, scores, data, by, margins):
                      smooth=args.smooth, age=args.age, data=data, id=args.norm_id, name=args.name,
                      population=args.population, country=args.country, language=args.language,
                      year=args.year, source=args.source)
+
+
+def _build_stream(args):
+    """``norms build --chunksize N``: one pass over a file larger than memory."""
+    from ..stream import build_norms_file
+    if args.weights or args.margins or args.smooth or getattr(args, "scored", False):
+        raise DataError("--chunksize builds unweighted norms from the items in one pass; "
+                        "--weights, --margins, --smooth and --scored need the whole file in memory")
+    missing = parse_missing_codes(args.missing_codes)
+    strata = parse_norm_by(args.norm_by) or {}
+    if any(name != col for name, col in strata.items()):
+        raise DataError("--chunksize: name each stratum after its column (--norm-by sex); "
+                        "renaming a column needs the in-memory build")
+    ns = build_norms_file(args.file, args.instrument, items=parse_items(args.items), id=args.id,
+                          by=list(strata) or None, bootstrap=args.bootstrap, seed=args.seed,
+                          min_n=args.min_n, keys=args.keys, form=args.form, chunksize=args.chunksize,
+                          norm_id=args.norm_id, name=args.name, population=args.population,
+                          country=args.country, language=args.language, year=args.year,
+                          source=args.source, on_invalid=args.on_invalid, missing_codes=missing)
+    ns.to_file(args.output)
+    args.output = None  # written as a norm file here; the printer must not overwrite it with JSON
+    return ns
 
 
 def _classify(args):

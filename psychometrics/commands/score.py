@@ -177,6 +177,7 @@ def register(sub) -> None:
                         "use the overall norms")
     p.add_argument("--lang", choices=["en", "nl", "fr"], default="en",
                    help="language of the band labels (default en)")
+    add_stream_options(p)
     add_output_options(p)
     p.set_defaults(func=_score)
 
@@ -235,7 +236,47 @@ def _drop_normed(scores: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
+def add_stream_options(p) -> None:
+    """``--chunksize``: read a file larger than memory in chunks (psychometrics.stream)."""
+    p.add_argument("--chunksize", type=int, metavar="N",
+                   help="read the file N respondents at a time, for files larger than memory "
+                        "(.csv/.parquet in, -o .csv/.parquet out); automatic for Parquet and "
+                        "for files over 200 MB")
+
+
+#: Input size from which `score` streams by itself (the in-memory path needs ~5x the file).
+STREAM_FROM_BYTES = 200 * 2**20
+
+
+def wants_stream(args) -> bool:
+    """Whether to score in chunks: asked for, or a Parquet/large CSV file scored to a file."""
+    from pathlib import Path
+    out, src = getattr(args, "output", None), Path(args.file)
+    suffixes = (".csv", ".txt", ".tsv", ".parquet", ".pq")
+    if getattr(args, "chunksize", None) is not None:
+        if not out or not str(out).lower().endswith(suffixes):
+            raise DataError("--chunksize writes the scores as it reads: give -o OUT.csv or -o OUT.parquet")
+        return True
+    if not out or not str(out).lower().endswith(suffixes) or getattr(args, "json", False) \
+            or getattr(args, "norms", None) or src.suffix.lower() not in suffixes:
+        return False
+    return src.suffix.lower() in (".parquet", ".pq") or (src.is_file() and src.stat().st_size > STREAM_FROM_BYTES)
+
+
+def _score_stream(args):
+    from ..stream import DEFAULT_CHUNKSIZE, score_file
+    missing = parse_missing_codes(args.missing_codes)
+    report = score_file(args.file, args.instrument, args.output, items=parse_items(args.items),
+                        id=args.id, keys=args.keys, form=args.form,
+                        chunksize=args.chunksize or DEFAULT_CHUNKSIZE, on_invalid=args.on_invalid,
+                        method=getattr(args, "method", None), missing_codes=missing)
+    args.output = None  # written chunk by chunk; the printer must not overwrite it
+    return report
+
+
 def _score(args):
+    if wants_stream(args):
+        return _score_stream(args)
     scores, data = scores_from_args(args)
     if not args.scored:
         kept = _kept_columns(args, scores, data)

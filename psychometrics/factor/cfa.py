@@ -55,11 +55,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from .._checks import check_items
 from .._results import Result, format_table, jsonable
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError, MissingColumnError, ModelError
+from ..threads import blas_limited
 from . import fit as fitm
 from .model import Model, vech_indices
 from .syntax import parse
@@ -498,6 +500,7 @@ def _numeric_hessian(grad, theta, h: float = 1e-5):
 
 
 # ====================================================================== main
+@blas_limited
 def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None = None,
         missing: str = "listwise", std_lv: bool = False,
         group_equal: Sequence[str] = ()) -> CFAResult:

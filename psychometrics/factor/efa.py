@@ -26,13 +26,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from .._checks import check_choice, check_items, check_positive_int, identical_items
 from .._results import Result, format_table
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError
 from ..resample import resolve_seed, seed_record
 from ..resample import rng as resample_rng
+from ..threads import blas_limited
 from .correlation import batched_corr, pairwise_corr, pairwise_counts
 from .rotation import rotate as _rotate
 
@@ -95,6 +97,7 @@ class KMOResult(Result):
         return format_table(t, f"Kaiser-Meyer-Olkin: overall MSA = {self.msa:.3f}")
 
 
+@blas_limited
 def kmo(items, *, missing: str = "pairwise") -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item.
 
@@ -153,6 +156,7 @@ class BartlettResult(Result):
                 f"df = {self.df}, p = {self.p_value:.3g} (n = {self.n})")
 
 
+@blas_limited
 def bartlett(items, *, missing: str = "pairwise") -> BartlettResult:
     """Bartlett's test of sphericity.
 
@@ -429,6 +433,7 @@ def _warn_degenerate(r: np.ndarray, columns, dof: float, nf: int) -> None:
                       UserWarning, stacklevel=3)
 
 
+@blas_limited
 def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None = "oblimin",
         missing: str = "pairwise") -> EFAResult:
     """Exploratory factor analysis matching ``psych::fa``.
@@ -601,6 +606,7 @@ def _wishart_corr(g: np.random.Generator, n: int, p: int, b: int) -> np.ndarray:
     return w * d[:, :, None] * d[:, None, :]
 
 
+@blas_limited
 def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | None = None,
                       resample: bool = False, missing: str = "pairwise") -> ParallelResult:
     """Horn's parallel analysis for factors and components, as ``psych::fa.parallel``.

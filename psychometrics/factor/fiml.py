@@ -69,11 +69,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._checks import check_items
 from .._results import Result, format_table
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError, ModelError
+from ..threads import blas_limited
 from . import fit as fitm
 from .model import Model, vech_indices
 
@@ -266,6 +267,7 @@ def _em(patterns: Patterns, p: int, tol: float = 1e-10, max_iter: int = 10_000):
                            f"iterations (last change {delta:.2g}); too much missing data?")
 
 
+@blas_limited
 def em_moments(data, columns=None, *, tol: float = 1e-10) -> EMResult:
     """Means and covariances of incomplete normal data by EM (the FIML saturated model).
 

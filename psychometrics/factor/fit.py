@@ -33,7 +33,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 
 __all__ = ["rmsea", "rmsea_ci", "rmsea_pvalue", "cfi", "tli", "srmr", "information_criteria",
            "incremental"]

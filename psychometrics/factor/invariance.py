@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._results import Result, format_table, jsonable
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ModelError
+from ..threads import blas_limited
 from .cfa import CFAResult, cfa, resolve_model
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS"]
@@ -107,6 +108,7 @@ def _lrt(prev: CFAResult, cur: CFAResult, robust: bool) -> dict:
             "rmsea_diff": rmsea}
 
 
+@blas_limited
 def invariance(data, model, group: str, *, estimator: str = "ML", missing: str = "listwise",
                std_lv: bool = False,
                levels: Sequence[str] = ("configural", "metric", "scalar", "strict")

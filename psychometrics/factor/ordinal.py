@@ -55,6 +55,7 @@ from scipy.special import ndtr, ndtri
 from .._checks import check_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
+from ..threads import blas_limited
 
 __all__ = ["PolychoricResult", "polychoric", "thresholds", "bvn_cdf"]
 
@@ -555,6 +556,7 @@ class PolychoricResult(Result):
         ])
 
 
+@blas_limited
 def polychoric(items, *, nacov: bool = True) -> PolychoricResult:
     """Polychoric correlation matrix of ordinal items, as lavaan's ``lavCor(ordered=)``.
 

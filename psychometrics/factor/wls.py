@@ -63,8 +63,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, MissingColumnError, ModelError
 from . import fit as fitmod
 from .cfa import CFAResult

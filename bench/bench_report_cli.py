@@ -1,0 +1,75 @@
+"""The README's main command, timed as a user runs it (a fresh process, cold start included):
+on the bundled Qualtrics export and on a 50,000-respondent export made by repeating its rows
+with new response ids; idle and with ``--busy N`` cores kept busy.
+
+Targets (issue 15): bundled export < 5 s, 50,000 rows < 30 s.
+
+    python bench/bench_report_cli.py [--busy 2] [--rows 50000]
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _timing import busy, busy_arg  # bench/_timing.py, beside this script
+
+import psychometrics as pm
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def command(export: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "psychometrics.cli", "report", str(export), "--instrument", "mbi-hss",
+            "--items", str(ROOT / "examples" / "mbi-hss-items.yaml"), "--id", "ResponseId",
+            "--norms", "mbi-hss-overall", "--by", "department", "-o", str(out)]
+
+
+def bigger(rows: int, path: Path) -> Path:
+    """The bundled export's three header rows, then its respondents repeated to ``rows``."""
+    with open(pm.example_path("mbi-hss-qualtrics.csv"), encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.reader(fh))
+    head, body = lines[:3], lines[3:]
+    rid = head[0].index("ResponseId")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        w.writerows(head)
+        for i in range(rows):
+            row = list(body[i % len(body)])
+            row[rid] = f"R_{i:08d}"
+            w.writerow(row)
+    return path
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    before = os.times()
+    subprocess.run(cmd, check=True, capture_output=True)
+    after = os.times()
+    return time.perf_counter() - t0, (after.children_user - before.children_user
+                                      + after.children_system - before.children_system)
+
+
+def main() -> None:
+    n_busy = busy_arg(default=2)
+    rows = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else 50_000
+    tmp = Path("/tmp")
+    exports = [("bundled export", pm.example_path("mbi-hss-qualtrics.csv"), 5.0),
+               (f"{rows:,} rows", bigger(rows, tmp / f"mbi-hss-qualtrics-{rows}.csv"), 30.0)]
+    subprocess.run(command(exports[0][1], tmp / "warm.html"), check=True, capture_output=True)
+    for label, path, target in exports:
+        idle = timed(command(path, tmp / "report-idle.html"))
+        line = f"{label:<16} idle {idle[0]:6.1f} s wall ({idle[1]:5.1f} s CPU)"
+        if n_busy:
+            with busy(n_busy):
+                loaded = timed(command(path, tmp / "report-busy.html"))
+            line += f"   busy {n_busy}: {loaded[0]:6.1f} s wall ({loaded[1]:5.1f} s CPU)"
+        print(line + f"   target < {target:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
