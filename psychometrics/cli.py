@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] | None = None) -> None:
     """The output flags every command shares; ``formats`` are the extensions ``-o`` accepts."""
-    from .output import TABLE_FORMATS
+    from .formats import TABLE_FORMATS
 
     formats = tuple(formats or TABLE_FORMATS)
     p.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -29,9 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError
+from .formats import TABLE_FORMATS
 
-#: Formats of a table (scores, classifications, lists).
-TABLE_FORMATS = (".csv", ".xlsx", ".sav", ".json", ".html")
 #: First characters that make a spreadsheet read a cell as a formula (or a DDE payload).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..cli import add_command, add_group, add_norm_by, add_output_options, busy, split_list
 from ..errors import DataError, NormError
@@ -15,6 +14,9 @@ from .score import (
     parse_norm_by,
     scores_from_args,
 )
+
+if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
+    import pandas as pd
 
 
 def register(sub) -> None:
@@ -179,6 +181,8 @@ def norm_cis(ns) -> pd.DataFrame:
         raise NormError(f"norm set {ns.id!r} holds no bootstrap CIs (only norm files built with "
                         "'psychometrics norms build' do); see 'psychometrics norms show "
                         f"{ns.id}'")
+    import pandas as pd
+
     out = pd.DataFrame(rows).set_index(["stratum", "subscale", "percentile"])
     level = created.get("level")
     out.attrs["title"] = (f"{ns.id}: percentiles with {100 * float(level):g}% bootstrap CIs "

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
+    import pandas as pd
 
 
 def register(subparsers) -> None:
@@ -77,5 +79,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         rows.append({"subscale": name, "k": items.shape[1], "n": res.n_obs,
                      "omega_total": res.omega_total, "ci_low": ci.get("low"),
                      "ci_high": ci.get("high"), "omega_h": res.omega_h, "alpha": res.alpha})
+    import pandas as pd
+
     out = pd.DataFrame(rows)
     return out if args.json else out.set_index("subscale")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..cli import add_command, add_norm_by, add_output_options
 from ..errors import DataError, MissingColumnError, OptionError
+from ..formats import TABLE_FORMATS
+
+if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
+    import pandas as pd
 
 
 def parse_items(value: str | None):
@@ -135,6 +138,8 @@ def write_invalid(scores: pd.DataFrame, args) -> None:
     if out:
         from ..io import write_table
         cols = ["row", "respondent", "column", "item", "value", "problem"]
+        import pandas as pd
+
         table = pd.DataFrame(invalid, columns=cols)
         table["value"] = table["value"].astype(str)
         write_table(table, out)
@@ -178,7 +183,7 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=["en", "nl", "fr"], default="en",
                    help="language of the band labels (default en)")
     add_stream_options(p)
-    add_output_options(p)
+    add_output_options(p, formats=TABLE_FORMATS + (".parquet",))
     p.set_defaults(func=_score)
 
     m = add_command(
@@ -284,6 +289,8 @@ def _score(args):
             extra = data[kept].reset_index(drop=True)
             extra.index = scores.index
             attrs = scores.attrs
+            import pandas as pd
+
             scores = pd.concat([scores, extra], axis=1)
             scores.attrs = attrs
     elif args.keep or args.keep_all:
