@@ -537,10 +537,8 @@ def load_instrument(instrument: str | Path | Instrument, keys: str | Path | None
         if keys is None and (form is None or form == instrument.form):
             return instrument
         return _load(instrument, keys, form, warn)
-    p = Path(instrument)
-    if not (p.suffix in (".yaml", ".yml") or p.exists()):
-        p = data_dir("instruments") / f"{instrument}.yaml"
-    if p.is_file() and (keys is None or Path(keys).is_file()):
+    p = _instrument_path(instrument)
+    if p.is_file() and (keys is None or (isinstance(keys, (str, Path)) and Path(keys).is_file())):
         # validated once per process for each (file content, form, keys); the result is
         # read-only, so every caller can share it (issue 12 item 10, issue 15)
         inst = _load_cached(str(instrument), str(p.resolve()), _stamp(p), form,
@@ -564,27 +562,32 @@ def _load_cached(instrument: str, path: str, stamp, form, keys, keys_path, keys_
     return _load(instrument, keys, form, warn=False)
 
 
+def _instrument_path(instrument) -> Path:
+    """The file an instrument argument names: a path is a path; an id names a shipped file and
+    nothing else ("../norms/x" is neither). Raises :class:`InstrumentError` otherwise."""
+    if not isinstance(instrument, (str, Path)):
+        raise InstrumentError(f"instrument must be a shipped id (e.g. 'mbi-hss'), the path of an "
+                              f"instrument file or an Instrument, not {type(instrument).__name__}")
+    p = Path(instrument)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    if not _ID.fullmatch(str(instrument)):
+        raise InstrumentError(f"{excerpt(str(instrument), 80)} is neither a shipped instrument "
+                              "id (letters, digits, '-', '_') nor an existing .yaml file; "
+                              f"shipped instruments: {', '.join(list_instruments())}")
+    path = data_dir("instruments") / f"{instrument}.yaml"
+    if not path.exists():
+        raise InstrumentError(f"unknown instrument {str(instrument)!r}; shipped instruments: "
+                              f"{', '.join(list_instruments())}")
+    return path
+
+
 def _load(instrument, keys, form, warn) -> Instrument:
     """Read, validate and build an instrument (uncached)."""
     if isinstance(instrument, Instrument):
         doc, path = instrument.doc, instrument.path
     else:
-        if not isinstance(instrument, (str, Path)):
-            raise InstrumentError(f"instrument must be a shipped id (e.g. 'mbi-hss'), the path of an "
-                                  f"instrument file or an Instrument, not {type(instrument).__name__}")
-        p = Path(instrument)
-        if p.suffix in (".yaml", ".yml") or p.exists():
-            path = p  # a path is a path
-        else:
-            # an id names a shipped file and nothing else ("../norms/x" is neither)
-            if not _ID.fullmatch(str(instrument)):
-                raise InstrumentError(f"{excerpt(str(instrument), 80)} is neither a shipped instrument "
-                                      "id (letters, digits, '-', '_') nor an existing .yaml file; "
-                                      f"shipped instruments: {', '.join(list_instruments())}")
-            path = data_dir("instruments") / f"{instrument}.yaml"
-            if not path.exists():
-                raise InstrumentError(f"unknown instrument {str(instrument)!r}; shipped instruments: "
-                                      f"{', '.join(list_instruments())}")
+        path = _instrument_path(instrument)
         if not path.exists():
             raise InstrumentError(f"instrument file {str(path)!r} does not exist")
         doc = read_yaml(path)

@@ -234,7 +234,7 @@ def test_journey_build_stratified_norms_then_apply(tmp_path):
     assert normed["EE_pr"].tolist() == pytest.approx(direct["EE_pr"].tolist(), abs=1e-9)
     assert normed["EE_band"].tolist() == direct["EE_band"].tolist()
     # the same norms applied to the scores file (--scored)
-    res = _cli("score", "normed.csv", "-i", "mbi-hss", "--id", "id", "--scored", "--norms",
+    res = _cli("score", "normed.csv", "-i", "mbi-hss", "--id", "id", "--scored", "--scale", "sum", "--norms",
                "be-norms.yaml", "--norm-by", "sex", "--json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     again = json.loads(res.stdout)["scores"]

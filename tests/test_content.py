@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import psychometrics as pm
-from psychometrics.errors import NormError
+from psychometrics.errors import InstrumentError, NormError
 from psychometrics.instruments import data_dir, read_yaml
 from psychometrics.norms import NoQuartilesWarning, UncertainNormWarning, list_norms, load_norms
 from psychometrics.rules import instrument_roles
@@ -82,15 +82,15 @@ def test_mbi_hss_profiles_need_a_norm_set_and_follow_its_bands():
     s = pd.DataFrame({"EE": [27, 27, 26, 26, 26, 27], "DP": [13, 12, 13, 12, 12, 13],
                       "PA": [31, 32, 32, 31, 32, 32]}, dtype=float)
     with pytest.raises(NormError, match="norms="):
-        pm.classify(s, "mbi-hss-profile")
-    out = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall")
+        pm.classify(s, "mbi-hss-profile", scale="sum")
+    out = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", scale="sum")
     assert list(out["level"]) == ["burnout", "overextended", "disengaged", "ineffective", "engaged", "mixed"]
     assert list(out["positive"]) == [True] + [False] * 5
-    nl = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="nl")
+    nl = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="nl", scale="sum")
     assert list(nl["label"][:5]) == ["Burn-out", "Overbelast", "Onbetrokken", "Ineffectief", "Bevlogen"]
     assert nl["reason"].iloc[0] == ("EE=27 band hoog (>= 27) en DP=13 band hoog (>= 13) en "
                                     "PA=31 band laag (< 32)")
-    fr = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="fr")
+    fr = pm.classify(s, "mbi-hss-profile", norms="mbi-hss-overall", lang="fr", scale="sum")
     assert fr["label"].iloc[2] == "Désengagé"
     for inst in ("mbi-hss", "mbi-hss-mp", "mbi-es"):
         assert "mbi-hss-profile" in set(pm.list_rules(inst)["id"])
@@ -158,7 +158,7 @@ def test_swiss_olbi_edges_are_patients_and_warn():
     assert ns.doc["n"] == 42 and "patients" in ns.doc["population"] and ns.uncertain
     s = pd.DataFrame({"total": [30.0, 31.0, 45.0]})
     with pytest.warns(UncertainNormWarning):
-        out = pm.classify(s, "olbi-total-severity")
+        out = pm.classify(s, "olbi-total-severity", scale="sum")
     assert list(out["level"]) == ["none", "mild", "high"]
     assert out["reason"].iloc[0] == "total=30 not > 44; total=30 not > 30"
 
@@ -176,7 +176,8 @@ def test_smbm_cut_off_is_per_version_and_the_14_item_use_warns():
     assert "3.75" in ns.doc["source"]["ref"] and "19-, 16- and 11-item" in ns.doc["source"]["ref"]
     assert ns.doc["n"] == 209 and ns.uncertain
     with pytest.warns(UncertainNormWarning):
-        out = pm.classify(pd.DataFrame({"total": [3.99, 4.0]}), "smbm-burnout", lang="nl")
+        out = pm.classify(pd.DataFrame({"total": [3.99, 4.0]}), "smbm-burnout", lang="nl",
+                          scale="mean")
     assert list(out["level"]) == ["below", "burnout"]
     assert out["reason"].iloc[0] == "total=3.99 niet >= 4.0"
 
@@ -186,7 +187,7 @@ def test_mbi_manual_bands_are_called_average_and_french_bands_warn():
         ids = [b.id for b in load_norms(nid).overall.subscales["EE"].bands]
         assert ids == ["low", "average", "high"], nid
     assert load_norms("mbi-hss-french").uncertain
-    out = pm.apply_norms(pd.DataFrame({"EE": [20.0]}), "mbi-hss-overall", lang="fr")
+    out = pm.apply_norms(pd.DataFrame({"EE": [20.0]}), "mbi-hss-overall", lang="fr", scale="sum")
     assert out["EE_band"].iloc[0] == "moyen"
 
 
@@ -209,9 +210,11 @@ def test_norms_show_prints_source_population_and_n(capsys):
 
 @pytest.mark.parametrize("inst", ["mbi-ss", "ubos-a", "ubos-c", "ubos-l"])
 def test_placeholder_keys_are_marked(inst):
-    doc = pm.load_instrument(inst, warn=False).doc
-    assert doc["placeholder_key"] is True
-    assert doc["sources"]["key"]["confidence"] == "uncertain"
+    loaded = pm.load_instrument(inst, warn=False)
+    assert loaded.doc["placeholder_keys"] is True and not loaded.usable
+    assert loaded.doc["sources"]["key"]["confidence"] == "uncertain"
+    with pytest.raises(InstrumentError, match="keys="):  # refuses to score until keys are given
+        pm.score(pd.DataFrame({i.id: [1] for i in loaded.items}), inst)
 
 
 # --- item 14: KEDS ------------------------------------------------------------------------------------
@@ -311,13 +314,17 @@ EDGES = {
 }
 
 
+SCALES = {"olbi-total-severity": "sum"}
+
+
 @pytest.mark.parametrize("rule", sorted(EDGES))
 @pytest.mark.parametrize("lang", ["en", "nl", "fr"])
 def test_changed_rules_at_their_edges_in_three_languages(rule, lang):
     scores, levels, by_lang = EDGES[rule]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncertainNormWarning)
-        out = pm.classify(pd.DataFrame(scores), rule, lang=lang)
+        # typed-in scores carry no record of their scale: said where the rule's norm file needs it
+        out = pm.classify(pd.DataFrame(scores), rule, lang=lang, scale=SCALES.get(rule))
     labels, reason = by_lang[lang]
     assert list(out["level"]) == levels
     assert list(out["label"]) == labels

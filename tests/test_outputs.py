@@ -99,7 +99,7 @@ def test_help_lists_exactly_the_formats_written(capsys):
     sub = next(a for a in parser._actions if a.dest == "command").choices
     assert ".csv, .xlsx, .sav, .json, .html" in sub["score"].format_help().replace("\n", " ")
     help_report = " ".join(sub["report"].format_help().split())
-    assert "(.html, .json)" in help_report
+    assert "(.html, .docx, .json)" in help_report
     build = next(a for a in sub["norms"]._actions if a.dest == "action").choices["build"]
     assert "(.yaml, .yml, .json)" in " ".join(build.format_help().split())
 
@@ -253,7 +253,7 @@ def test_sav_has_value_labels_in_band_order_and_variable_labels(tmp_path, capsys
     code, _, err = run(capsys, *COMMANDS["score --norms"], "-o", out)
     assert code == 0, err
     back, meta = pyreadstat.read_sav(str(out))
-    assert meta.variable_value_labels["EE_band"] == {1.0: "low", 2.0: "moderate", 3.0: "high"}
+    assert meta.variable_value_labels["EE_band"] == {1.0: "low", 2.0: "average", 3.0: "high"}
     assert meta.column_names_to_labels["EE"]
     assert any("norm set" in n for n in (meta.notes or []))
 

@@ -131,7 +131,7 @@ def test_olbi_burnout_flag_needs_both_subscales(ex, di, high):
     # Peterson et al. 2008: high exhaustion (>= 2.25) AND high disengagement (>= 2.10)
     s = pd.DataFrame({"EX": [ex], "DI": [di]})
     s.attrs["psychometrics"] = {"instrument": "olbi", "form": "agree-low"}
-    p = _profile({"olbi": s}, norms={"olbi": "olbi-peterson-2008"})
+    p = _profile({"olbi": s}, norms={"olbi": "olbi-peterson-2008"}, scale="mean")
     assert bool(p.wide["olbi.burnout_high"].iloc[0]) is high
     assert p.burnout_rules["olbi"]["id"] == "olbi-both-high"
     assert "Peterson" in p.burnout_rules["olbi"]["source"]

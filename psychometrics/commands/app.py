@@ -11,12 +11,15 @@ from ..errors import PsychometricsError
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "app", help="the local web app: score, norm and validate in a browser",
+    from ..cli import add_command
+
+    p = add_command(
+        sub, "app", help="the local web app: score, norm and validate in a browser",
         description="Start the web app on this computer (127.0.0.1 only) and open it in the "
                     "default browser: upload an export, check the item mapping, score, build "
                     "norms, validate a cut-off, check reliability and factor structure. "
-                    "Needs the [app] extra: pip install \"burnout-psychometrics[app]\".")
+                    "Needs the [app] extra: pip install \"burnout-psychometrics[app]\".",
+        examples=["psychometrics app", "psychometrics app --port 8765 --no-browser"])
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--max-upload-mb", type=float, default=None,

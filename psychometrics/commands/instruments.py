@@ -57,7 +57,7 @@ def _list(args):
                      "subscales": " ".join(inst.subscales),
                      "forms": " ".join(inst.doc.get("forms") or {}) or "-",
                      "unconfirmed": len(inst.uncertain),
-                     "usable": "yes" if inst.usable else "no: --keys"})
+                     "usable": "yes" if inst.usable else "needs --keys"})
     table = pd.DataFrame(rows)
     if args.json or args.output:
         return table

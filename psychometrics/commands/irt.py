@@ -13,14 +13,21 @@ import argparse
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_output_options
+    from psychometrics.cli import add_command, add_output_options
 
-    p = subparsers.add_parser(
-        "irt", help="item response theory per subscale: Rasch, PCM, RSM or graded response",
+    p = add_command(
+        subparsers, "irt",
+        help="item response theory per subscale: Rasch, PCM, RSM or graded response",
         description="Item response theory for each subscale of an instrument: the Rasch "
                     "model, partial credit or rating scale model by conditional ML (as eRm), "
                     "or the graded response model by marginal ML; optional DIF by a group "
-                    "column and the measurement precision at a raw-score cut-off.")
+                    "column and the measurement precision at a raw-score cut-off.",
+        examples=["psychometrics irt examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--items examples/mbi-hss-items.yaml --id ResponseId -m pcm --subscale EE "
+                  "--on-invalid missing",
+                  "psychometrics irt examples/mbi-hss-qualtrics.csv -i mbi-hss "
+                  "--items examples/mbi-hss-items.yaml --id ResponseId -m grm --dif gender "
+                  "--on-invalid missing"])
     p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     p.add_argument("--instrument", "-i", required=True, help="instrument id or YAML file")
     p.add_argument("--model", "-m", required=True, choices=["rasch", "pcm", "rsm", "grm"],
