@@ -210,13 +210,17 @@ def test_journey_build_norms_and_apply_them(browser, server, downloads, tmp_path
     wait_for(drv, "#options-form")
     assert Select(drv.find_element(By.ID, "norms")).first_selected_option \
         .get_attribute("value").startswith("job:")
+    # norms by sex, an export without a sex column: the user says the overall norm is meant
+    box = drv.find_element(By.ID, "norm_by")
+    box.clear()
+    box.send_keys("overall")
     click(drv, "#run")
     wait_for(drv, "#result-title")
     result_page_ok(drv, tmp_path, "norms-applied", figures=1)
     got2 = pm.read_table(download(drv, downloads, "#download-csv", ".csv"), id="ResponseId")
     df2 = pm.read_export(QUALTRICS, id="ResponseId")
     s2 = pm.score(df2, "mbi-hss", items="Q1_{n}", id="ResponseId", on_invalid="missing")
-    want2 = pm.apply_norms(s2, built)
+    want2 = pm.apply_norms(s2, built, norm_by={})
     for col in ("EE_pr", "DP_t", "PA_stanine"):
         np.testing.assert_allclose(got2[col].to_numpy(float), want2[col].to_numpy(float),
                                    rtol=0, atol=1e-9, equal_nan=True)

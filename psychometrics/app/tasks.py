@@ -254,13 +254,14 @@ def run_score(path: str, setup: Setup, *, norms: str | None = None,
         table = scores
         if norms:
             progress("applying the norms")
-            table = pm.apply_norms(scores, norms, by=dict(norm_by) if norm_by else None,
+            table = pm.apply_norms(scores, norms, norm_by=None if norm_by is None else dict(norm_by),
                                    lang=lang, data=frame)
         classes = None
         if rule:
             progress("classifying")
             classes = pm.classify(scores, rule, norms=norms or None,
-                                  by=dict(norm_by) if norm_by else None, lang=lang, data=frame)
+                                  norm_by=None if norm_by is None else dict(norm_by),
+                                  lang=lang, data=frame)
             table = table.join(classes[["level", "label", "positive", "reason"]]
                                .add_prefix(f"{rule}_"))
     subs = [s for s in scores.columns if f"{s}_n" in scores.columns]
@@ -285,7 +286,7 @@ def run_report(path: str, setup: Setup, *, norms: str | None = None,
         warnings.simplefilter("always")
         rep = pm.render_report(frame, setup.instrument, items=setup.items, id=setup.id,
                                form=setup.form, missing_codes=setup.missing_codes or None,
-                               norms=norms or None, norm_by=dict(norm_by) if norm_by else None,
+                               norms=norms or None, norm_by=None if norm_by is None else dict(norm_by),
                                by=list(by) or None, lang=lang, progress=False)
     return {"report": rep, "warnings": _warned(caught)}
 

@@ -123,6 +123,18 @@ def _pairs(text: str, option: str) -> dict[str, str]:
     return out
 
 
+def _norm_by(text: str) -> dict[str, str] | None:
+    """The norm strata as the user wrote them: ``sex=gender`` pairs, ``overall`` for the
+    overall norm on purpose (``{}``), or nothing (``None``: strata are matched to same-named
+    columns, and a stratified norm set without them is refused on the page)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.lower() == "overall":
+        return {}
+    return _pairs(text, "norm_by")
+
+
 def _codes(text: str) -> list[float]:
     out = []
     for part in filter(None, (p.strip() for p in re.split(r"[,;\s]+", text or ""))):
@@ -434,7 +446,7 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
         meta = {"upload": uid, "lang": lang()}
         if up.journey == "score":
             norms = _norms_choice(up, form.get("norms", ""))
-            opts = {"norms": norms, "norm_by": _pairs(form.get("norm_by", ""), "norm_by"),
+            opts = {"norms": norms, "norm_by": _norm_by(form.get("norm_by", "")),
                     "rule": (check_choice(form.get("rule"), pm.list_rules(
                         up.setup.instrument)["id"].tolist(), "rule")
                         if form.get("rule") else None), "lang": lang()}
