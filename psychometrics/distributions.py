@@ -100,7 +100,14 @@ class _Norm:
 
 
 class _F:
-    """F distribution with ``dfn``, ``dfd`` degrees of freedom."""
+    """F distribution with ``dfn``, ``dfd`` degrees of freedom (support x >= 0)."""
+
+    @staticmethod
+    def sf(x, dfn, dfd):
+        x = np.asarray(x, dtype=float)
+        with np.errstate(invalid="ignore"):
+            val = sc.fdtrc(dfn, dfd, np.where(x < 0, 0.0, x))
+        return _out(np.where(_valid(dfn, dfd), val, np.nan))
 
     @staticmethod
     def ppf(q, dfn, dfd):

@@ -46,6 +46,7 @@ def test_norm_f_beta():
         same(stats.norm.ppf(0.975), sp.norm.ppf(0.975))
         for dfn, dfd in [(1, 5), (3, 200), (8.5, 1e5), (0, 3), (3, -1)]:
             same(stats.f.ppf(Q, dfn, dfd), sp.f.ppf(Q, dfn, dfd))
+            same(stats.f.sf(X, dfn, dfd), sp.f.sf(X, dfn, dfd))
         for a, b in [(0.5, 0.5), (2, 3), (37, 5), (1e-3, 4), (0, 3), (4, 0)]:
             same(stats.beta.ppf(Q, a, b), sp.beta.ppf(Q, a, b))
 

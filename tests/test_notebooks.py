@@ -64,6 +64,16 @@ def test_differences_tolerate_the_last_digit_only():
     split.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=t)
                               for t in ("auc 0.806", " n 300\n")]
     assert gen.differences(nb, split) == []  # one print, delivered in two messages
+    # a warning's location names the kernel's process: not a difference; its text is
+    warned = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    warned.cells[0].outputs = [nbformat.v4.new_output(
+        "stream", name="stderr", text="/tmp/ipykernel_11724/236.py:1: UserWarning: LR test\n")]
+    again = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    again.cells[0].outputs = [nbformat.v4.new_output(
+        "stream", name="stderr", text="/tmp/ipykernel_12558/981.py:1: UserWarning: LR test\n")]
+    assert gen.differences(warned, again) == []
+    again.cells[0].outputs[0].text = again.cells[0].outputs[0].text.replace("LR", "Wald")
+    assert gen.differences(warned, again)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
