@@ -1312,7 +1312,7 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
     if id is not None and id not in df.columns:
         raise DataError(f"id column {id!r} is not in the table; columns: "
                         f"{', '.join(map(str, list(df.columns)[:15]))}")
-    from .output import _utc_naive, atomic_write, check_format, html_page, provenance
+    from .output import atomic_write, check_format, html_page, provenance, utc_naive
     from .output import neutralise as neutralised
 
     check_format(p, (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".json", ".html", ".parquet",
@@ -1326,7 +1326,7 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
         atomic_write(p, lambda tmp: out.to_csv(tmp, index=keep_index, sep=sep, decimal=decimal,
                                                 lineterminator=lineterminator))
     elif suffix in (".xlsx", ".xlsm"):
-        out = _utc_naive(neutralised(df) if neutralise else df)
+        out = utc_naive(neutralised(df) if neutralise else df)
         sheet = pd.DataFrame([(k, json.dumps(v, default=str, ensure_ascii=False)
                                if not isinstance(v, str) else v) for k, v in prov.items()],
                              columns=["field", "value"])
@@ -1340,7 +1340,7 @@ def write_table(df: pd.DataFrame, path: str | Path, *, id: str | None = None,
     elif suffix == ".sav":
         # SPSS file notes are lines of at most 80 characters
         note = [f"{k}: {v}"[:80] for k, v in prov.items() if k != "options"]
-        atomic_write(p, lambda tmp: _write_sav(_utc_naive(df), tmp, id=id, keep_index=keep_index,
+        atomic_write(p, lambda tmp: _write_sav(utc_naive(df), tmp, id=id, keep_index=keep_index,
                                                variable_labels=variable_labels,
                                                value_labels=value_labels, lang=lang, note=note))
     elif suffix == ".json":

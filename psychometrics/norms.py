@@ -809,7 +809,7 @@ def _match_strata(scores: pd.DataFrame, data, ns: NormSet, norm_by) -> tuple[dic
                     f"Candidate columns: {', '.join(candidates) or 'none'}")
 
 
-def _scales(scores: pd.DataFrame, ns: NormSet, subs: list[str], scale) -> dict:
+def resolve_scales(scores: pd.DataFrame, ns: NormSet, subs: list[str], scale) -> dict:
     """Scale (sum/mean) of each score: recorded by ``score()`` or given; never guessed."""
     recorded = (scores.attrs.get("psychometrics") or {}).get("scoring") or {}
     given: dict = {}
@@ -845,7 +845,7 @@ def _possible_range(ns: NormSet, scores: pd.DataFrame, sid: str, scale: str):
 
     meta = scores.attrs.get("psychometrics") or {}
     inst_id = meta.get("instrument") or ns.instrument
-    forms = _forms(inst_id)
+    forms = instrument_forms(inst_id)
     form = meta.get("form") or (next(iter(forms)) if forms else None)
     try:
         inst = load_instrument(inst_id, warn=False, form=form)
@@ -859,7 +859,7 @@ def _possible_range(ns: NormSet, scores: pd.DataFrame, sid: str, scale: str):
     return float(ranges[:, 0].min()), float(ranges[:, 1].max())
 
 
-def _check_range(scores: pd.DataFrame, ns: NormSet, sid: str, x: np.ndarray, scale: str) -> None:
+def check_scale_range(scores: pd.DataFrame, ns: NormSet, sid: str, x: np.ndarray, scale: str) -> None:
     """Fail closed: a score outside what its scale allows is not banded (wrong scale?)."""
     rng = _possible_range(ns, scores, sid, scale)
     if rng is None:
@@ -950,8 +950,8 @@ def _check_scale(scores: pd.DataFrame, ns: NormSet, subs: list[str], convert: bo
                             f"scale but the scores are {have}s; rescore with method="
                             f"{next(iter(want))!r} or pass convert=True to convert them")
         from .instruments import load_instrument
-        k = len(load_instrument(ns.instrument, warn=False, form=None if not _forms(ns.instrument)
-                                else next(iter(_forms(ns.instrument)))).subscales[sid].items)
+        k = len(load_instrument(ns.instrument, warn=False, form=None if not instrument_forms(ns.instrument)
+                                else next(iter(instrument_forms(ns.instrument)))).subscales[sid].items)
         factors[sid] = float(k) if have == "mean" else 1.0 / k
     return factors
 
@@ -962,7 +962,7 @@ def _possible_ranges(ns: NormSet, subs: list[str]) -> dict:
     from .errors import InstrumentError
     from .instruments import load_instrument
     try:
-        inst = load_instrument(ns.instrument, warn=False, form=next(iter(_forms(ns.instrument)), None))
+        inst = load_instrument(ns.instrument, warn=False, form=next(iter(instrument_forms(ns.instrument)), None))
     except InstrumentError:
         return {}
     out = {}
@@ -988,14 +988,14 @@ def _check_possible_range(x: np.ndarray, sid: str, bounds, index) -> None:
                         "were they scored with score()?")
 
 
-def _forms(instrument_id: str) -> dict:
+def instrument_forms(instrument_id: str) -> dict:
     try:
         return read_yaml(data_dir("instruments") / f"{instrument_id}.yaml").get("forms") or {}
     except Exception:  # noqa: BLE001 - an instrument file of the user's own
         return {}
 
 
-def _apply(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error", lang="en",
+def apply_norm_set(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error", lang="en",
            data=None, convert=False, subscales=None, scale=None) -> tuple[_Applied, list[str]]:
     if not isinstance(scores, pd.DataFrame):
         raise DataError(f"scores must be a DataFrame (from score()), not {type(scores).__name__}")
@@ -1013,7 +1013,7 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error",
     if not subs:
         raise NormError(f"none of the norm set's subscales {ns.subscales} is a column of the scores "
                         f"(columns: {', '.join(map(str, list(scores.columns)[:15]))})")
-    scales = _scales(scores, ns, subs, scale)
+    scales = resolve_scales(scores, ns, subs, scale)
     factors = _check_scale(scores, ns, subs, convert, scales)
     by, matched = _match_strata(scores, data, ns, norm_by)
     strata, cov = _stratum_columns(scores, data, ns, by)
@@ -1026,7 +1026,7 @@ def _apply(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error",
         raw = check_vector(scores[sid], name=sid, allow_nan=True)
         x = raw * factors[sid]
         _check_possible_range(x, sid, ranges.get(sid), scores.index)
-        _check_range(scores, ns, sid, raw, scales[sid])
+        check_scale_range(scores, ns, sid, raw, scales[sid])
         pr, top, bottom = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         bidx = np.full(n, -1)
         bid = np.full(n, None, dtype=object)
@@ -1172,7 +1172,7 @@ def apply_norms(scores: pd.DataFrame, norms, *, norm_by: Mapping[str, str] | Non
     norm_by = resolve_norm_by(norm_by, by)
     ns = load_norms(norms)
     ns.warn_if_uncertain()
-    res, subs = _apply(scores, ns, norm_by=norm_by, fallback=fallback, lang=lang, data=data,
+    res, subs = apply_norm_set(scores, ns, norm_by=norm_by, fallback=fallback, lang=lang, data=data,
                        convert=convert, subscales=subscales, scale=scale)
     out = scores.copy()
     groups = norm_groups(ns, res) if ns.strata else None
@@ -1404,7 +1404,7 @@ def build_norms(scores: pd.DataFrame, instrument=None, *, by: Sequence[str] | st
             subscales = [s for s in scoring if s in scores.columns]
         else:
             from .instruments import load_instrument
-            inst = load_instrument(inst_id, warn=False, form=next(iter(_forms(inst_id)), None))
+            inst = load_instrument(inst_id, warn=False, form=next(iter(instrument_forms(inst_id)), None))
             subscales = [s for s in inst.subscales if s in scores.columns]
             scoring = {s: inst.subscales[s].scoring for s in subscales}
     subscales = list(subscales)

@@ -33,8 +33,8 @@ from ._checks import check_choice, check_items
 from ._results import Result, format_table
 from .errors import ConvergenceError, DataError
 from .factor.correlation import pairwise_corr
-from .factor.efa import _fa_core, _fit_psi, _smc, _unrotated, correlation_matrix
-from .factor.rotation import _promax_core, oblimin
+from .factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
+from .factor.rotation import oblimin, promax_core
 from .resample import bootstrap, resolve_seed, seed_record
 from .threads import blas_limited
 
@@ -51,14 +51,14 @@ def _schmid_omega(r: np.ndarray, nf: int, fm: str = "minres",
                   rotation: str = "oblimin") -> dict:
     """psych::omegah on a correlation matrix (psych::schmid, then the omega formulas)."""
     p = r.shape[0]
-    orth = _fa_core(r, nf, fm, "varimax" if nf > 1 else None)["loadings"]
+    orth = fa_core(r, nf, fm, "varimax" if nf > 1 else None)["loadings"]
     if nf == 1:
         fload, gload = orth, np.array([1.0])
     else:
-        rot = oblimin(orth) if rotation == "oblimin" else _promax_core(orth)
+        rot = oblimin(orth) if rotation == "oblimin" else promax_core(orth)
         fload, phi = rot.loadings, rot.phi
         if nf > 2:
-            gload = _fa_core(phi, 1, fm, None)["loadings"][:, 0]
+            gload = fa_core(phi, 1, fm, None)["loadings"][:, 0]
         else:   # psych's option = "equal": two group factors cannot identify g
             c = phi[0, 1]
             gload = np.array([np.sqrt(abs(c)), np.sign(c) * np.sqrt(abs(c))])
@@ -77,7 +77,7 @@ def _schmid_omega(r: np.ndarray, nf: int, fm: str = "minres",
     return {"omega_h": gsq / vt, "omega_total": (vt - u2.sum()) / vt,
             "omega_lim": gsq / (vt - u2.sum()),
             "alpha": (vt - tr) / vt * p / (p - 1),
-            "G6": (vt + _smc(m).sum() - tr) / vt,
+            "G6": (vt + smc(m).sum() - tr) / vt,
             "g": g, "groups": groups, "h2": h2, "u2": u2, "p2": g ** 2 / h2, "key": key}
 
 
@@ -100,8 +100,8 @@ def omega_cfa(items) -> dict:
     s = np.cov(x, rowvar=False, ddof=0)          # lavaan's ML sample covariance (divisor N)
     sd = np.sqrt(np.diag(s))
     r = s / np.outer(sd, sd)
-    psi, res = _fit_psi(r, 1, "ml")
-    lam = _unrotated(r, psi, 1, "ml")[:, 0]
+    psi, res = fit_psi(r, 1, "ml")
+    lam = unrotated(r, psi, 1, "ml")[:, 0]
     lam = lam * np.sign(lam.sum()) * sd
     return {"omega": float(lam.sum() ** 2 / s.sum()), "chisq": float(max(n * res.fun, 0.0)),
             "df": int(_model_df(p, 1)), "nobs": int(n)}

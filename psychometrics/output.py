@@ -221,7 +221,7 @@ def _flatten(value, prefix: str = "") -> list[tuple[str, object]]:
     return [(prefix, value)]
 
 
-def _utc_naive(df: pd.DataFrame) -> pd.DataFrame:
+def utc_naive(df: pd.DataFrame) -> pd.DataFrame:
     """Time-zone aware datetimes as UTC wall times (Excel and SPSS have no time zones)."""
     tz_cols = [j for j in range(df.shape[1]) if isinstance(df.iloc[:, j].dtype, pd.DatetimeTZDtype)]
     if not tz_cols:

@@ -239,7 +239,7 @@ def comparison_instruments() -> list[str]:
     return out
 
 
-def _forms(iid: str) -> list[str]:
+def instrument_forms(iid: str) -> list[str]:
     from .instruments import data_dir, read_yaml
     return list(read_yaml(data_dir("instruments") / f"{iid}.yaml").get("forms") or {})
 
@@ -410,7 +410,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
     ([True, False], [0])
     """
     from .instruments import load_instrument
-    from .norms import _apply, _forms, load_norms
+    from .norms import apply_norm_set, instrument_forms, load_norms
 
     if not isinstance(lang, str) or len(lang) != 2:
         raise DataError(f"lang must be a two-letter language code such as 'en', not {lang!r}")
@@ -440,7 +440,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
         pos = union.get_indexer(keys)
         info = frame.attrs.get("psychometrics") or {}
         # names and directions of the subscales do not depend on the answer-direction form
-        forms = _forms(inst_id)
+        forms = instrument_forms(inst_id)
         inst = load_instrument(inst_id, form=info.get("form") or next(iter(forms), None), warn=False)
         subs = [s for s in inst.subscales if s in frame.columns]
         if inst.doc.get("family") == "criteria":
@@ -457,7 +457,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
             ns = load_norms(spec)
             ns.warn_if_uncertain(stacklevel=3)
             inst_scale = scale.get(inst_id) if isinstance(scale, Mapping) else scale
-            applied, _ = _apply(frame, ns, lang=lang, norm_by=norm_by, scale=inst_scale,
+            applied, _ = apply_norm_set(frame, ns, lang=lang, norm_by=norm_by, scale=inst_scale,
                                 data=data)
             sources[ns.id] = ns.doc["source"]["ref"]
         used[inst_id] = ns.id if ns is not None else None

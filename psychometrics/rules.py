@@ -60,7 +60,7 @@ from .instruments import data_dir, read_yaml, schema
 from .norms import (
     EDGE_TOL,
     UncertainNormWarning,
-    _apply,
+    apply_norm_set,
     list_norms,
     load_norms,
     norm_provenance,
@@ -324,7 +324,7 @@ class _Context:
                                 "with norms=... (e.g. one built with build_norms)")
             ns = load_norms(self.norms)
             ns.warn_if_uncertain(stacklevel=5)
-            self._applied, _ = _apply(self.scores, ns, norm_by=self.by, fallback=self.fallback,
+            self._applied, _ = apply_norm_set(self.scores, ns, norm_by=self.by, fallback=self.fallback,
                                       scale=self.scale, data=self.data, lang=self.lang)
             self._applied.norms_id = ns.id
             self._applied.provenance = norm_provenance(ns, self._applied, self.fallback)
@@ -569,15 +569,15 @@ def _check_threshold_scale(scores: pd.DataFrame, rule: Rule, scale) -> None:
     subs = [s for s in sorted(subs) if s in scores.columns and s in ns.subscales]
     if not subs:
         return
-    from .norms import _check_range, _scales
-    have = _scales(scores, ns, subs, scale)
+    from .norms import check_scale_range, resolve_scales
+    have = resolve_scales(scores, ns, subs, scale)
     for sid in subs:
         want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
         if have[sid] not in want:
             raise NormError(f"rule {rule.id!r} compares {sid} with cut-offs on the "
                             f"{'/'.join(sorted(want))} scale, but the scores are {have[sid]}s; "
                             f"rescore with method={next(iter(want))!r}")
-        _check_range(scores, ns, sid, pd.to_numeric(scores[sid], errors="coerce")
+        check_scale_range(scores, ns, sid, pd.to_numeric(scores[sid], errors="coerce")
                      .to_numpy(dtype=float), have[sid])
 
 

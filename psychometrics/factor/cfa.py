@@ -381,7 +381,7 @@ def _sym_inv(H):
     return (Hi + Hi.T) / 2
 
 
-def _minimize(problem, theta0: np.ndarray, what: str = "model"):
+def minimize_objective(problem, theta0: np.ndarray, what: str = "model"):
     """Fisher scoring to get close, then BFGS seeded with the inverse Fisher information.
 
     Scoring alone converges only linearly for a misfitting model; BFGS started from its
@@ -487,7 +487,7 @@ def _h1_trace(X, S, m, meanstructure: bool, batch: int = 50000) -> tuple[float, 
     return float(tr), ndat
 
 
-def _numeric_hessian(grad, theta, h: float = 1e-5):
+def numeric_hessian(grad, theta, h: float = 1e-5):
     q = len(theta)
     H = np.zeros((q, q))
     for k in range(q):
@@ -581,7 +581,7 @@ def cfa(data, model, *, estimator: str = "ML", ordered=None, group: str | None =
                                  dict(estimator=est, missing="fiml", std_lv=std_lv, group=group,
                                       group_equal=list(group_equal))))
     problem = _MLProblem(mdl, data_)
-    theta, nit, ok = _minimize(problem, mdl.start(data_.S, data_.m))
+    theta, nit, ok = minimize_objective(problem, mdl.start(data_.S, data_.m))
     return _checked(_finish(mdl, data_, problem, theta, nit, ok, est,
                             dict(estimator=est, missing="listwise", std_lv=std_lv, group=group,
                                  group_equal=list(group_equal))))
@@ -607,13 +607,13 @@ def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, o
     # information (per respondent): expected and, for MLR, observed
     A_exp = 0.5 * problem.hess(theta)
     if est == "MLR":
-        A = 0.5 * _numeric_hessian(problem.grad, theta)
+        A = 0.5 * numeric_hessian(problem.grad, theta)
         B0 = _casewise_scores(mdl, data, theta, J)
         B = sum(w * b for w, b in zip(problem.w, B0))
-        Ainv = _inv(A)
+        Ainv = information_inverse(A)
         vcov = Ainv @ B @ Ainv / N
     else:
-        Ainv = _inv(A_exp)
+        Ainv = information_inverse(A_exp)
         vcov = Ainv / N
     # log-likelihoods
     logl = 0.0
@@ -682,7 +682,7 @@ def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, o
     f["crmr"], f["crmr_nomean"] = sr["crmr"], sr["crmr_nomean"]
     if extra_fit:
         f.update(extra_fit)
-    estimates = _estimates_table(mdl, theta, vcov, G > 1)
+    estimates = estimates_table(mdl, theta, vcov, G > 1)
     return CFAResult(
         estimates=estimates, fit=f, estimator="ML", options=options,
         test="yuan.bentler.mplus" if est == "MLR" else "standard",
@@ -691,7 +691,7 @@ def _finish(mdl: Model, data: _Data, problem: _MLProblem, theta, nit, ok, est, o
         latent=list(mdl.lv), iterations=nit, theta=theta, vcov=vcov, model=mdl)
 
 
-def _inv(A):
+def information_inverse(A):
     """Inverse of an information matrix; NaN (no standard errors) when it is singular, as
     lavaan ("could not compute standard errors ... the model may not be identified")."""
     try:
@@ -819,7 +819,7 @@ def _baseline_ybm(data, ms, dfb, x2b) -> dict:
     return {"chisq": xs, "pvalue": float(stats.chi2.sf(xs, dfb)), "c": c}
 
 
-def _estimates_table(mdl: Model, theta, vcov, multigroup: bool) -> pd.DataFrame:
+def estimates_table(mdl: Model, theta, vcov, multigroup: bool) -> pd.DataFrame:
     pt = mdl.estimates_frame(theta)
     free = pt["free"].to_numpy()
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))

@@ -67,7 +67,7 @@ def correlation_matrix(items, *, missing: str = "pairwise", min_items: int = 2):
     return r, im.n, pairwise_counts(x), im
 
 
-def _smc(r: np.ndarray) -> np.ndarray:
+def smc(r: np.ndarray) -> np.ndarray:
     """Squared multiple correlations, psych's ``smc`` (pseudo-inverse of R)."""
     return 1.0 - 1.0 / np.diag(np.linalg.pinv(r))
 
@@ -214,8 +214,8 @@ def _ml_objective(psi, s, nf):
     return f, g / psi ** 2
 
 
-def _fit_psi(r: np.ndarray, nf: int, method: str) -> tuple[np.ndarray, object]:
-    start = np.clip(np.diag(r) - _smc(r), _LOWER, _UPPER)
+def fit_psi(r: np.ndarray, nf: int, method: str) -> tuple[np.ndarray, object]:
+    start = np.clip(np.diag(r) - smc(r), _LOWER, _UPPER)
     fun = _uls_objective if method == "minres" else _ml_objective
     res = optimize.minimize(fun, start, args=(r, nf), jac=True, method="L-BFGS-B",
                             bounds=[(_LOWER, _UPPER)] * len(start),
@@ -226,7 +226,7 @@ def _fit_psi(r: np.ndarray, nf: int, method: str) -> tuple[np.ndarray, object]:
     return res.x, res
 
 
-def _unrotated(r: np.ndarray, psi: np.ndarray, nf: int, method: str) -> np.ndarray:
+def unrotated(r: np.ndarray, psi: np.ndarray, nf: int, method: str) -> np.ndarray:
     if method == "minres":               # psych FAout.wls
         s = r.copy()
         np.fill_diagonal(s, 1 - psi)
@@ -239,11 +239,11 @@ def _unrotated(r: np.ndarray, psi: np.ndarray, nf: int, method: str) -> np.ndarr
     return (v * np.sqrt(np.maximum(w - 1, 0))) * sc[:, None]
 
 
-def _fa_core(r: np.ndarray, nf: int, method: str = "minres", rotation: str | None = "oblimin",
+def fa_core(r: np.ndarray, nf: int, method: str = "minres", rotation: str | None = "oblimin",
              sort: bool = True) -> dict:
     """psych::fac on a correlation matrix: loadings, Phi, rot.mat, communalities, values."""
-    psi, opt = _fit_psi(r, nf, method)
-    lam = _unrotated(r, psi, nf, method)
+    psi, opt = fit_psi(r, nf, method)
+    lam = unrotated(r, psi, nf, method)
     sign = np.sign(lam.sum(axis=0))
     sign[sign == 0] = 1
     lam = lam * sign
@@ -495,7 +495,7 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
     if not 1 <= int(n_factors) < p:
         raise DataError(f"n_factors must be between 1 and {p - 1} for {p} items, got {n_factors}")
     nf = int(n_factors)
-    core = _fa_core(r, nf, method, rotation)
+    core = fa_core(r, nf, method, rotation)
     names = core["names"]
     cols = im.columns
     load, phi = core["loadings"], core["phi"]
@@ -673,7 +673,7 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
     seed = resolve_seed(seed)
     g = resample_rng(seed)  # randomness only through the package's resampling engine
     pc_values = np.linalg.eigvalsh(r)[::-1]
-    fa_values = _fa_core(r, 1, "minres", None)["values"]
+    fa_values = fa_core(r, 1, "minres", None)["values"]
     sims = _wishart_corr(g, n, p, n_iter)
     pc_sim = np.linalg.eigvalsh(sims)[:, ::-1]
     fa_sim = _minres1_values(sims)

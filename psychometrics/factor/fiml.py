@@ -544,7 +544,13 @@ def _fiml_corrected(version, w, Wm, Jm, Wc, Delta, DeltaB, df, dfb):
 # ====================================================================== fit
 def fit_fiml(mdl: Model, data, est: str, options: dict):
     """Fit a (multi-group) CFA by FIML and assemble lavaan's output; called by ``cfa()``."""
-    from .cfa import CFAResult, _estimates_table, _inv, _minimize, _numeric_hessian
+    from .cfa import (
+        CFAResult,
+        estimates_table,
+        information_inverse,
+        minimize_objective,
+        numeric_hessian,
+    )
 
     p = mdl.p
     groups, em = [], []
@@ -558,7 +564,7 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
     data.m = [m for m, _, _ in em]
     logl_h1 = [loglik(pats, m, S) for pats, (m, S, _) in zip(groups, em)]
     problem = FIMLProblem(mdl, groups, logl_h1)
-    theta, nit, ok = _minimize(problem, mdl.start(data.S, data.m))
+    theta, nit, ok = minimize_objective(problem, mdl.start(data.S, data.m))
     nobs = problem.nobs
     N = int(sum(nobs))
     G = len(nobs)
@@ -576,9 +582,9 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
     implied = mdl.implied(theta)
     J = mdl.jacobian(theta)
     # observed information (lavaan's default with missing = "ml"): Hessian of -logl / N
-    A = 0.5 * _numeric_hessian(problem.grad, theta)
+    A = 0.5 * numeric_hessian(problem.grad, theta)
     A = (A + A.T) / 2
-    Ainv = _inv(A)
+    Ainv = information_inverse(A)
     B0 = [_first_order(pats, mu, Sig, Jg) for pats, (Sig, mu), Jg in zip(groups, implied, J)]
     if est == "MLR":
         B = sum(w * b for w, b in zip(problem.w, B0))
@@ -677,7 +683,7 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
     f["srmr"] = f["srmr_bentler"] = sr["srmr"]
     f["srmr_bentler_nomean"] = sr["srmr_nomean"]
     f["crmr"], f["crmr_nomean"] = sr["crmr"], sr["crmr_nomean"]
-    estimates = _estimates_table(mdl, theta, vcov, G > 1)
+    estimates = estimates_table(mdl, theta, vcov, G > 1)
     return CFAResult(
         estimates=estimates, fit=f, estimator="ML", options=options,
         test="yuan.bentler.mplus" if est == "MLR" else "standard",

@@ -116,7 +116,7 @@ def oblimin(a: np.ndarray, gam: float = 0.0, eps: float = 1e-5, maxit: int = 100
     return Rotation(lam, np.linalg.inv(tmat).T, phi)
 
 
-def _promax_core(x: np.ndarray, m: int = 4) -> Rotation:
+def promax_core(x: np.ndarray, m: int = 4) -> Rotation:
     """``psych::Promax``: varimax, then the power-m target fitted by least squares."""
     vm = varimax(x)
     xl = vm.loadings
@@ -148,7 +148,7 @@ def promax(x: np.ndarray, m: int = 4) -> Rotation:
     if x.shape[1] < 2:
         return Rotation(x.copy(), np.eye(x.shape[1]), np.eye(x.shape[1]))
     h = np.sqrt((x ** 2).sum(axis=1))
-    r = _promax_core(x / h[:, None], m)
+    r = promax_core(x / h[:, None], m)
     return Rotation(r.loadings * h[:, None], r.rotmat, r.phi)
 
 
