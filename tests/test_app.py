@@ -289,6 +289,25 @@ def test_check_sample_reliability_cfa_and_invariance_as_the_api(app, client):
     res = job.result
     assert res["cfa"].fit["chisq"] > 0 and res["invariance"] is not None
     assert 'id="invariance-table"' in html and "configural" in html and "scalar" in html
+    assert 'id="irt"' not in html  # IRT only when asked for
+
+
+def test_check_sample_with_irt_and_dif_as_the_api(app, client):
+    uid, mapping, _ = to_check(app, client, VALIDATION, "check", "mbi-hss", "id")
+    jid, job, page = run_job(app, client, uid, {"group": "sex", "estimator": "ML", "irt": "pcm"})
+    assert job.state == "done", job.error
+    df = pm.read_export(VALIDATION, id="id")
+    want = pm.irt_analysis(df, "mbi-hss", model="pcm", dif="sex", items=mapping, id="id",
+                           on_invalid="missing")
+    got = job.result["irt"]
+    assert set(got.subscales) == set(want.subscales)
+    for sid, sub in want.subscales.items():
+        pd.testing.assert_frame_equal(got.subscales[sid].model.item_params, sub.model.item_params,
+                                      check_exact=False, rtol=0, atol=1e-12)
+    html = page.get_data(as_text=True)
+    assert 'id="irt-summary"' in html and "DIF by" in html
+    r = client.post(f"/u/{uid}/run", data={"csrf": token(app), "irt": "2pl"})
+    assert r.status_code == 400 and "irt must be one of" in r.get_data(as_text=True)
 
 
 # ---- errors -------------------------------------------------------------------------------

@@ -394,9 +394,10 @@ def run_validate(path: str, setup: Setup, *, scores: Sequence[str], criterion: s
 
 
 def run_check(path: str, setup: Setup, *, group: str | None = None, estimator: str = "ML",
-              progress: Progress = _quiet) -> dict:
+              irt: str | None = None, progress: Progress = _quiet) -> dict:
     """Journey 4: reliability of every subscale, the CFA of the instrument's own model and,
-    with a group column, measurement invariance across its groups."""
+    with a group column, measurement invariance across its groups; with ``irt`` (a model of
+    :func:`psychometrics.irt_analysis`), IRT per subscale with DIF by the group column."""
     import matplotlib.pyplot as plt
 
     from psychometrics.scoring import item_frame
@@ -420,14 +421,20 @@ def run_check(path: str, setup: Setup, *, group: str | None = None, estimator: s
             progress(f"invariance by {group}")
             inv = pm.invariance(items.assign(**{group: frame[group].to_numpy()}), inst, group,
                                 estimator=estimator)
+        irt_res = None
+        if irt:
+            progress(f"item response theory ({irt})" + (f", DIF by {group}" if group else ""))
+            irt_res = pm.irt_analysis(frame, setup.instrument, model=irt, dif=group,
+                                      items=setup.items, form=setup.form, id=setup.id,
+                                      on_invalid="missing")
     tab = rel.table
     fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(tab), 2.8))
     err = np.vstack([tab["alpha"] - tab["ci_low"], tab["ci_high"] - tab["alpha"]])
     ax.bar(tab.index.astype(str), tab["alpha"], yerr=err, color="#4a7ab0", capsize=4)
     ax.set_ylim(0, 1)
     ax.set_ylabel("alpha")
-    return {"reliability": rel, "cfa": fit, "invariance": inv, "warnings": _warned(caught),
-            "figures": [_png(fig)]}
+    return {"reliability": rel, "cfa": fit, "invariance": inv, "irt": irt_res,
+            "warnings": _warned(caught), "figures": [_png(fig)]}
 
 
 # ---- a no-op, to start the worker machinery before the first real job ----------------------

@@ -492,7 +492,9 @@ def create_app(*, workdir: str | Path | None = None, max_upload_mb: float = MAX_
                 check_choice(group, up.columns, "group")
             opts = {"group": group,
                     "estimator": check_choice(form.get("estimator", "ML"), ("ML", "MLR"),
-                                              "estimator")}
+                                              "estimator"),
+                    "irt": check_choice(form.get("irt") or None,
+                                        (None, "pcm", "rsm", "grm", "rasch"), "irt")}
             job = state.jobs.start("check", "run_check", {**base, **opts}, meta)
         return redirect(url_for("job_page", jid=job.id))
 

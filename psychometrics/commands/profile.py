@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import add_command, add_output_options
+from ..cli import add_command, add_norm_by, add_output_options
 from ..errors import DataError
 
 
@@ -36,6 +36,7 @@ def register(sub) -> None:
                    help="scoring rule per instrument, e.g. mbi-hss=sum (repeatable)")
     p.add_argument("--norms", action="append", metavar="INSTRUMENT=NORMS",
                    help="norm set (id or file) per instrument, e.g. mbi-hss=mbi-hss-overall")
+    add_norm_by(p)
     p.add_argument("--id", help="respondent id column")
     p.add_argument("--lang", default="en", choices=["en", "nl", "fr"], help="language of labels")
     p.add_argument("--table", choices=["long", "wide"],
@@ -54,7 +55,12 @@ def _profile(args):
     scores = {inst: score(data, inst, items=items.get(inst), id=args.id, form=forms.get(inst),
                           method=methods.get(inst))
               for inst in args.instrument}
-    res = profile(scores, norms=norms or None, lang=args.lang, id=args.id)
+    from .score import parse_norm_by
+
+    # strata of a stratified norm set: the columns named with --norm-by, or same-named columns
+    # of the export (said in the result's provenance), never a silent fallback to overall
+    res = profile(scores, norms=norms or None, lang=args.lang, id=args.id,
+                  norm_by=parse_norm_by(args.norm_by), data=data)
     if args.table == "long":
         return res.table
     if args.table == "wide":

@@ -18,6 +18,7 @@ import pandas as pd
 from .._checks import check_choice, check_level
 from .._results import Result, jsonable
 from ..errors import DataError, MissingColumnError
+from ..threads import blas_limited
 
 __all__ = ["irt_analysis", "IRTAnalysis", "SubscaleIRT"]
 
@@ -82,6 +83,7 @@ class IRTAnalysis(Result):
         return "\n\n".join([head] + [v.summary() for v in self.subscales.values()])
 
 
+@blas_limited
 def irt_analysis(data: pd.DataFrame, instrument, *, model: str = "pcm", link: str = "logit",
                  subscales=None, dif: str | None = None, alpha: float = 0.01,
                  cutoff: float | None = None, items=None, form: str | None = None, keys=None,

@@ -51,6 +51,7 @@ from scipy import stats
 from .._checks import align, check_choice, check_items, check_level, check_positive_int
 from .._results import Result, format_table, jsonable
 from ..errors import DataError, MissingColumnError, OptionError
+from ..threads import blas_limited
 from .ordinal_logistic import fit_ordinal_logistic
 
 __all__ = ["dif", "DIFResult"]
@@ -321,6 +322,7 @@ def _rasch_dif(frame: pd.DataFrame, g: pd.Series, name: str, model: str, alpha) 
         wald=tab)
 
 
+@blas_limited
 def dif(items, group, model: str = "logistic", *, matching: str = "total",
         criterion: str = "chisq", alpha: float = 0.01, r2_change: float = 0.02,
         beta_change: float = 0.1, purify: bool = True, max_iter: int = 10) -> DIFResult:

@@ -44,6 +44,7 @@ from scipy import special, stats
 from .._checks import check_choice, check_items, check_positive_int
 from .._results import Result, format_table, jsonable
 from ..errors import ConvergenceError, DataError, OptionError
+from ..threads import blas_limited
 
 __all__ = ["grm", "GRMResult", "grm_from_cfa", "cfa_from_grm", "quadrature", "simulate_grm"]
 
@@ -503,6 +504,7 @@ class GRMResult(Result):
         return "\n\n".join([head, format_table(tab, "Discrimination a and thresholds b")])
 
 
+@blas_limited
 def grm(items, link: str = "logit", *, n_points: int = 61, max_iter: int = 2000,
         tol: float = 1e-7, se: bool = True) -> GRMResult:
     """Fit Samejima's graded response model by marginal maximum likelihood (one factor).

@@ -33,6 +33,7 @@ from scipy import special
 from .._checks import check_choice, check_positive_int, check_vector
 from .._results import Result, format_table
 from ..errors import DataError
+from ..threads import blas_limited
 
 __all__ = ["classification_accuracy", "ClassificationResult", "cutoff_precision",
            "CutoffPrecision", "model_curves", "theta_at_raw"]
@@ -209,6 +210,7 @@ def _population(model, population):
     return 0.0, 1.0, "N(0, 1)"
 
 
+@blas_limited
 def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta",
                             n_points: int = 61, population=None) -> ClassificationResult:
     """Rudner's expected classification accuracy and consistency at one or more cut-offs.

@@ -23,6 +23,7 @@ from scipy import special
 from .._checks import check_items
 from .._results import Result, format_table
 from ..errors import DataError, ModelError, OptionError, describe_rows
+from ..threads import blas_limited
 from . import cml
 
 _MODEL_NAMES = {"RM": "Rasch model", "PCM": "partial credit model", "RSM": "rating scale model"}
@@ -528,6 +529,7 @@ class RaschResult(Result):
         full = _fit(x, cols, m, self.model) if excluded else self._fit
         return codes, labels, name, excluded, fits, full
 
+    @blas_limited
     def lr_test(self, split="median") -> LRTestResult:
         """Andersen's likelihood-ratio test, as eRm's ``LRtest``.
 
@@ -563,6 +565,7 @@ class RaschResult(Result):
                             loglik_full=float(full.cml.loglik), loglik_groups=ll_groups,
                             items_excluded=excluded, groups=groups, betas=betas)
 
+    @blas_limited
     def wald_test(self, split="median") -> WaldTestResult:
         """Wald test per item (RM) or item category (PCM/RSM) between two groups (eRm's
         ``Waldtest``): ``z = (β_1 − β_2) / sqrt(se_1² + se_2²)``, two-sided ``pvalue``.
@@ -654,6 +657,7 @@ def _model(items, model: str, name: str) -> RaschResult:
                        _fit=fit)
 
 
+@blas_limited
 def rasch(items, *, name: str = "items") -> RaschResult:
     """Fit the dichotomous Rasch model by conditional ML, as ``eRm::RM(X, sum0 = TRUE)``.
 
@@ -694,6 +698,7 @@ def rasch(items, *, name: str = "items") -> RaschResult:
     return _model(items, "RM", name)
 
 
+@blas_limited
 def pcm(items, *, name: str = "items") -> RaschResult:
     """Fit the partial credit model by conditional ML, as ``eRm::PCM(X, sum0 = TRUE)``.
 
@@ -718,6 +723,7 @@ def pcm(items, *, name: str = "items") -> RaschResult:
     return _model(items, "PCM", name)
 
 
+@blas_limited
 def rsm(items, *, name: str = "items") -> RaschResult:
     """Fit the rating scale model by conditional ML, as ``eRm::RSM(X, sum0 = TRUE)``.
 
