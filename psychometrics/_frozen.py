@@ -90,3 +90,22 @@ def freeze(value: Any) -> Any:
 def thaw(value: Any) -> Any:
     """Plain, writable ``dict``/``list`` data from frozen data (a deep copy)."""
     return copy.deepcopy(value)
+
+
+class Sealed:
+    """Mixin of the loaded objects that are cached and shared (instruments, norm sets):
+    :meth:`seal` freezes the named attributes and refuses every later assignment or deletion
+    with :class:`~psychometrics.errors.ImmutableError`."""
+
+    def seal(self, *names: str) -> None:
+        for name in names:
+            object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "_sealed", True)
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_sealed", False):
+            refuse(self)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        refuse(self)

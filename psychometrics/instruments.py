@@ -23,7 +23,7 @@ import jsonschema
 import pandas as pd
 import yaml
 
-from ._frozen import freeze, refuse
+from ._frozen import Sealed
 from ._results import format_table
 from .errors import InstrumentError
 
@@ -195,7 +195,7 @@ class Scale:
         return max(self.scored_values)
 
 
-class Instrument:
+class Instrument(Sealed):
     """One validated instrument version.
 
     Build it with :func:`load_instrument`. ``doc`` is the parsed, validated file; the
@@ -259,17 +259,7 @@ class Instrument:
         self.uncertain: list[str] = list(doc.get("uncertain") or [])
         self.rules: list[dict] = list(doc.get("rules") or [])
         # loaded instruments are cached and shared by every caller: read-only from here on
-        for name in ("doc", "scale", "items", "subscales", "uncertain", "rules"):
-            object.__setattr__(self, name, freeze(getattr(self, name)))
-        object.__setattr__(self, "_sealed", True)
-
-    def __setattr__(self, name, value):
-        if getattr(self, "_sealed", False):
-            refuse(self)
-        super().__setattr__(name, value)
-
-    def __delattr__(self, name):
-        refuse(self)
+        self.seal("doc", "scale", "items", "subscales", "uncertain", "rules")
 
     @property
     def usable(self) -> bool:

@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ._checks import align, check_choice, check_level, check_positive_int, check_vector
-from ._frozen import freeze, refuse
+from ._frozen import Sealed
 from ._results import format_table, jsonable
 from .errors import DataError, InstrumentError, NormError, OptionError, describe_rows
 from .instruments import data_dir, dump_yaml, read_yaml, validate
@@ -293,7 +293,7 @@ def stratum_text(col: pd.Series) -> np.ndarray:
     return _column_text(col)
 
 
-class NormSet:
+class NormSet(Sealed):
     """A validated norm set: provenance, strata, per-stratum subscale norms and rules.
 
     Build it with :func:`load_norms` (a shipped id or a file) or :func:`build_norms` (from a
@@ -330,17 +330,7 @@ class NormSet:
         self.entries = [self._entry(e, f"{src}: field 'norms/{i}'") for i, e in enumerate(doc.get("norms") or [])]
         self._check(src)
         # load_norms caches norm sets and shares them with every caller: read-only from here on
-        for name in ("doc", "applies_to", "strata", "uncertain", "rules", "entries"):
-            object.__setattr__(self, name, freeze(getattr(self, name)))
-        object.__setattr__(self, "_sealed", True)
-
-    def __setattr__(self, name, value):
-        if getattr(self, "_sealed", False):
-            refuse(self)
-        super().__setattr__(name, value)
-
-    def __delattr__(self, name):
-        refuse(self)
+        self.seal("doc", "applies_to", "strata", "uncertain", "rules", "entries")
 
     # -- parsing -------------------------------------------------------------------------------
     def _entry(self, e: dict, where: str) -> NormEntry:
