@@ -299,6 +299,20 @@ def test_cli_score_with_stratified_norms_names_the_groups(capsys, tmp_path, regi
     assert "regional" in stdout or "norm set" in stdout
 
 
+def test_cli_profile_matches_strata_or_takes_norm_by(capsys, tmp_path, regional):
+    _, ns = regional
+    path = ns.to_file(tmp_path / "regional.yaml")
+    base = ["profile", EX / "validation-sample.csv", "-i", "mbi-hss", "--id", "id",
+            "--norms", f"mbi-hss={path}", "--table", "long", "--json"]
+    code, out, err = run(capsys, *base)  # the export has a 'region' column: matched by name
+    assert code == 0, err
+    rows = __import__("json").loads(out)
+    assert {r["norms"] for r in rows} == {ns.id}
+    # mapped to a column whose values are not the norm set's strata: refused, not overall
+    code, out, err = run(capsys, *base, "--norm-by", "region=sex")
+    assert code == 2 and "stratum that is not in norm set" in err
+
+
 # ---- item 5: every output names the norm set used, its source and n ------------------------
 
 def test_outputs_name_the_norm_set(valid):
