@@ -598,7 +598,7 @@ def _load_file(path: str, mtime: float) -> NormSet:
 def _shipped() -> list[Path]:
     try:
         return sorted(data_dir("norms").glob("*.yaml"))
-    except Exception:  # noqa: BLE001 - no norms folder: nothing shipped
+    except InstrumentError:  # no norms folder: nothing shipped
         return []
 
 
@@ -980,9 +980,10 @@ def _check_possible_range(x: np.ndarray, sid: str, bounds, index) -> None:
 
 def instrument_forms(instrument_id: str) -> dict:
     try:
-        return read_yaml(data_dir("instruments") / f"{instrument_id}.yaml").get("forms") or {}
-    except Exception:  # noqa: BLE001 - an instrument file of the user's own
+        doc = read_yaml(data_dir("instruments") / f"{instrument_id}.yaml")
+    except InstrumentError:  # not a shipped instrument (a file of the user's own): no forms
         return {}
+    return (doc.get("forms") or {}) if isinstance(doc, dict) else {}
 
 
 def apply_norm_set(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback="error", lang="en",

@@ -55,7 +55,7 @@ import pandas as pd
 
 from ._checks import align
 from ._results import Result
-from .errors import DataError, NormError
+from .errors import DataError, InstrumentError, NormError
 from .instruments import data_dir, read_yaml, schema
 from .norms import (
     EDGE_TOL,
@@ -198,7 +198,7 @@ def _all_rules(instrument: str | None = None) -> list[Rule]:
         path = None
         try:
             path = data_dir("instruments") / f"{instrument}.yaml"
-        except Exception:  # noqa: BLE001 - no instruments folder
+        except InstrumentError:  # no instruments folder
             pass
         if path is not None and path.exists():
             doc = read_yaml(path)
@@ -341,7 +341,7 @@ def instrument_roles(instrument: str) -> dict:
     """
     try:
         path = data_dir("instruments") / f"{instrument}.yaml"
-    except Exception:  # noqa: BLE001 - no instruments folder
+    except InstrumentError:  # no instruments folder
         return {}
     if not path.exists():
         return {}
