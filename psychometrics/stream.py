@@ -320,6 +320,22 @@ class _Warnings:
         return out
 
 
+def _score_chunk(chunk: pd.DataFrame, inst, mapping, id, opts: dict, src: Path, offset: int,
+                 said: _Warnings) -> pd.DataFrame:
+    """Score one chunk; its warnings are collected (said once per file, not per chunk) and
+    an error names the file's own rows (``offset`` rows came before this chunk)."""
+    from .scoring import score
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            scores = score(chunk, inst, items=mapping, id=id, **opts)
+        except PsychometricsError as exc:
+            raise _with_rows(exc, src, offset, len(chunk)) from None
+    said.add(caught)
+    return scores
+
+
 def _ids_hash(values: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
 
@@ -406,7 +422,7 @@ def score_file(path: str | Path, instrument, output: str | Path | None = None, *
     2  c  27.0     9
     """
     from .instruments import load_instrument
-    from .scoring import resolve_items, score
+    from .scoring import resolve_items
 
     t0 = time.perf_counter()
     src = _existing(path)
@@ -428,13 +444,7 @@ def score_file(path: str | Path, instrument, output: str | Path | None = None, *
     hashes: list[np.ndarray] = []
     try:
         for chunk, fraction in iter_chunks(src, chunksize=chunksize, columns=columns, id=id):
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    scores = score(chunk, inst, items=mapping, id=id, **opts)
-                except PsychometricsError as exc:
-                    raise _with_rows(exc, src, rows, len(chunk)) from None
-            said.add(caught)
+            scores = _score_chunk(chunk, inst, mapping, id, opts, src, rows, said)
             report = scores.attrs.get("psychometrics", {})
             for sid, k in (report.get("prorated") or {}).items():
                 prorated[sid] = prorated.get(sid, 0) + int(k)
@@ -578,7 +588,7 @@ def build_norms_file(path: str | Path, instrument, *, items=None, id: str | None
     from .instruments import load_instrument
     from .norms import norm_set_from_entries, stratum_text, subscale_norm_doc
     from .resample import rng as make_rng
-    from .scoring import resolve_items, score
+    from .scoring import resolve_items
 
     src = _existing(path)
     opts = _score_options(options)
@@ -602,13 +612,7 @@ def build_norms_file(path: str | Path, instrument, *, items=None, id: str | None
     try:
         for chunk, fraction in iter_chunks(src, chunksize=chunksize, id=id,
                                            columns=([id] if id else []) + list(mapping.values()) + by):
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    scores = score(chunk, inst, items=mapping, id=id, **opts)
-                except PsychometricsError as exc:
-                    raise _with_rows(exc, src, rows, len(chunk)) from None
-            said.add(caught)
+            scores = _score_chunk(chunk, inst, mapping, id, opts, src, rows, said)
             report = scores.attrs.get("psychometrics", {})
             scoring = dict(report.get("scoring") or scoring)
             if counts is None:
