@@ -22,11 +22,13 @@ _API = {
     "example_path": "io", "list_examples": "io", "MatchReport": "io",
     "Limits": "limits", "use_limits": "limits", "current_limits": "limits",
     # norms and rules
-    "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
-    "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
-    "norm_catalogue": "norms", "UncertainNormWarning": "norms", "NoQuartilesWarning": "norms",
+    "list_norms": "norms.catalogue", "load_norms": "norms.catalogue",
+    "apply_norms": "norms.apply", "build_norms": "norms.build",
+    "NormSet": "norms.normset", "summarise": "groups", "percentile_rank": "norms.transforms",
+    "norm_catalogue": "norms.catalogue", "UncertainNormWarning": "norms.normset",
+    "NoQuartilesWarning": "norms.normset",
     "get_rule": "rules",
-    "rake": "weights",
+    "rake": "norms.weights",
     "list_rules": "rules", "classify": "rules", "profile": "profile", "ProfileResult": "profile",
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",

@@ -1299,7 +1299,7 @@ def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence
 
 
 def _groups(ctx: _Context, by, min_group: int):
-    from .norms import summarise
+    from .groups import summarise
 
     L = ctx.L
     if not by:

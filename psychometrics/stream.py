@@ -528,8 +528,8 @@ def _quantiles_from_counts(vals: np.ndarray, wt: np.ndarray, rows: int, probs: n
     distinct scores plus "no score"; the bootstrap distribution is the same as resampling the
     respondents themselves.
     """
+    from .norms.weights import weighted_quantile_counts
     from .resample import percentile_ci
-    from .weights import weighted_quantile_counts
 
     est = weighted_quantile_counts(vals, wt[None, :], probs)[0]
     if not n_boot or n_boot <= 0:

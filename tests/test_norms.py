@@ -18,13 +18,13 @@ from psychometrics.instruments import data_dir, load_instrument
 from psychometrics.norms import (
     NormSet,
     UncertainNormWarning,
-    _continuous_z,
     load_norms,
     norm_catalogue,
     percentile_rank,
     stanine_from_pr,
     t_from_pr,
 )
+from psychometrics.norms.continuous import continuous_z as _continuous_z
 from psychometrics.rules import instrument_roles
 
 SHIPPED = pm.list_norms()

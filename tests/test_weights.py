@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import psychometrics as pm
 from psychometrics.errors import ConvergenceError, DataError
-from psychometrics.weights import rake, weighted_quantile, weighted_quantile_counts
+from psychometrics.norms.weights import rake, weighted_quantile, weighted_quantile_counts
 
 MARGINS = {"sex": {"female": 0.48, "male": 0.52},
            "age_band": {"18-34": 0.30, "35-49": 0.35, "50-65": 0.35},

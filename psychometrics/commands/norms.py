@@ -260,7 +260,7 @@ def _classify(args):
 
 
 def _summarise(args):
-    from ..norms import summarise
+    from ..groups import summarise
     scores, data = _scores(args)
     cutoffs = {}
     for c in args.cutoff or []:

@@ -14,8 +14,23 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import check_vector
-from .errors import ConvergenceError, DataError, describe_rows
+from .._checks import check_vector
+from ..errors import ConvergenceError, DataError, describe_rows
+
+#: Convergence of raking: the largest absolute difference between a weighted share and its
+#: target. 1e-10 is far below any published share's precision (shares are given to 3-4
+#: decimals), so the margins are reproduced exactly as printed; IPF converges linearly, so a
+#: small tolerance costs few extra cycles on attainable margins.
+RAKE_TOL = 1e-10
+#: Full cycles over the margins before raking gives up with a ConvergenceError (R's
+#: survey::rake stops after maxit = 10 with a warning; this package does not return weights
+#: that miss the margins, so it allows many more cycles before refusing).
+RAKE_MAX_ITER = 1000
+#: How far the shares of one margin may sum from 1: shares typed from a table with 6 decimals.
+SHARE_SUM_TOL = 1e-6
+#: Relative slack when comparing a cumulative weight with p * total, so that 0.25 * 4 == 1 is
+#: not lost to rounding in the cumulative sums (about 4500 double-precision ulps).
+QUANTILE_REL_TOL = 1e-12
 
 
 def _level_key(v) -> str:
@@ -41,7 +56,7 @@ def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.
     target = np.array([float(v) for v in shares.values()])
     if (target < 0).any() or not np.isfinite(target).all():
         raise DataError(f"margin {column!r}: shares must be finite and non-negative, got {str(dict(shares))[:200]}")
-    if abs(target.sum() - 1.0) > 1e-6:
+    if abs(target.sum() - 1.0) > SHARE_SUM_TOL:
         raise DataError(f"margin {column!r}: shares sum to {target.sum():.6g}, not 1")
     text = col.astype(str).to_numpy(dtype=object)
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
@@ -64,7 +79,7 @@ def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.
 
 
 def rake(data: pd.DataFrame, margins: Mapping[str, Mapping], *, weights=None,
-         tol: float = 1e-10, max_iter: int = 1000) -> pd.Series:
+         tol: float = RAKE_TOL, max_iter: int = RAKE_MAX_ITER) -> pd.Series:
     """Raking (iterative proportional fitting) weights that reproduce population margins.
 
     Parameters
@@ -197,7 +212,7 @@ def weighted_quantile_counts(values: np.ndarray, counts: np.ndarray, q) -> np.nd
     flat = q.ravel()
     out = np.empty((counts.shape[0], flat.size))
     for i, p in enumerate(flat):  # loop over the few probabilities; a (b, u) comparison each
-        pos = (cum < (p * (1 - 1e-12)) * total[:, None]).sum(axis=1)
+        pos = (cum < (p * (1 - QUANTILE_REL_TOL)) * total[:, None]).sum(axis=1)
         out[:, i] = values[np.minimum(pos, values.size - 1)]
     out[total <= 0] = np.nan
     return out.reshape((counts.shape[0],) + q.shape)
