@@ -22,8 +22,13 @@ from .norms.catalogue import load_norms
 from .norms.normset import NoQuartilesWarning
 from .norms.transforms import edge_tol
 
+#: Default smallest cell shown: the package's choice at the strict end of disclosure-control
+#: practice (minimum cell sizes of 3 to 10 respondents; Hundepool et al. 2012), because
+#: the readers of a workplace summary know the people in it.
+DEFAULT_MIN_GROUP = 10
 
-def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int = 10,
+
+def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int = DEFAULT_MIN_GROUP,
               cutoffs: Mapping[str, float] | None = None, norms=None,
               norm_by: Mapping[str, str] | None = None, subscales: Sequence[str] | None = None,
               scale: str | Mapping[str, str] | None = None,
@@ -85,8 +90,8 @@ def summarise(scores: pd.DataFrame, by: Sequence[str] | str, *, min_group: int =
     References
     ----------
     Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt, E.,
-    Spicer, K., & de Wolf, P.-P. (2012). Statistical disclosure control (ch. 4, primary and
-    secondary cell suppression in tables). Wiley.
+    Spicer, K., & de Wolf, P.-P. (2012). Statistical disclosure control. Wiley (primary and
+    secondary cell suppression of tables).
 
     Examples
     --------

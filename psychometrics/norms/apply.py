@@ -24,7 +24,13 @@ from .scales import (
     resolve_scales,
     scale_factors,
 )
-from .strata import assign_entries, match_strata, resolve_norm_by, stratum_columns
+from .strata import (
+    COLUMNS_SHOWN,
+    assign_entries,
+    match_strata,
+    resolve_norm_by,
+    stratum_columns,
+)
 from .transforms import edge_tol, stanine_from_pr, t_from_pr
 
 
@@ -90,7 +96,7 @@ def _check_request(scores: pd.DataFrame, ns: NormSet, fallback: str,
     subs = [s for s in (subscales or ns.subscales) if s in scores.columns]
     if not subs:
         raise NormError(f"none of the norm set's subscales {ns.subscales} is a column of the scores "
-                        f"(columns: {', '.join(map(str, list(scores.columns)[:15]))})")
+                        f"(columns: {', '.join(map(str, list(scores.columns)[:COLUMNS_SHOWN]))})")
     return subs
 
 
@@ -259,6 +265,11 @@ def apply_norms(scores: pd.DataFrame, norms, *, norm_by: Mapping[str, str] | Non
     hand-checked table exactly (tests); there is no R reference for norm application (R's
     ``cNORM``/``psych`` do not apply published cut-point files), so the band logic is tested at
     every shipped edge (just below, at, just above).
+
+    References
+    ----------
+    Crocker, L., & Algina, J. (1986). Introduction to classical and modern test theory. Holt,
+    Rinehart and Winston (percentile ranks, normalised T-scores and stanines).
 
     Examples
     --------

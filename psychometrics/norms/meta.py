@@ -20,7 +20,9 @@ def instrument_forms(instrument_id: str) -> dict:
 
     Examples
     --------
-    >>> instrument_forms("cbi")
+    >>> sorted(instrument_forms("cbi"))
+    ['always-first', 'never-first']
+    >>> instrument_forms("my-own-instrument")
     {}
     """
     try:

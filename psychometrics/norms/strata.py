@@ -17,6 +17,11 @@ from .._checks import align
 from ..errors import DataError, NormError, OptionError, describe_rows
 from .normset import NormSet, stratum_text
 
+#: How many of the scores' columns an error message lists (enough to spot a renamed column,
+#: short enough to read on one screen), and how many candidate stratum columns.
+COLUMNS_SHOWN = 15
+CANDIDATES_SHOWN = 20
+
 
 def resolve_norm_by(norm_by=None, by=None, *, stacklevel: int = 3):
     """``norm_by``, or the deprecated ``by`` (with a :class:`DeprecationWarning`)."""
@@ -48,7 +53,7 @@ def match_strata(scores: pd.DataFrame, data, ns: NormSet, norm_by) -> tuple[dict
     if len(found) == len(strata):
         return found, "same-named columns"
     scored = set(ns.subscales) | {f"{s}_n" for s in ns.subscales}
-    candidates = [str(c) for c in cols if c not in scored][:20]
+    candidates = [str(c) for c in cols if c not in scored][:CANDIDATES_SHOWN]
     overall = " or norm_by={} to use its overall norm for everyone" if ns.overall else ""
     raise NormError(f"norm set {ns.id!r} has norms by {strata}, and no column of that name is in "
                     f"the scores{' or the data' if data is not None else ''}: say which column "
@@ -77,7 +82,7 @@ def stratum_columns(scores: pd.DataFrame, data, ns: NormSet, by) -> tuple[dict, 
                 return frame[col]
         raise DataError(f"stratum column {col!r} is not in the scores"
                         + (" or the data" if data is not None else "")
-                        + f"; columns: {', '.join(map(str, list(scores.columns)[:15]))}")
+                        + f"; columns: {', '.join(map(str, list(scores.columns)[:COLUMNS_SHOWN]))}")
 
     strata = {var: stratum_text(column(col)) for var, col in by.items() if var != ns.covariate}
     cov = {}

@@ -55,8 +55,8 @@ def percentile_rank(x, sample, weights=None) -> np.ndarray:
 
     References
     ----------
-    Crocker, L., & Algina, J. (1986). Introduction to classical and modern test theory
-    (ch. 19, percentile ranks). Holt, Rinehart and Winston.
+    Crocker, L., & Algina, J. (1986). Introduction to classical and modern test theory.
+    Holt, Rinehart and Winston.
 
     Examples
     --------

@@ -80,6 +80,7 @@ def _margin_codes(data: pd.DataFrame, column: str, shares: Mapping) -> tuple[np.
 
 def rake(data: pd.DataFrame, margins: Mapping[str, Mapping], *, weights=None,
          tol: float = RAKE_TOL, max_iter: int = RAKE_MAX_ITER) -> pd.Series:
+    # Long only by its docstring (what raking does and when it refuses); the loop is ~25 lines.
     """Raking (iterative proportional fitting) weights that reproduce population margins.
 
     Parameters
@@ -170,6 +171,11 @@ def weighted_quantile(x, q, weights=None) -> np.ndarray:
     With equal weights this is exactly ``np.quantile(x, q, method="inverted_cdf")`` and R's
     ``quantile(x, q, type = 1)``; with weights it equals ``np.quantile(..., weights=w)``.
     NaN values (and their weights) are ignored.
+
+    References
+    ----------
+    Hyndman, R. J., & Fan, Y. (1996). Sample quantiles in statistical packages. The American
+    Statistician, 50(4), 361-365 (definition 1).
 
     Examples
     --------
