@@ -143,10 +143,10 @@ class NormEntry:
                 lo, hi = want.get("min", -np.inf), want.get("max", np.inf)
                 ok &= (num >= lo) & (num <= hi)
             else:
-                ok &= col == stratum_value_text(want)
+                ok &= col == _stratum_value_text(want)
         return ok
 
-def stratum_value_text(v) -> str:
+def _stratum_value_text(v) -> str:
     """A stratum value of a norm file as the text it is matched on (True -> "true", 1.0 -> "1")."""
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v)).lower()
@@ -246,9 +246,9 @@ class NormSet(Sealed):
 
     def entry(self, **stratum) -> NormEntry:
         """The entry of one stratum, e.g. ``ns.entry(sex="female")``; no argument: overall."""
-        want = {k: stratum_value_text(v) for k, v in stratum.items()}
+        want = {k: _stratum_value_text(v) for k, v in stratum.items()}
         for e in self.entries:
-            if {k: (v if isinstance(v, Mapping) else stratum_value_text(v)) for k, v in e.stratum.items()} == want:
+            if {k: (v if isinstance(v, Mapping) else _stratum_value_text(v)) for k, v in e.stratum.items()} == want:
                 return e
         raise NormError(f"norm set {self.id!r} has no stratum {stratum or '(overall)'}; strata: "
                         f"{[e.stratum for e in self.entries]}")
