@@ -35,7 +35,7 @@ _API = {
     # factor analysis
     "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",
-    "CFAResult": "factor.cfa", "em_moments": "factor.fiml", "EMResult": "factor.fiml", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
+    "CFAResult": "factor.result", "em_moments": "factor.missing", "EMResult": "factor.missing", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
     "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
     "plot_roc": "plots",

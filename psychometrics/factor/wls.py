@@ -67,9 +67,9 @@ import pandas as pd
 from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, MissingColumnError, ModelError
 from . import fit as fitmod
-from .cfa import CFAResult
 from .model import Model
 from .ordinal import OrdinalStats, ordinal_stats
+from .result import CFAResult
 from .syntax import ModelSyntax, parse
 
 __all__ = ["fit_wls", "ESTIMATORS"]
