@@ -35,7 +35,7 @@ from ..errors import ConvergenceError, DataError
 from ..resample import resolve_seed, seed_record
 from ..resample import rng as resample_rng
 from ..threads import blas_limited
-from .correlation import batched_corr, pairwise_corr, pairwise_counts
+from .correlation import batched_corr, pairwise_corr, pairwise_counts, smc
 from .rotation import rotate as _rotate
 
 __all__ = ["KMOResult", "BartlettResult", "ParallelResult", "EFAResult",
@@ -67,9 +67,19 @@ def correlation_matrix(items, *, missing: str = "pairwise", min_items: int = 2):
     return r, im.n, pairwise_counts(x), im
 
 
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations, psych's ``smc`` (pseudo-inverse of R)."""
-    return 1.0 - 1.0 / np.diag(np.linalg.pinv(r))
+class FitDict(dict):
+    """The EFA fit statistics; the renamed key ``p_value`` (now ``pvalue``) still reads for
+    one release, with a DeprecationWarning (it is not listed, iterated or serialised)."""
+
+    _RENAMED = {"p_value": "pvalue"}
+
+    def __missing__(self, key):
+        if key in self._RENAMED:
+            new = self._RENAMED[key]
+            warnings.warn(f"the fit key {key!r} is deprecated; use {new!r}", DeprecationWarning,
+                          stacklevel=2)
+            return self[new]
+        raise KeyError(key)
 
 
 def _smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
@@ -144,16 +154,33 @@ def kmo(items, *, missing: str = "pairwise") -> KMOResult:
 
 @dataclass(frozen=True)
 class BartlettResult(Result):
-    """Bartlett's test that the correlation matrix is an identity (``psych::cortest.bartlett``)."""
+    """Bartlett's test that the correlation matrix is an identity (``psych::cortest.bartlett``).
+
+    Attributes
+    ----------
+    chisq : float
+    df : int
+    pvalue : float
+        Upper-tail chi-square probability (``p_value`` is its deprecated old name, still
+        readable for one release with a DeprecationWarning).
+    n : int
+    """
 
     chisq: float
     df: int
-    p_value: float
+    pvalue: float
     n: int
+
+    @property
+    def p_value(self) -> float:
+        """Deprecated: the old name of :attr:`pvalue` (one release)."""
+        warnings.warn("BartlettResult.p_value is deprecated; use .pvalue", DeprecationWarning,
+                      stacklevel=2)
+        return self.pvalue
 
     def summary(self) -> str:
         return (f"Bartlett's test of sphericity: chi-square = {self.chisq:.2f}, "
-                f"df = {self.df}, p = {self.p_value:.3g} (n = {self.n})")
+                f"df = {self.df}, p = {self.pvalue:.3g} (n = {self.n})")
 
 
 @blas_limited
@@ -186,7 +213,7 @@ def bartlett(items, *, missing: str = "pairwise") -> BartlettResult:
     chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) // 2
     return BartlettResult(chisq=float(chisq), df=int(df),
-                          p_value=float(stats.chi2.sf(chisq, df)), n=int(n))
+                          pvalue=float(stats.chi2.sf(chisq, df)), n=int(n))
 
 
 # --------------------------------------------------------------------------- estimation
@@ -317,7 +344,7 @@ def _fit_stats(r, load, phi, n_obs, np_obs, alpha=0.1) -> dict:
     nm = (n_obs - 1) - (2 * n + 5) / 6 - (2 * nf) / 3
     chisq = max(objective * nm, 0.0)
     out["chi_square_ml"] = chisq
-    out["p_value"] = stats.chi2.sf(chisq, dof) if dof > 0 else np.nan
+    out["pvalue"] = stats.chi2.sf(chisq, dof) if dof > 0 else np.nan
     out["null_chisq"] = f0 * ((n_obs - 1) - (2 * n + 5) / 6)
     mm = objective / dof if dof != 0 else np.nan
     m0 = f0 * 2 / (n * (n - 1))
@@ -347,10 +374,10 @@ def _fit_stats(r, load, phi, n_obs, np_obs, alpha=0.1) -> dict:
     else:
         out["bic"] = np.nan
     out.update({"rmsea": rmsea, "rmsea_lower": lo, "rmsea_upper": hi})
-    keys = ["objective", "chi_square_ml", "dof", "p_value", "rmsea", "rmsea_lower",
+    keys = ["objective", "chi_square_ml", "dof", "pvalue", "rmsea", "rmsea_lower",
             "rmsea_upper", "tli", "bic", "rms", "crms", "fit", "fit_off", "null_chisq",
             "null_dof", "n_obs"]
-    return {k: float(out[k]) for k in keys}
+    return FitDict({k: float(out[k]) for k in keys})
 
 
 # --------------------------------------------------------------------------- EFA
@@ -376,7 +403,9 @@ class EFAResult(Result):
     rotation_matrix : DataFrame or None
         psych's ``rot.mat`` (rows/columns in the rotation's own factor order, not sorted).
     fit : dict
-        psych's ``factor.stats``: ``objective``, ``chi_square_ml``, ``dof``, ``p_value``,
+        psych's ``factor.stats``: ``objective``, ``chi_square_ml``, ``dof``, ``pvalue``
+        (the old key ``p_value`` is still readable for one release, with a
+        DeprecationWarning),
         ``rmsea`` (+ ``rmsea_lower``/``rmsea_upper``, 90%), ``tli``, ``bic``, ``rms``,
         ``crms``, ``fit``, ``fit_off``, ``null_chisq``, ``null_dof``, ``n_obs``.
     """
@@ -406,7 +435,7 @@ class EFAResult(Result):
             parts.append(format_table(self.phi, "Factor correlations"))
         f = self.fit
         parts.append(f"chi-square = {f['chi_square_ml']:.2f} on {f['dof']:.0f} df, "
-                     f"p = {f['p_value']:.3g}; RMSEA = {f['rmsea']:.4f}; TLI = {f['tli']:.3f};"
+                     f"p = {f['pvalue']:.3g}; RMSEA = {f['rmsea']:.4f}; TLI = {f['tli']:.3f};"
                      f" RMSR = {f['rms']:.4f}")
         return "\n\n".join(parts)
 

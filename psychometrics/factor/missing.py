@@ -251,7 +251,7 @@ def em_moments(data, columns=None, *, tol: float = EM_TOL) -> EMResult:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from psychometrics.factor.fiml import em_moments
+    >>> from psychometrics.factor.missing import em_moments
     >>> df = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, np.nan]})
     >>> res = em_moments(df)
     >>> float(round(res.mean["b"], 6)), res.n  # b's available-case mean is 2.5
