@@ -44,6 +44,9 @@ __all__ = ["KMOResult", "BartlettResult", "ParallelResult", "EFAResult",
 _METHODS = {"minres": "MR", "ml": "ML"}
 _ROTATIONS = ("oblimin", "varimax", "promax", None)
 _LOWER, _UPPER = 0.005, 1.0   # psych's optim bounds on the uniquenesses
+# cells (data sets x rows x items) of one batch of column-resampled data in parallel analysis:
+# 20M doubles = 160 MB, a memory bound chosen for a laptop (the numbers do not depend on it)
+_RESAMPLE_CELLS = 20_000_000
 
 
 # --------------------------------------------------------------------------- input
@@ -525,11 +528,17 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
         raise DataError(f"n_factors must be between 1 and {p - 1} for {p} items, got {n_factors}")
     nf = int(n_factors)
     core = fa_core(r, nf, method, rotation)
+    fit = _fit_stats(r, core["loadings"], core["phi"], n,
+                     counts if missing == "pairwise" else None)
+    _warn_degenerate(r, im.columns, fit["dof"], nf)
+    return _efa_result(core, r, int(n), im.columns, method, rotation, fit)
+
+
+def _efa_result(core: dict, r: np.ndarray, n: int, cols, method: str, rotation, fit: dict):
+    """Label the solution of :func:`fa_core` as psych does and wrap it in an EFAResult."""
     names = core["names"]
-    cols = im.columns
+    nf = len(names)
     load, phi = core["loadings"], core["phi"]
-    fit = _fit_stats(r, load, phi, n, counts if missing == "pairwise" else None)
-    _warn_degenerate(r, cols, fit["dof"], nf)
     var = _variance_table(load, phi, float(np.trace(r)))
     # rot.mat in psych's own (unsorted) factor order
     raw_names = [f"{_METHODS[method]}{i + 1}" for i in range(nf)]
@@ -544,7 +553,7 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
         variance=pd.DataFrame(var if nf > 1 else var[:2], columns=names,
                               index=_VARIANCE_ROWS if nf > 1 else _VARIANCE_ROWS[:2]),
         rotation_matrix=rotmat, fit=fit, method=method, rotation=rotation, n_factors=nf,
-        n_obs=int(n), eigenvalues=core["values"],
+        n_obs=n, eigenvalues=core["values"],
         structure=pd.DataFrame(struct, index=cols, columns=names))
 
 
@@ -635,6 +644,27 @@ def _wishart_corr(g: np.random.Generator, n: int, p: int, b: int) -> np.ndarray:
     return w * d[:, :, None] * d[:, None, :]
 
 
+def _resampled_values(g, x: np.ndarray, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean component and one-factor eigenvalues of ``n_iter`` data sets with every column
+    resampled on its own (psych's ``pc.simr`` / ``fa.simr``), in memory-bounded batches."""
+    n, p = x.shape
+    reps = []
+    per = max(1, _RESAMPLE_CELLS // max(1, x.size))   # bound memory of the batch
+    for start in range(0, n_iter, per):
+        b = min(per, n_iter - start)
+        rows = g.integers(0, n, size=(b, n, p))
+        xs = x[rows, np.arange(p)]                  # each column resampled on its own
+        c = (pairwise_corr(xs) if np.isnan(x).any() else batched_corr(xs))
+        reps.append(c)
+    c = np.concatenate(reps)
+    undefined = np.isnan(c).any(axis=(1, 2))
+    if undefined.any():  # e.g. a resampled column without variance: counted, not hidden
+        warnings.warn(f"{int(undefined.sum())} of {n_iter} resampled data sets had an "
+                      "undefined correlation and were left out", stacklevel=3)
+    c = c[~undefined]
+    return np.linalg.eigvalsh(c)[:, ::-1].mean(axis=0), _minres1_values(c).mean(axis=0)
+
+
 @blas_limited
 def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | None = None,
                       resample: bool = False, missing: str = "pairwise") -> ParallelResult:
@@ -644,7 +674,9 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
     ----------
     items : DataFrame or array-like (respondents x items)
     n_iter : int
-        Number of simulated data sets (psych's default 20).
+        Number of simulated data sets (psych's ``n.iter``, default 20), each drawn afresh as
+        the correlation matrix of ``n`` x ``p`` normal data; not a bootstrap of the
+        respondents (with ``resample=True`` also the number of column-wise resampled sets).
     seed : int, Generator or None
     quantile : float, optional
         Compare with this quantile of the simulated eigenvalues instead of their mean
@@ -708,23 +740,7 @@ def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | N
     fa_sim = _minres1_values(sims)
     fa_simr = pc_simr = None
     if resample:
-        x = im.values
-        reps = []
-        per = max(1, 20_000_000 // max(1, x.size))   # bound memory of the batch
-        for start in range(0, n_iter, per):
-            b = min(per, n_iter - start)
-            rows = g.integers(0, n, size=(b, n, p))
-            xs = x[rows, np.arange(p)]                  # each column resampled on its own
-            c = (pairwise_corr(xs) if np.isnan(x).any() else batched_corr(xs))
-            reps.append(c)
-        c = np.concatenate(reps)
-        undefined = np.isnan(c).any(axis=(1, 2))
-        if undefined.any():  # e.g. a resampled column without variance: counted, not hidden
-            warnings.warn(f"{int(undefined.sum())} of {n_iter} resampled data sets had an "
-                          "undefined correlation and were left out", stacklevel=2)
-        c = c[~undefined]
-        pc_simr = np.linalg.eigvalsh(c)[:, ::-1].mean(axis=0)
-        fa_simr = _minres1_values(c).mean(axis=0)
+        pc_simr, fa_simr = _resampled_values(g, im.values, n_iter)
 
     def ref(v):
         return v.mean(axis=0) if quantile is None else np.quantile(v, quantile, axis=0)

@@ -302,6 +302,43 @@ def fit_wls(data: pd.DataFrame, model: str | ModelSyntax | Model, *,
     1.0
     """
     est_name = _check_estimator(estimator)
+    mdl, items, ordered_items, st = _model_and_stats(data, model, ordered, std_lv)
+    dm = _DeltaModel(mdl, st)
+    s, gamma, n = st.stats, st.nacov, st.n
+    # lavaan 0.6-14 weights and sandwiches with NACOV * N / (N - 1) (found by matching its
+    # SEs, fmin and chi-squares, which all agree on this factor); estimates are unaffected
+    gamma = gamma * n / (n - 1)
+    w = 1.0 / np.diag(gamma)
+
+    start = mdl.start([st.corr])
+    free_tau = dm.tau_free >= 0
+    start[dm.tau_free[free_tau]] = s[dm.tau_stat[free_tau]]
+    theta, converged, n_iter = _fit_profiled(dm, s, w, start)
+    if not converged:
+        raise ConvergenceError(f"DWLS estimation did not converge in {n_iter} iterations "
+                               "(is the model identified?)")
+    resid = s - dm.implied(theta)
+    fmin = 0.5 * float(np.sum(w * resid * resid))
+    chisq = 2.0 * n * fmin
+    npar = mdl.n_free
+    df = len(s) - npar
+    delta = dm.jacobian(theta)
+    vcov = _vcov(delta, w, gamma, n, robust=est_name == "WLSMV")
+    fitd = _fit_measures(dm, st, theta, s, w, gamma, delta, chisq, df, n, npar, fmin, est_name)
+    estimates = _estimates(mdl, st, theta, vcov)
+    options = {"estimator": est_name, "missing": "listwise", "std_lv": bool(std_lv),
+               "group": None, "group_equal": [], "ordered": list(ordered_items),
+               "parameterization": "delta"}
+    return CFAResult(
+        estimates=estimates, fit=fitd, estimator="DWLS",
+        test="scaled.shifted" if est_name == "WLSMV" else "standard",
+        se="robust.sem" if est_name == "WLSMV" else "standard", n=n, nobs=[n], groups=None,
+        converged=converged, npar=npar, observed=list(mdl.ov), latent=list(mdl.lv),
+        options=options, iterations=n_iter, theta=theta, vcov=vcov, model=mdl)
+
+
+def _model_and_stats(data, model, ordered, std_lv: bool):
+    """The model, its items, the ordinal items and their thresholds/polychorics/NACOV."""
     if isinstance(model, Model):
         mdl = model
         items = list(mdl.ov)
@@ -327,48 +364,19 @@ def fit_wls(data: pd.DataFrame, model: str | ModelSyntax | Model, *,
                                 ordered={v: int(k) - 1 for v, k in zip(items, st.ncat)})
     if mdl.n_groups != 1:
         raise ModelError("the WLS engine fits single-group models only")
-    dm = _DeltaModel(mdl, st)
-    s, gamma, n = st.stats, st.nacov, st.n
-    # lavaan 0.6-14 weights and sandwiches with NACOV * N / (N - 1) (found by matching its
-    # SEs, fmin and chi-squares, which all agree on this factor); estimates are unaffected
-    gamma = gamma * n / (n - 1)
-    w = 1.0 / np.diag(gamma)
+    return mdl, items, ordered_items, st
 
-    start = mdl.start([st.corr])
-    free_tau = dm.tau_free >= 0
-    start[dm.tau_free[free_tau]] = s[dm.tau_stat[free_tau]]
-    theta, converged, n_iter = _fit_profiled(dm, s, w, start)
-    if not converged:
-        raise ConvergenceError(f"DWLS estimation did not converge in {n_iter} iterations "
-                               "(is the model identified?)")
-    resid = s - dm.implied(theta)
-    fmin = 0.5 * float(np.sum(w * resid * resid))
-    chisq = 2.0 * n * fmin
-    npar = mdl.n_free
-    df = len(s) - npar
-    delta = dm.jacobian(theta)
 
-    # standard errors
+def _vcov(delta: np.ndarray, w: np.ndarray, gamma: np.ndarray, n: int, robust: bool):
+    """Covariance of the estimates: lavaan's ``robust.sem`` sandwich (WLSMV) or the inverse
+    of the DWLS information (DWLS ``standard``)."""
     wd = w[:, None] * delta
     info_inv = np.linalg.inv(delta.T @ wd)
-    if est_name == "WLSMV":
+    if robust:
         meat = wd.T @ gamma @ wd
-        vcov = info_inv @ meat @ info_inv / n
-    else:
-        # DWLS "standard": the inverse of the (unweighted-by-Gamma) information
-        vcov = info_inv / n
-
-    fitd = _fit_measures(dm, st, theta, s, w, gamma, delta, chisq, df, n, npar, fmin, est_name)
-    estimates = _estimates(mdl, st, theta, vcov)
-    options = {"estimator": est_name, "missing": "listwise", "std_lv": bool(std_lv),
-               "group": None, "group_equal": [], "ordered": list(ordered_items),
-               "parameterization": "delta"}
-    return CFAResult(
-        estimates=estimates, fit=fitd, estimator="DWLS",
-        test="scaled.shifted" if est_name == "WLSMV" else "standard",
-        se="robust.sem" if est_name == "WLSMV" else "standard", n=n, nobs=[n], groups=None,
-        converged=converged, npar=npar, observed=list(mdl.ov), latent=list(mdl.lv),
-        options=options, iterations=n_iter, theta=theta, vcov=vcov, model=mdl)
+        return info_inv @ meat @ info_inv / n
+    # DWLS "standard": the inverse of the (unweighted-by-Gamma) information
+    return info_inv / n
 
 
 def _pval(x2: float, df: float) -> float:
