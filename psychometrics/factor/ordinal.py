@@ -428,17 +428,25 @@ def ordinal_stats(items, *, nacov: bool = True) -> OrdinalStats:
 def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
     """lavaan's NACOV of (thresholds, polychorics): ``N * B^-1 (S'S) B^-T`` (see module doc)."""
     n, p = y.shape
-    kmax = ext.shape[1] - 1
-    ii, jj = _pairs(p)
-    npair = len(ii)
     nth_item = ncat - 1
     th_start = np.concatenate([[0], np.cumsum(nth_item)[:-1]])
     nth = int(nth_item.sum())
+    uni = _univariate_scores(tau, counts, ncat, n)
+    rho_sc, b21 = _bivariate_scores(ext, freq, rho, nth_item, th_start, nth)
+    inner = _score_crossproducts(y, uni, rho_sc, gram, ext.shape[1] - 1, nth_item, th_start,
+                                 nth)
+    b_inv = _b_inverse(inner, b21, nth_item, th_start, nth)
+    return n * (b_inv @ inner @ b_inv.T)
 
-    # univariate scores per category: case in category k, threshold m (0-based, tau_m is the
-    # upper bound of category m): +phi(tau_m)/P_k if m == k, -phi(tau_m)/P_k if m == k - 1
+
+def _univariate_scores(tau, counts, ncat, n: int) -> list:
+    """Per item, the threshold scores of a case in category k (rows) for threshold m.
+
+    tau_m is the upper bound of category m (0-based): +phi(tau_m)/P_k if m == k,
+    -phi(tau_m)/P_k if m == k - 1.
+    """
     uni = []
-    for j in range(p):
+    for j in range(len(tau)):
         t = tau[j]
         prob = counts[j] / n
         dens = np.exp(-0.5 * t * t) / np.sqrt(_TWO_PI)
@@ -448,7 +456,16 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         u[m + 1, m] = -dens / prob[1:]
         uni.append(u)
 
-    # bivariate scores per cell
+    return uni
+
+
+def _bivariate_scores(ext, freq, rho, nth_item, th_start, nth: int):
+    """Per pair, the correlation score of each cell and the block B21 (correlations x
+    thresholds) of the derivative of the estimating equations."""
+    p = ext.shape[0]
+    kmax = ext.shape[1] - 1
+    ii, jj = _pairs(p)
+    npair = len(ii)
     a, b = ext[ii], ext[jj]
     pi = np.maximum(_cell_probs(a, b, rho), _PI_FLOOR)
     rho_sc = _cell_dprobs(a, b, rho) / pi                       # (P, K, K)
@@ -470,13 +487,21 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         b21[q, th_start[i]:th_start[i] + nth_item[i]] = b21_a[q, :nth_item[i]]
         b21[q, th_start[j]:th_start[j] + nth_item[j]] = b21_b[q, :nth_item[j]]
 
-    # C = S'S over cases. Threshold x threshold block from the indicator Gram matrix
-    # (univariate scores depend on one item's category only): U' G U.
+    return rho_sc, b21
+
+
+def _score_crossproducts(y, uni, rho_sc, gram, kmax: int, nth_item, th_start, nth: int):
+    """C = S'S over cases. The threshold x threshold block comes from the indicator Gram
+    matrix (univariate scores depend on one item's category only): U' G U; the blocks with
+    correlations need the cases, in row chunks."""
+    n, p = y.shape
+    ii, jj = _pairs(p)
+    npair = len(ii)
     width = nth + npair
     inner = np.zeros((width, width))
     ublock = np.zeros((p * kmax, nth))
     for j in range(p):
-        ublock[j * kmax:j * kmax + ncat[j], th_start[j]:th_start[j] + nth_item[j]] = uni[j]
+        ublock[j * kmax:j * kmax + uni[j].shape[0], th_start[j]:th_start[j] + nth_item[j]] = uni[j]
     inner[:nth, :nth] = ublock.T @ gram @ ublock
     # The blocks with correlations need the cases, in row chunks: the score of pair q for a
     # case is the entry of its cell in the pair's score table (one flat index per pair, case)
@@ -498,7 +523,13 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         inner[:, nth:] += sc @ sc[nth:].T
     inner[nth:, :nth] = inner[:nth, nth:].T
 
-    # B^-1 for the block-triangular B = [[B11, 0], [B21, B22]]
+    return inner
+
+
+def _b_inverse(inner, b21, nth_item, th_start, nth: int) -> np.ndarray:
+    """B^-1 for the block-triangular B = [[B11, 0], [B21, B22]]."""
+    p = len(nth_item)
+    width = inner.shape[0]
     b11_inv = np.zeros((nth, nth))
     for j in range(p):
         sl = slice(th_start[j], th_start[j] + nth_item[j])
@@ -510,7 +541,7 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
     b_inv[:nth, :nth] = b11_inv
     b_inv[nth:, nth:] = np.diag(1.0 / b22)
     b_inv[nth:, :nth] = -(b21 / b22[:, None]) @ b11_inv
-    return n * (b_inv @ inner @ b_inv.T)
+    return b_inv
 
 
 # ---------------------------------------------------------------------------------------
