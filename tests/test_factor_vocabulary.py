@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from psychometrics.factor.adequacy import bartlett
 from psychometrics.factor.cfa import cfa
 from psychometrics.factor.correlation import smc
-from psychometrics.factor.efa import bartlett, efa
+from psychometrics.factor.efa import efa
 
 DATA = Path(__file__).parent / "data"
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
