@@ -27,6 +27,9 @@ TO_DICT_FIT_KEYS = {
     "tli_robust": "tli.robust", "rmsea_robust": "rmsea.robust",
     "rmsea_ci_low_robust": "rmsea.ci.lower.robust",
     "rmsea_ci_high_robust": "rmsea.ci.upper.robust"}
+# an eigenvalue below -PD_TOL x the largest one makes a matrix not positive definite; above
+# it, a negative value is rounding (the estimates themselves are accurate to ~1e-10)
+PD_TOL = 1e-8
 # fitMeasures entries that repeat a number ``to_dict`` already holds under another name
 _FIT_COPIES = frozenset({"npar", "ntotal", "nnfi", "nnfi.scaled", "nnfi.robust"})
 
@@ -209,7 +212,7 @@ def post_check(res: CFAResult) -> list[str]:
             for a, b, x in zip(sub_["lhs"], sub_["rhs"], sub_["est"]):
                 m.loc[a, b] = m.loc[b, a] = x
             ev = np.linalg.eigvalsh(m.to_numpy())
-            if ev.min() < -1e-8 * max(1.0, np.abs(ev).max()):
+            if ev.min() < -PD_TOL * max(1.0, np.abs(ev).max()):
                 problems.append(f"the covariance matrix of the {what} is not positive "
                                 f"definite{where} (smallest eigenvalue {ev.min():.3g})")
     if res.vcov is not None and np.isnan(np.asarray(res.vcov, dtype=float)).all():

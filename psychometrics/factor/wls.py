@@ -134,8 +134,17 @@ def _vech(p: int):
 # estimation
 # ---------------------------------------------------------------------------------------
 
+# Levenberg-Marquardt of the DWLS fit: converged when the scaled gradient is below DWLS_TOL
+# (rounding level; lavaan's nlminb stops at rel.tol = 1e-10); the damping starts at Marquardt's
+# customary LM_LAMBDA0 and the fit gives up when it exceeds LM_LAMBDA_MAX (steps vanish)
+DWLS_TOL = 1e-12
+DWLS_MAX_ITER = 500
+LM_LAMBDA0 = 1e-3
+LM_LAMBDA_MAX = 1e12
+
+
 def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
-          max_iter: int = 500, tol: float = 1e-12) -> tuple[np.ndarray, bool, int]:
+          max_iter: int = DWLS_MAX_ITER, tol: float = DWLS_TOL) -> tuple[np.ndarray, bool, int]:
     """Minimise 1/2 sum w (s - sigma(theta))^2 by Levenberg-Marquardt on the analytic Jacobian.
 
     The problem is small (parameters x statistics), so each step solves the normal equations
@@ -145,7 +154,7 @@ def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
     theta = start.copy()
     r = s - dm.implied(theta)
     f = 0.5 * float(np.sum(w * r * r))
-    lam = 1e-3
+    lam = LM_LAMBDA0
     for it in range(1, max_iter + 1):
         J = dm.jacobian(theta)
         wj = w[:, None] * J
@@ -166,7 +175,7 @@ def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
                 if fc <= f:
                     break
             lam *= 10.0
-            if lam > 1e12:
+            if lam > LM_LAMBDA_MAX:
                 return theta, False, it
         small = np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(theta)))
         rel = (f - fc) <= 1e-15 * max(f, 1e-300)
@@ -301,6 +310,7 @@ def fit_wls(data: pd.DataFrame, model: str | ModelSyntax | Model, *,
     >>> round(res.fit["cfi.scaled"], 2)
     1.0
     """
+    # over 80 lines only by its docstring: the body is the fit's ~30 steps in order
     est_name = _check_estimator(estimator)
     mdl, items, ordered_items, st = _model_and_stats(data, model, ordered, std_lv)
     dm = _DeltaModel(mdl, st)
