@@ -75,3 +75,9 @@ def test_smc_is_psychs():
     s = np.array([[1.0, 1.0, 0.3], [1.0, 1.0, 0.3], [0.3, 0.3, 1.0]])
     out = smc(s)
     assert np.all((out >= 0) & (out <= 1))
+
+
+def test_cfa_warnings_point_at_the_caller(hs):
+    with pytest.warns(Warning) as rec:
+        cfa(hs, "F1 =~ x1 + x2 + x3\nF2 =~ x4")
+    assert rec.list and all(w.filename == __file__ for w in rec.list)

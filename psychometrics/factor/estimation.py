@@ -126,10 +126,11 @@ def minimize_objective(problem, theta0: np.ndarray, what: str = "model"):
         if not np.isfinite(problem.fun(x)):  # nothing usable to report
             raise ConvergenceError(f"the ML estimator found no admissible solution for the "
                                    f"{what}; check the model is identified and the items vary")
-        # lavaan returns the best solution with converged = FALSE; so does this
+        # lavaan returns the best solution with converged = FALSE; so does this (stacklevel:
+        # here <- the engine (ml/fiml) <- cfa <- blas_limited wrapper <- the caller)
         warnings.warn(f"the ML estimator did not converge for the {what} (max |gradient| = "
                       f"{np.max(np.abs(g)):.2g}): the estimates are the best found and not "
-                      "reliable; check the model is identified", CFAWarning, stacklevel=4)
+                      "reliable; check the model is identified", CFAWarning, stacklevel=5)
     return x, nit, ok
 
 
@@ -159,5 +160,5 @@ def information_inverse(A):
     except np.linalg.LinAlgError:
         warnings.warn("the information matrix could not be inverted: the model may not be "
                       "identified (check markers and equality constraints); no standard errors",
-                      CFAWarning, stacklevel=4)
+                      CFAWarning, stacklevel=5)
         return np.full(np.shape(A), np.nan)

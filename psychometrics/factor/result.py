@@ -225,6 +225,7 @@ def checked(res: CFAResult) -> CFAResult:
     """The result with lavaan's post-check applied: ``admissible`` and ``problems``, warned."""
     problems = post_check(res)
     if problems:
+        # checked <- cfa <- blas_limited wrapper <- the caller
         warnings.warn("inadmissible CFA solution: " + "; ".join(problems), CFAWarning,
-                      stacklevel=3)
+                      stacklevel=4)
     return dataclasses.replace(res, admissible=not problems, problems=tuple(problems))
