@@ -39,8 +39,9 @@ def prepare_data(data, observed: list, group: str | None, missing: str) -> CFADa
     if absent:
         raise MissingColumnError(f"the model needs column(s) {absent} that are not in the data "
                                  f"(columns: {cols[:30]}{' ...' if len(cols) > 30 else ''})")
-    # only the needed columns are copied (the caller's frame is never modified)
-    frame = data.iloc[:, [cols.index(v) for v in need]].copy()
+    # selecting by position already makes a new frame (a take), so no second copy: on 200k x
+    # 22 items the copy was a third of the fit's time (issue 15)
+    frame = data.iloc[:, [cols.index(v) for v in need]]
     frame.columns = need
     if group is not None:
         gcol = frame[group]
@@ -52,7 +53,8 @@ def prepare_data(data, observed: list, group: str | None, missing: str) -> CFADa
     else:
         labels = None
         gvals = np.zeros(len(frame), dtype=int)
-    items = check_items(frame[observed], listwise=(missing == "listwise"), min_items=1)
+    items = check_items(frame if group is None else frame[observed],
+                        listwise=(missing == "listwise"), min_items=1)
     if missing == "listwise":
         keep = frame.index.isin(items.index)
         gvals = gvals[keep]
