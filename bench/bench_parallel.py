@@ -73,7 +73,7 @@ def peer(x, n_iter=20, seed=0):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     p = int(sys.argv[2]) if len(sys.argv) > 2 else 22
-    from psychometrics.factor.efa import parallel_analysis
+    from psychometrics.factor.parallel import parallel_analysis
     x = simulate(n, p)
     parallel_analysis(x[:500], seed=0)            # warm up imports
     t = time.perf_counter()

@@ -35,9 +35,9 @@ _API = {
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
     "omega": "omega", "omega_cfa": "omega", "feldt_ci": "reliability",
     # factor analysis
-    "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
+    "kmo": "factor.adequacy", "bartlett": "factor.adequacy", "parallel_analysis": "factor.parallel",
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",
-    "CFAResult": "factor.cfa", "em_moments": "factor.fiml", "EMResult": "factor.fiml", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
+    "CFAResult": "factor.result", "em_moments": "factor.missing", "EMResult": "factor.missing", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
     "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
     "plot_roc": "plots",

@@ -980,7 +980,7 @@ def _reliability(ctx: _Context, omega_boot: int, seed):
 
 def _factor(ctx: _Context, estimator: str, missing: str, seed):
     from .factor.cfa import cfa
-    from .factor.efa import parallel_analysis
+    from .factor.parallel import parallel_analysis
     from .methods import apa_fit, fit_label
     from .report_figures import loadings_plot, scree_plot
     from .scoring import keyed_items

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from psychometrics.errors import DataError, OptionError
 from psychometrics.factor import rotation as rot
+from psychometrics.factor.adequacy import bartlett, kmo
 from psychometrics.factor.correlation import pairwise_corr, pairwise_cov
-from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
+from psychometrics.factor.efa import efa
+from psychometrics.factor.parallel import parallel_analysis
 
 DATA = Path(__file__).parent / "data"
 DATASETS = {"bfi": "bfi.csv", "hs": "HolzingerSwineford1939.csv"}
@@ -108,7 +110,7 @@ def test_parallel_analysis_is_reproducible_and_keeps_input():
 
 def test_wishart_draws_have_the_correlation_distribution():
     """Bartlett-decomposition draws match correlations of simulated data in mean and spread."""
-    from psychometrics.factor.efa import _wishart_corr
+    from psychometrics.factor.parallel import _wishart_corr
     g = np.random.default_rng(0)
     w = _wishart_corr(g, 50, 4, 4000)
     d = np.array([np.corrcoef(g.standard_normal((50, 4)), rowvar=False) for _ in range(4000)])

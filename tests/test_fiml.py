@@ -14,14 +14,8 @@ from hypothesis import strategies as st
 
 from psychometrics.errors import DataError, ModelError
 from psychometrics.factor.cfa import CFAResult, cfa
-from psychometrics.factor.fiml import (
-    FIMLProblem,
-    _first_order,
-    _h1_observed,
-    em_moments,
-    loglik,
-    missing_patterns,
-)
+from psychometrics.factor.fiml import FIMLProblem, _first_order, _h1_observed
+from psychometrics.factor.missing import em_moments, loglik, missing_patterns
 from psychometrics.factor.model import Model, vech_indices
 
 DATA = Path(__file__).parent / "data"

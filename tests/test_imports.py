@@ -100,9 +100,7 @@ def test_no_module_imports_another_modules_private_names():
 # readers and writers). Any other cycle fails the test, and so does one of these reappearing
 # after it was removed (the list must shrink, never grow).
 KNOWN_CYCLES = [
-    ["psychometrics.factor.cfa", "psychometrics.factor.fiml", "psychometrics.factor.cfa"],
-    ["psychometrics.factor.cfa", "psychometrics.factor.wls", "psychometrics.factor.cfa"],
-    ["psychometrics.output", "psychometrics.io", "psychometrics.output"],
+    ["psychometrics.io", "psychometrics.output", "psychometrics.io"],
     ["psychometrics.io", "psychometrics.stream", "psychometrics.io"],
 ]
 

@@ -18,8 +18,9 @@ from scipy import optimize
 from scipy.stats import multivariate_normal, norm
 
 from psychometrics.errors import DataError, MissingColumnError, ModelError
+from psychometrics.factor.bivariate import bvn_cdf
 from psychometrics.factor.cfa import cfa
-from psychometrics.factor.ordinal import bvn_cdf, ordinal_stats, polychoric, thresholds
+from psychometrics.factor.ordinal import ordinal_stats, polychoric, thresholds
 from psychometrics.factor.wls import fit_wls
 
 DATA = Path(__file__).parent / "data"

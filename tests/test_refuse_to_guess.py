@@ -421,7 +421,7 @@ def test_non_identified_model_is_flagged(hs):
 
 
 def test_non_convergence_returns_the_best_solution(hs, monkeypatch):
-    import psychometrics.factor.cfa as cfa_mod
+    import psychometrics.factor.estimation as cfa_mod
 
     real = cfa_mod.optimize.minimize
 

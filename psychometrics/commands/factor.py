@@ -88,7 +88,9 @@ def _items(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> EFAReport:
     from psychometrics.cli import busy
     from psychometrics.errors import DataError
-    from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
+    from psychometrics.factor.adequacy import bartlett, kmo
+    from psychometrics.factor.efa import efa
+    from psychometrics.factor.parallel import parallel_analysis
 
     items = _items(args)
     with busy(f"parallel analysis ({args.n_iter} simulations)"):

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pairwise_cov", "pairwise_corr", "pairwise_counts", "batched_corr"]
+__all__ = ["pairwise_cov", "pairwise_corr", "pairwise_counts", "batched_corr", "smc"]
+
+# psych's ``Pinv`` keeps the singular values above sqrt(machine epsilon) times the largest
+PINV_TOL = float(np.sqrt(np.finfo(float).eps))
 
 
 def _moments(x: np.ndarray):
@@ -107,3 +110,27 @@ def batched_corr(x: np.ndarray) -> np.ndarray:
     c = np.swapaxes(xc, -1, -2) @ xc
     d = 1.0 / np.sqrt(np.diagonal(c, axis1=-2, axis2=-1))
     return c * d[..., :, None] * d[..., None, :]
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations of a correlation matrix, as ``psych::smc``.
+
+    ``1 - 1 / diag(Pinv(R))`` with psych's pseudo-inverse (singular values below
+    ``sqrt(eps)`` times the largest dropped), so a singular matrix still gives numbers; values
+    above 1 are set to 1 and below 0 to 0, as psych does. For a positive-definite ``R`` this
+    is the ordinary ``1 - 1 / diag(R^-1)``.
+
+    References
+    ----------
+    Revelle, W. (2024). psych: Procedures for psychological, psychometric, and personality
+    research (R package; ``smc`` and ``Pinv``). Guttman, L. (1940). Multiple rectilinear
+    prediction and the resolution into components. Psychometrika, 5, 75-99.
+
+    Examples
+    --------
+    >>> r = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> smc(r).round(4).tolist()
+    [0.25, 0.25]
+    """
+    out = 1.0 - 1.0 / np.diag(np.linalg.pinv(np.asarray(r, dtype=float), rcond=PINV_TOL))
+    return np.clip(out, 0.0, 1.0)

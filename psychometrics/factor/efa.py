@@ -1,4 +1,5 @@
-"""Exploratory factor analysis as ``psych`` does it: KMO, Bartlett, parallel analysis, ``fa``.
+"""Exploratory factor analysis as ``psych::fa`` does it (KMO and Bartlett are in
+:mod:`psychometrics.factor.adequacy`, parallel analysis in :mod:`psychometrics.factor.parallel`).
 
 Everything starts from the pairwise-complete Pearson correlation matrix with ``n`` = all rows
 (psych's default ``use = "pairwise"``), not from imputed or listwise-deleted data: on the bfi
@@ -28,22 +29,24 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from .._checks import check_choice, check_items, check_positive_int, identical_items
+from .._checks import check_choice, check_items, identical_items
 from .._results import Result, format_table
 from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, DataError
-from ..resample import resolve_seed, seed_record
-from ..resample import rng as resample_rng
 from ..threads import blas_limited
-from .correlation import batched_corr, pairwise_corr, pairwise_counts
+from .correlation import pairwise_corr, pairwise_counts, smc
 from .rotation import rotate as _rotate
 
-__all__ = ["KMOResult", "BartlettResult", "ParallelResult", "EFAResult",
-           "kmo", "bartlett", "parallel_analysis", "efa", "correlation_matrix"]
+__all__ = ["EFAResult", "efa", "correlation_matrix", "fa_core", "fit_psi", "unrotated", "smc",
+           "PSI_LOWER", "PSI_UPPER"]
 
 _METHODS = {"minres": "MR", "ml": "ML"}
 _ROTATIONS = ("oblimin", "varimax", "promax", None)
-_LOWER, _UPPER = 0.005, 1.0   # psych's optim bounds on the uniquenesses
+PSI_LOWER, PSI_UPPER = 0.005, 1.0   # psych's optim bounds on the uniquenesses
+# L-BFGS-B settings of the uniqueness fit: much tighter than R's optim defaults (factr 1e7,
+# i.e. ftol ~2e-9; pgtol 0) so the minimum itself is found (psych stops short of it, see
+# efa's Notes); maxcor 20 (R's lmm is 5) saves iterations on 25+ items, not accuracy
+PSI_OPTIONS = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000, "maxcor": 20}
 
 
 # --------------------------------------------------------------------------- input
@@ -67,12 +70,22 @@ def correlation_matrix(items, *, missing: str = "pairwise", min_items: int = 2):
     return r, im.n, pairwise_counts(x), im
 
 
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations, psych's ``smc`` (pseudo-inverse of R)."""
-    return 1.0 - 1.0 / np.diag(np.linalg.pinv(r))
+class FitDict(dict):
+    """The EFA fit statistics; the renamed key ``p_value`` (now ``pvalue``) still reads for
+    one release, with a DeprecationWarning (it is not listed, iterated or serialised)."""
+
+    _RENAMED = {"p_value": "pvalue"}
+
+    def __missing__(self, key):
+        if key in self._RENAMED:
+            new = self._RENAMED[key]
+            warnings.warn(f"the fit key {key!r} is deprecated; use {new!r}", DeprecationWarning,
+                          stacklevel=2)
+            return self[new]
+        raise KeyError(key)
 
 
-def _smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
+def _smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:  # psych's eig.tol
     """psych's ``cor.smooth``: make a non-positive-definite matrix positive definite."""
     w, v = np.linalg.eigh(r)
     if not (w < eig_tol).any():
@@ -82,111 +95,6 @@ def _smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
     s = (v * w) @ v.T
     d = 1 / np.sqrt(np.diag(s))
     return s * d[:, None] * d[None, :]
-
-
-# --------------------------------------------------------------------------- KMO / Bartlett
-@dataclass(frozen=True)
-class KMOResult(Result):
-    """Kaiser-Meyer-Olkin measure of sampling adequacy (``psych::KMO``)."""
-
-    msa: float
-    msai: pd.Series
-
-    def summary(self) -> str:
-        t = self.msai.to_frame("MSA")
-        return format_table(t, f"Kaiser-Meyer-Olkin: overall MSA = {self.msa:.3f}")
-
-
-@blas_limited
-def kmo(items, *, missing: str = "pairwise") -> KMOResult:
-    """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item.
-
-    Parameters
-    ----------
-    items : DataFrame or array-like (respondents x items), NaN = missing
-    missing : {"pairwise", "listwise"}
-
-    Returns
-    -------
-    KMOResult
-        ``msa`` (overall) and ``msai`` (per item, a Series).
-
-    Notes
-    -----
-    With ``Q`` the anti-image (partial) correlations, ``cov2cor(solve(R))``, and both
-    diagonals set to 0: ``MSA = sum r^2 / (sum r^2 + sum q^2)``, per item over that item's
-    column. Matches ``psych::KMO`` on the pairwise correlation matrix to 1e-12.
-
-    References
-    ----------
-    Kaiser, H. F. (1970). A second generation little jiffy. *Psychometrika*, 35, 401-415.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> f = rng.normal(size=(200, 1))
-    >>> x = f + rng.normal(size=(200, 4))
-    >>> res = kmo(x)
-    >>> 0.5 < res.msa < 1
-    True
-    """
-    r, _, _, im = correlation_matrix(items, missing=missing)
-    q = np.linalg.inv(r) if np.linalg.matrix_rank(r) == r.shape[0] else r.copy()
-    d = 1 / np.sqrt(np.diag(q))
-    q = q * d[:, None] * d[None, :]
-    np.fill_diagonal(q, 0.0)
-    r0 = r.copy()
-    np.fill_diagonal(r0, 0.0)
-    r2, q2 = (r0 ** 2).sum(axis=0), (q ** 2).sum(axis=0)
-    return KMOResult(msa=float(r2.sum() / (r2.sum() + q2.sum())),
-                     msai=pd.Series(r2 / (r2 + q2), index=im.columns, name="msa"))
-
-
-@dataclass(frozen=True)
-class BartlettResult(Result):
-    """Bartlett's test that the correlation matrix is an identity (``psych::cortest.bartlett``)."""
-
-    chisq: float
-    df: int
-    p_value: float
-    n: int
-
-    def summary(self) -> str:
-        return (f"Bartlett's test of sphericity: chi-square = {self.chisq:.2f}, "
-                f"df = {self.df}, p = {self.p_value:.3g} (n = {self.n})")
-
-
-@blas_limited
-def bartlett(items, *, missing: str = "pairwise") -> BartlettResult:
-    """Bartlett's test of sphericity.
-
-    Notes
-    -----
-    ``chisq = -log(det(R)) * (n - 1 - (2p + 5) / 6)`` on ``df = p(p - 1)/2``, with ``R`` the
-    pairwise correlation matrix and ``n`` the number of rows, as ``psych::cortest.bartlett``
-    on raw data (matches to 1e-10).
-
-    References
-    ----------
-    Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in
-    factor analysis. *Biometrika*, 38, 337-344.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(100, 3))
-    >>> bartlett(x).df
-    3
-    """
-    r, n, _, _ = correlation_matrix(items, missing=missing)
-    p = r.shape[0]
-    sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        raise DataError("the correlation matrix is singular: Bartlett's test is not defined")
-    chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
-    df = p * (p - 1) // 2
-    return BartlettResult(chisq=float(chisq), df=int(df),
-                          p_value=float(stats.chi2.sf(chisq, df)), n=int(n))
 
 
 # --------------------------------------------------------------------------- estimation
@@ -215,12 +123,11 @@ def _ml_objective(psi, s, nf):
 
 
 def fit_psi(r: np.ndarray, nf: int, method: str) -> tuple[np.ndarray, object]:
-    start = np.clip(np.diag(r) - smc(r), _LOWER, _UPPER)
+    start = np.clip(np.diag(r) - smc(r), PSI_LOWER, PSI_UPPER)
     fun = _uls_objective if method == "minres" else _ml_objective
     res = optimize.minimize(fun, start, args=(r, nf), jac=True, method="L-BFGS-B",
-                            bounds=[(_LOWER, _UPPER)] * len(start),
-                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000,
-                                     "maxcor": 20})
+                            bounds=[(PSI_LOWER, PSI_UPPER)] * len(start),
+                            options=PSI_OPTIONS)
     if not np.all(np.isfinite(res.x)):
         raise ConvergenceError(f"{method} factor analysis failed: {res.message}")
     return res.x, res
@@ -317,7 +224,7 @@ def _fit_stats(r, load, phi, n_obs, np_obs, alpha=0.1) -> dict:
     nm = (n_obs - 1) - (2 * n + 5) / 6 - (2 * nf) / 3
     chisq = max(objective * nm, 0.0)
     out["chi_square_ml"] = chisq
-    out["p_value"] = stats.chi2.sf(chisq, dof) if dof > 0 else np.nan
+    out["pvalue"] = stats.chi2.sf(chisq, dof) if dof > 0 else np.nan
     out["null_chisq"] = f0 * ((n_obs - 1) - (2 * n + 5) / 6)
     mm = objective / dof if dof != 0 else np.nan
     m0 = f0 * 2 / (n * (n - 1))
@@ -347,10 +254,10 @@ def _fit_stats(r, load, phi, n_obs, np_obs, alpha=0.1) -> dict:
     else:
         out["bic"] = np.nan
     out.update({"rmsea": rmsea, "rmsea_lower": lo, "rmsea_upper": hi})
-    keys = ["objective", "chi_square_ml", "dof", "p_value", "rmsea", "rmsea_lower",
+    keys = ["objective", "chi_square_ml", "dof", "pvalue", "rmsea", "rmsea_lower",
             "rmsea_upper", "tli", "bic", "rms", "crms", "fit", "fit_off", "null_chisq",
             "null_dof", "n_obs"]
-    return {k: float(out[k]) for k in keys}
+    return FitDict({k: float(out[k]) for k in keys})
 
 
 # --------------------------------------------------------------------------- EFA
@@ -376,7 +283,9 @@ class EFAResult(Result):
     rotation_matrix : DataFrame or None
         psych's ``rot.mat`` (rows/columns in the rotation's own factor order, not sorted).
     fit : dict
-        psych's ``factor.stats``: ``objective``, ``chi_square_ml``, ``dof``, ``p_value``,
+        psych's ``factor.stats``: ``objective``, ``chi_square_ml``, ``dof``, ``pvalue``
+        (the old key ``p_value`` is still readable for one release, with a
+        DeprecationWarning),
         ``rmsea`` (+ ``rmsea_lower``/``rmsea_upper``, 90%), ``tli``, ``bic``, ``rms``,
         ``crms``, ``fit``, ``fit_off``, ``null_chisq``, ``null_dof``, ``n_obs``.
     """
@@ -406,7 +315,7 @@ class EFAResult(Result):
             parts.append(format_table(self.phi, "Factor correlations"))
         f = self.fit
         parts.append(f"chi-square = {f['chi_square_ml']:.2f} on {f['dof']:.0f} df, "
-                     f"p = {f['p_value']:.3g}; RMSEA = {f['rmsea']:.4f}; TLI = {f['tli']:.3f};"
+                     f"p = {f['pvalue']:.3g}; RMSEA = {f['rmsea']:.4f}; TLI = {f['tli']:.3f};"
                      f" RMSR = {f['rms']:.4f}")
         return "\n\n".join(parts)
 
@@ -496,11 +405,17 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
         raise DataError(f"n_factors must be between 1 and {p - 1} for {p} items, got {n_factors}")
     nf = int(n_factors)
     core = fa_core(r, nf, method, rotation)
+    fit = _fit_stats(r, core["loadings"], core["phi"], n,
+                     counts if missing == "pairwise" else None)
+    _warn_degenerate(r, im.columns, fit["dof"], nf)
+    return _efa_result(core, r, int(n), im.columns, method, rotation, fit)
+
+
+def _efa_result(core: dict, r: np.ndarray, n: int, cols, method: str, rotation, fit: dict):
+    """Label the solution of :func:`fa_core` as psych does and wrap it in an EFAResult."""
     names = core["names"]
-    cols = im.columns
+    nf = len(names)
     load, phi = core["loadings"], core["phi"]
-    fit = _fit_stats(r, load, phi, n, counts if missing == "pairwise" else None)
-    _warn_degenerate(r, cols, fit["dof"], nf)
     var = _variance_table(load, phi, float(np.trace(r)))
     # rot.mat in psych's own (unsorted) factor order
     raw_names = [f"{_METHODS[method]}{i + 1}" for i in range(nf)]
@@ -515,193 +430,5 @@ def efa(items, n_factors: int, *, method: str = "minres", rotation: str | None =
         variance=pd.DataFrame(var if nf > 1 else var[:2], columns=names,
                               index=_VARIANCE_ROWS if nf > 1 else _VARIANCE_ROWS[:2]),
         rotation_matrix=rotmat, fit=fit, method=method, rotation=rotation, n_factors=nf,
-        n_obs=int(n), eigenvalues=core["values"],
+        n_obs=n, eigenvalues=core["values"],
         structure=pd.DataFrame(struct, index=cols, columns=names))
-
-
-# --------------------------------------------------------------------------- parallel analysis
-def _minres1_values(r: np.ndarray, tol: float = 1e-7, max_iter: int = 1000) -> np.ndarray:
-    """Eigenvalues of one-factor minres solutions for a stack of correlation matrices.
-
-    ``r`` is (b, p, p). This is ``fa(r, fm = "minres")$values`` for every matrix at once: the
-    eigenvalues of ``r`` with its diagonal replaced by the one-factor communalities. The
-    one-factor ULS solution is found by iterated principal axes (whose fixed point is the ULS
-    stationary point) run on the whole batch with batched ``eigh``; matrices that have
-    converged leave the batch.
-    """
-    b, p, _ = r.shape
-    idx = np.arange(p)
-    h = np.clip(1 - 1 / np.diagonal(np.linalg.pinv(r), axis1=1, axis2=2), 0, 1 - _LOWER)
-    m = r.copy()
-    active = np.ones(b, dtype=bool)
-    for _ in range(max_iter):
-        m[:, idx, idx] = h
-        w, v = np.linalg.eigh(m[active])
-        lam = v[:, :, -1] * np.sqrt(np.maximum(w[:, -1], 0))[:, None]
-        hn = np.clip(lam ** 2, 0, 1 - _LOWER)
-        delta = np.abs(hn - h[active]).max(axis=1)
-        h[active] = hn
-        still = delta > tol
-        act_idx = np.flatnonzero(active)
-        active[act_idx[~still]] = False
-        if not active.any():
-            break
-    m[:, idx, idx] = h
-    return np.linalg.eigvalsh(m)[:, ::-1]
-
-
-@dataclass(frozen=True)
-class ParallelResult(Result):
-    """Parallel analysis (``psych::fa.parallel(fa = "both")``).
-
-    ``n_factors`` / ``n_components`` are psych's ``nfact`` / ``ncomp``: the number of leading
-    observed eigenvalues that exceed the simulated ones (mean, or the ``quantile``).
-    """
-
-    n_factors: int
-    n_components: int
-    fa_values: np.ndarray
-    pc_values: np.ndarray
-    fa_sim: np.ndarray
-    pc_sim: np.ndarray
-    fa_simr: np.ndarray | None
-    pc_simr: np.ndarray | None
-    n_iter: int
-    n_obs: int
-    quantile: float | None
-    seed: int | None = None
-
-    def table(self) -> pd.DataFrame:
-        k = len(self.pc_values)
-        t = pd.DataFrame({"fa": self.fa_values, "fa_sim": self.fa_sim, "pc": self.pc_values,
-                          "pc_sim": self.pc_sim}, index=pd.RangeIndex(1, k + 1, name="number"))
-        if self.fa_simr is not None:
-            t["fa_resampled"], t["pc_resampled"] = self.fa_simr, self.pc_simr
-        return t
-
-    def summary(self) -> str:
-        return format_table(self.table(), (
-            f"Parallel analysis ({self.n_iter} simulations, n = {self.n_obs}): "
-            f"{self.n_factors} factors, {self.n_components} components"))
-
-
-def _leading_above(obs: np.ndarray, ref: np.ndarray) -> int:
-    above = obs > ref
-    return int(len(obs) if above.all() else np.argmin(above))
-
-
-def _wishart_corr(g: np.random.Generator, n: int, p: int, b: int) -> np.ndarray:
-    """Correlation matrices of ``b`` samples of ``n`` iid N(0, I_p) rows, drawn exactly.
-
-    ``(n - 1) * cov`` of such a sample is Wishart(n - 1, I); the Bartlett decomposition draws
-    it as ``A A'`` with ``A`` lower triangular, ``A_ii^2 ~ chi2(n - i)`` (i = 1..p) and
-    standard normal entries below the diagonal: O(p^2) random numbers per matrix instead of
-    O(n p) for simulating the data.
-    """
-    a = np.tril(g.standard_normal((b, p, p)), -1)
-    idx = np.arange(p)
-    a[:, idx, idx] = np.sqrt(g.chisquare(n - 1 - idx, size=(b, p)))
-    w = a @ np.swapaxes(a, 1, 2)
-    d = 1 / np.sqrt(np.diagonal(w, axis1=1, axis2=2))
-    return w * d[:, :, None] * d[:, None, :]
-
-
-@blas_limited
-def parallel_analysis(items, *, n_iter: int = 20, seed=None, quantile: float | None = None,
-                      resample: bool = False, missing: str = "pairwise") -> ParallelResult:
-    """Horn's parallel analysis for factors and components, as ``psych::fa.parallel``.
-
-    Parameters
-    ----------
-    items : DataFrame or array-like (respondents x items)
-    n_iter : int
-        Number of simulated data sets (psych's default 20).
-    seed : int, Generator or None
-    quantile : float, optional
-        Compare with this quantile of the simulated eigenvalues instead of their mean
-        (psych's ``quant``, which psych only uses when given explicitly).
-    resample : bool
-        Also compute eigenvalues of column-wise resampled data (psych's ``fa.simr`` /
-        ``pc.simr``). They are reported only: with simulated data available psych bases the
-        decision on the simulated eigenvalues (``fa = "both"``).
-    missing : {"pairwise", "listwise"}
-
-    Returns
-    -------
-    ParallelResult
-
-    Notes
-    -----
-    Observed values: the eigenvalues of the (pairwise) correlation matrix (components) and of
-    the correlation matrix with the one-factor minres communalities on its diagonal
-    (``fa(R, fm = "minres")$values``, factors). Simulated values: the same for correlation
-    matrices of ``n`` x ``p`` standard normal data, averaged over ``n_iter`` sets.
-    ``n_factors`` = number of leading observed factor eigenvalues greater than the simulated
-    mean, ``n_components`` the same for components (psych: ``which(!(obs > sim))[1] - 1``;
-    where psych would return NA because every value exceeds, we return ``p``).
-
-    Speed: the simulated correlation matrices are drawn directly from their Wishart
-    distribution (Bartlett decomposition), which is exact in distribution and independent
-    of ``n``; eigenvalues and the one-factor fits of all sets run as one batched ``eigh``.
-    The random numbers differ from R's, so the simulated eigenvalues agree with psych's
-    only up to simulation error; the decisions agree on bfi (6 and 6) and
-    Holzinger-Swineford (3 and 3). One known difference: the *first* simulated factor
-    eigenvalue. A one-factor minres fit to a pure-noise matrix has an ultra-Heywood solution
-    (one item with communality near 1) in roughly 15% of draws for 9 items and n = 301; we
-    find it when it is the minimum, psych's early-stopping optimiser apparently rarely does,
-    so our mean first value is larger (0.55 against psych's 0.43 on Holzinger-Swineford;
-    0.197 against 0.201 on bfi). It only matters if the first observed factor eigenvalue
-    lies between the two, i.e. for data with no common factor at all.
-
-    References
-    ----------
-    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
-    *Psychometrika*, 30, 179-185.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(2)
-    >>> f = rng.normal(size=(300, 2))
-    >>> x = np.hstack([f[:, [0]] + rng.normal(size=(300, 4)), f[:, [1]] + rng.normal(size=(300, 4))])
-    >>> res = parallel_analysis(x, seed=1)
-    >>> res.n_factors, res.n_components
-    (2, 2)
-    """
-    check_positive_int(n_iter, "n_iter")
-    r, n, _, im = correlation_matrix(items, missing=missing)
-    p = r.shape[0]
-    seed = resolve_seed(seed)
-    g = resample_rng(seed)  # randomness only through the package's resampling engine
-    pc_values = np.linalg.eigvalsh(r)[::-1]
-    fa_values = fa_core(r, 1, "minres", None)["values"]
-    sims = _wishart_corr(g, n, p, n_iter)
-    pc_sim = np.linalg.eigvalsh(sims)[:, ::-1]
-    fa_sim = _minres1_values(sims)
-    fa_simr = pc_simr = None
-    if resample:
-        x = im.values
-        reps = []
-        per = max(1, 20_000_000 // max(1, x.size))   # bound memory of the batch
-        for start in range(0, n_iter, per):
-            b = min(per, n_iter - start)
-            rows = g.integers(0, n, size=(b, n, p))
-            xs = x[rows, np.arange(p)]                  # each column resampled on its own
-            c = (pairwise_corr(xs) if np.isnan(x).any() else batched_corr(xs))
-            reps.append(c)
-        c = np.concatenate(reps)
-        undefined = np.isnan(c).any(axis=(1, 2))
-        if undefined.any():  # e.g. a resampled column without variance: counted, not hidden
-            warnings.warn(f"{int(undefined.sum())} of {n_iter} resampled data sets had an "
-                          "undefined correlation and were left out", stacklevel=2)
-        c = c[~undefined]
-        pc_simr = np.linalg.eigvalsh(c)[:, ::-1].mean(axis=0)
-        fa_simr = _minres1_values(c).mean(axis=0)
-
-    def ref(v):
-        return v.mean(axis=0) if quantile is None else np.quantile(v, quantile, axis=0)
-    return ParallelResult(
-        n_factors=_leading_above(fa_values, ref(fa_sim)),
-        n_components=_leading_above(pc_values, ref(pc_sim)),
-        fa_values=fa_values, pc_values=pc_values, fa_sim=fa_sim.mean(axis=0),
-        pc_sim=pc_sim.mean(axis=0), fa_simr=fa_simr, pc_simr=pc_simr, n_iter=n_iter,
-        n_obs=int(n), quantile=quantile, seed=seed_record(seed))

@@ -63,271 +63,25 @@ estimation with missing data. Psychological Methods, 28(2), 263-283.
 
 from __future__ import annotations
 
-import math
-import warnings
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 
-from .._checks import check_items
-from .._results import Result, format_table
-from ..distributions import stats  # scipy.stats' numbers without its import cost
-from ..errors import ConvergenceError, DataError, ModelError
-from ..threads import blas_limited
 from . import fit as fitm
+from . import measures
+from .data import CFAData
+from .estimates import estimates_table
+from .estimation import information_inverse, minimize_objective, numeric_hessian
+from .missing import LOG2PI, Patterns, check_variation, em_estimate, loglik, missing_patterns
 from .model import Model, vech_indices
+from .result import CFAResult
 
-__all__ = ["em_moments", "EMResult"]
-
-_LOG2PI = math.log(2 * math.pi)
-
-
-# ====================================================================== patterns
-@dataclass
-class _Pattern:
-    """Respondents sharing one set of answered items, reduced to sufficient statistics."""
-
-    obs: np.ndarray  # indices of the answered items
-    mis: np.ndarray  # indices of the missing items
-    Y: np.ndarray  # n_k x p_o answers
-    n: int
-    mean: np.ndarray  # pattern mean of the answered items
-    cov: np.ndarray  # pattern covariance (divided by n_k)
-    vpos: np.ndarray  # positions of the pattern's (r, c) pairs in the full vech
-
-
-class Patterns:
-    """The missing-data patterns of one group, with stacked arrays for batched algebra.
-
-    ``pats`` lists the patterns; ``n`` (K,), ``mask`` (K, p), ``mean`` (K, p) and ``cov``
-    (K, p, p) hold their counts, answered-item masks, means and covariances embedded in the
-    full p items (zeros where an item is missing), so a quantity summed over patterns is one
-    einsum instead of a Python loop.
-    """
-
-    def __init__(self, pats: list[_Pattern], p: int):
-        self.pats, self.p = pats, p
-        K = len(pats)
-        self.n = np.array([pat.n for pat in pats], dtype=float)
-        self.N = int(self.n.sum())
-        self.mask = np.zeros((K, p), dtype=bool)
-        self.mean = np.zeros((K, p))
-        self.cov = np.zeros((K, p, p))
-        for k, pat in enumerate(pats):
-            self.mask[k, pat.obs] = True
-            self.mean[k, pat.obs] = pat.mean
-            self.cov[k][np.ix_(pat.obs, pat.obs)] = pat.cov
-        self.n_obs = self.mask.sum(axis=1)
-        # patterns batched by their number of missing items (for the inverse update)
-        sizes = p - self.n_obs
-        self.by_size = []
-        for s in np.unique(sizes):
-            ks = np.flatnonzero(sizes == s)
-            m = self.mask[ks].astype(float)
-            self.by_size.append((ks, np.array([pats[k].mis for k in ks], dtype=int),
-                                 m[:, :, None] * m[:, None, :]))
-
-    def inverses(self, Sigma: np.ndarray):
-        """Embedded inverses of the answered blocks (K, p, p) and their log-determinants.
-
-        Uses Sigma_oo^-1 = [S^-1 - S^-1_.m (S^-1_mm)^-1 S^-1_m.] (rows/columns m are then
-        zero), so one p x p inverse serves every pattern. Returns (None, None) if Sigma is
-        not positive definite.
-        """
-        try:
-            L = np.linalg.cholesky(Sigma)
-        except np.linalg.LinAlgError:
-            return None, None
-        Li = np.linalg.inv(L)
-        Si = Li.T @ Li
-        logdet_full = 2 * np.log(np.diag(L)).sum()
-        K, p = len(self.pats), self.p
-        P = np.empty((K, p, p))
-        logdet = np.empty(K)
-        for ks, mis, keep in self.by_size:
-            if mis.shape[1] == 0:
-                P[ks] = Si
-                logdet[ks] = logdet_full
-                continue
-            A = Si[:, mis].transpose(1, 0, 2)  # (K_s, p, s): S^-1[:, m]
-            Smm = A[np.arange(len(ks))[:, None], mis]  # (K_s, s, s)
-            sign, ld = np.linalg.slogdet(Smm)
-            if np.any(sign <= 0):
-                return None, None
-            Pk = Si - A @ np.linalg.solve(Smm, A.transpose(0, 2, 1))
-            # symmetrise and zero the missing rows/columns (exactly zero up to rounding)
-            P[ks] = (Pk + Pk.transpose(0, 2, 1)) * (0.5 * keep)
-            # |Sigma_oo| = |Sigma| |(Sigma^-1)_mm|
-            logdet[ks] = logdet_full + ld
-        return P, logdet
-
-    def weighted(self, mu: np.ndarray):
-        """Centred pattern means d (K, p) and W = cov + d d' (K, p, p)."""
-        d = np.where(self.mask, self.mean - mu, 0.0)
-        return d, self.cov + d[:, :, None] * d[:, None, :]
-
-
-def missing_patterns(X: np.ndarray) -> Patterns:
-    """Group the rows of ``X`` (NaN = missing) by missing-data pattern; all-missing rows dropped."""
-    p = X.shape[1]
-    answered = ~np.isnan(X)
-    keep = answered.any(axis=1)
-    X, answered = X[keep], answered[keep]
-    pats, inv = np.unique(answered, axis=0, return_inverse=True)
-    inv = np.asarray(inv).ravel()
-    vr, vc = vech_indices(p)
-    out = []
-    for k, pat in enumerate(pats):  # loop over patterns, vectorised within
-        obs = np.flatnonzero(pat)
-        Y = X[inv == k][:, obs]
-        mean = Y.mean(axis=0)
-        E = Y - mean
-        vpos = np.flatnonzero(pat[vr] & pat[vc])
-        out.append(_Pattern(obs, np.flatnonzero(~pat), Y, len(Y), mean, E.T @ E / len(Y), vpos))
-    return Patterns(out, p)
-
-
-def loglik(patterns: Patterns, mu: np.ndarray, Sigma: np.ndarray) -> float:
-    """Casewise normal log-likelihood summed over respondents (lavaan's ``logl``)."""
-    P, logdet = patterns.inverses(Sigma)
-    if P is None:
-        return -np.inf
-    _, W = patterns.weighted(mu)
-    dist = np.einsum("kij,kij->k", P, W)
-    return float(-0.5 * np.sum(patterns.n * (patterns.n_obs * _LOG2PI + logdet + dist)))
-
-
-# ====================================================================== EM (h1)
-@dataclass(frozen=True)
-class EMResult(Result):
-    """Saturated-model moments under missing data.
-
-    Attributes
-    ----------
-    mean : Series
-        EM means of the items.
-    cov : DataFrame
-        EM covariance matrix (divided by N, the ML estimate).
-    logl : float
-        Maximised log-likelihood of the saturated model (lavaan's ``unrestricted.logl``).
-    n : int
-        Respondents with at least one answer.
-    iterations : int
-    """
-
-    mean: pd.Series
-    cov: pd.DataFrame
-    logl: float
-    n: int
-    iterations: int
-
-    def summary(self) -> str:
-        head = (f"EM saturated moments: n = {self.n}, logl = {self.logl:.3f}, "
-                f"{self.iterations} iterations")
-        return "\n\n".join([head, format_table(self.mean.to_frame("mean").T, "Means"),
-                              format_table(self.cov, "Covariances")])
-
-
-def _em(patterns: Patterns, p: int, tol: float = 1e-10, max_iter: int = 10_000):
-    """EM for (mu, Sigma) from pattern statistics; returns (mu, Sigma, iterations).
-
-    E-step for all patterns at once: with P_k the embedded inverse of the answered block,
-    L_k = Sigma P_k maps a centred answer vector to its conditional expectation
-    (identity on the answered items, the regression Sigma_mo Sigma_oo^-1 on the missing
-    ones) and Sigma - L_k Sigma is the conditional covariance (zero on the answered items).
-    """
-    N, n = patterns.N, patterns.n
-    # lavaan's start: available-case means and variances, zero covariances
-    cnt = n @ patterns.mask
-    mu = (n @ patterns.mean) / cnt
-    d = np.where(patterns.mask, patterns.mean - mu, 0.0)
-    var = (n @ (np.einsum("kii->ki", patterns.cov) + d ** 2)) / cnt
-    Sigma = np.diag(var)
-    for it in range(1, max_iter + 1):
-        P, _ = patterns.inverses(Sigma)
-        if P is None:
-            raise ConvergenceError("EM for the saturated (h1) moments reached a covariance "
-                                   "matrix that is not positive definite")
-        d, _ = patterns.weighted(mu)
-        L = Sigma @ P  # (K, p, p)
-        xhat = mu + np.einsum("kij,kj->ki", L, d)
-        T1 = n @ xhat
-        LcL = L @ patterns.cov @ L.transpose(0, 2, 1)
-        C = Sigma - L @ Sigma
-        T2 = np.einsum("k,kij->ij", n, LcL + C) + (xhat * n[:, None]).T @ xhat
-        mu_new = T1 / N
-        Sig_new = T2 / N - np.outer(mu_new, mu_new)
-        Sig_new = (Sig_new + Sig_new.T) / 2
-        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sigma)))
-        mu, Sigma = mu_new, Sig_new
-        if delta < tol:
-            return mu, Sigma, it
-    raise ConvergenceError(f"EM for the saturated (h1) moments did not converge in {max_iter} "
-                           f"iterations (last change {delta:.2g}); too much missing data?")
-
-
-@blas_limited
-def em_moments(data, columns=None, *, tol: float = 1e-10) -> EMResult:
-    """Means and covariances of incomplete normal data by EM (the FIML saturated model).
-
-    Parameters
-    ----------
-    data : DataFrame
-        Respondents x items, NaN for missing answers; rows with no answer are ignored.
-    columns : list of str, optional
-        Items to use (default: all columns).
-    tol : float
-        Stop when no mean or covariance changes by more than ``tol`` in an iteration.
-
-    Returns
-    -------
-    EMResult
-
-    Notes
-    -----
-    The ML estimates of the saturated normal model under missing at random, as lavaan's
-    ``lavInspect(fit, "sampstat.h1")`` (``lav_mvnorm_missing_h1_estimate_moments``, same
-    starting values); lavaan stops at a change of 1e-5 or 1e-6 and agrees to that precision.
-    With complete data they are the sample means and the covariance divided by N.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from psychometrics.factor.fiml import em_moments
-    >>> df = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, np.nan]})
-    >>> res = em_moments(df)
-    >>> float(round(res.mean["b"], 6)), res.n  # b's available-case mean is 2.5
-    (2.8, 5)
-    >>> sorted(res.to_dict())
-    ['cov', 'iterations', 'logl', 'mean', 'n']
-    """
-    frame = data if columns is None else data[list(columns)]
-    items = check_items(frame, min_items=1, min_rows=2)
-    X = items.values
-    pats = missing_patterns(X)
-    _check_variation(X, items.columns)
-    mu, Sigma, it = _em(pats, X.shape[1], tol=tol)
-    cols = items.columns
-    return EMResult(pd.Series(mu, index=cols), pd.DataFrame(Sigma, index=cols, columns=cols),
-                    loglik(pats, mu, Sigma), pats.N, it)
-
-
-def _check_variation(X: np.ndarray, names, where: str = "") -> None:
-    n_obs = (~np.isnan(X)).sum(axis=0)
-    with warnings.catch_warnings():  # an all-missing item is reported below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nanstd(X, axis=0) if X.size else np.zeros(0)
-    bad = [names[j] for j in range(X.shape[1]) if n_obs[j] < 2 or not sd[j] > 0]
-    if bad:
-        raise DataError(f"item(s) {bad} have fewer than 2 answers or zero variance{where}")
+__all__ = ["FIMLProblem", "fit_fiml"]
 
 
 # ====================================================================== h0 objective
 class FIMLProblem:
     """F(theta) = sum_g (n_g/N) f_g, f_g = 2 (logl_h1,g - logl_g(theta)) / n_g = chisq / N.
 
-    Same interface as the complete-data problem in :mod:`.cfa` (``fun``, ``grad``, ``hess``
+    Same interface as the complete-data problem in :mod:`.ml` (``fun``, ``grad``, ``hess``
     = expected information, ``fun_groups``, ``w``) so the shared optimiser drives it.
     """
 
@@ -355,7 +109,7 @@ class FIMLProblem:
                 break
             d, W = gp.weighted(mu)
             tr = np.einsum("kij,kij->k", P, W)  # P, W symmetric: tr(PW)
-            m2ll = float(np.sum(gp.n * (gp.n_obs * _LOG2PI + logdet + tr)))
+            m2ll = float(np.sum(gp.n * (gp.n_obs * LOG2PI + logdet + tr)))
             PW = P @ W
             G = np.einsum("k,kij->ij", gp.n, P - PW @ P)
             gm = -2 * np.einsum("k,kij,kj->i", gp.n, P, d)
@@ -542,43 +296,16 @@ def _fiml_corrected(version, w, Wm, Jm, Wc, Delta, DeltaB, df, dfb):
 
 
 # ====================================================================== fit
-def fit_fiml(mdl: Model, data, est: str, options: dict):
+def fit_fiml(mdl: Model, data: CFAData, est: str, options: dict) -> CFAResult:
     """Fit a (multi-group) CFA by FIML and assemble lavaan's output; called by ``cfa()``."""
-    from .cfa import (
-        CFAResult,
-        estimates_table,
-        information_inverse,
-        minimize_objective,
-        numeric_hessian,
-    )
-
-    p = mdl.p
-    groups, em = [], []
-    for g, X in enumerate(data.X):
-        where = f" in group {data.labels[g]!r}" if data.labels else ""
-        _check_variation(X, data.observed, where)
-        pats = missing_patterns(X)
-        groups.append(pats)
-        em.append(_em(pats, p))
-    data.S = [s for _, s, _ in em]
-    data.m = [m for m, _, _ in em]
+    groups, em = _h1(mdl.p, data)
     logl_h1 = [loglik(pats, m, S) for pats, (m, S, _) in zip(groups, em)]
     problem = FIMLProblem(mdl, groups, logl_h1)
     theta, nit, ok = minimize_objective(problem, mdl.start(data.S, data.m))
     nobs = problem.nobs
     N = int(sum(nobs))
     G = len(nobs)
-    npar = mdl.n_free
-    ps = p * (p + 1) // 2
-    ndat = G * (ps + p)
-    df = ndat - npar
-    if df < 0:
-        raise ModelError(f"the model is not identified: {npar} free parameters but only "
-                         f"{ndat} sample moments (df = {df})")
-    fg = problem.fun_groups(theta)
-    chisq = max(float(sum(n * f for n, f in zip(nobs, fg))), 0.0)
-    logl = float(sum(problem.loglik_groups(theta)))
-    logl_h1_tot = float(sum(logl_h1))
+    df = measures.model_df(mdl, G)
     implied = mdl.implied(theta)
     J = mdl.jacobian(theta)
     # observed information (lavaan's default with missing = "ml"): Hessian of -logl / N
@@ -591,7 +318,32 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
         vcov = Ainv @ B @ Ainv / N
     else:
         vcov = Ainv / N
-    # baseline: independence model, FIML = available-case means and variances per item
+    f = _fit_measures(mdl, data, problem, theta, em, df, est, Ainv, B0)
+    estimates = estimates_table(mdl, theta, vcov, G > 1)
+    return CFAResult(
+        estimates=estimates, fit=f, estimator="ML", options=options,
+        test="yuan.bentler.mplus" if est == "MLR" else "standard",
+        se="robust.huber.white" if est == "MLR" else "standard", n=N, nobs=list(nobs),
+        groups=data.labels, converged=ok, npar=mdl.n_free, observed=list(mdl.ov),
+        latent=list(mdl.lv), iterations=nit, theta=theta, vcov=vcov, model=mdl)
+
+
+def _h1(p: int, data: CFAData) -> tuple[list, list]:
+    """Per group: the missing-data patterns and the EM moments (stored as the data's S, m)."""
+    groups, em = [], []
+    for g, X in enumerate(data.X):
+        where = f" in group {data.labels[g]!r}" if data.labels else ""
+        check_variation(X, data.observed, where)
+        pats = missing_patterns(X)
+        groups.append(pats)
+        em.append(em_estimate(pats, p))
+    data.S = [s for _, s, _ in em]
+    data.m = [m for m, _, _ in em]
+    return groups, em
+
+
+def _baseline(data: CFAData) -> tuple[list, float]:
+    """Independence model by FIML: available-case means and variances per item, its logl."""
     base_mv, logl_b = [], 0.0
     for X in data.X:
         X = X[~np.isnan(X).all(axis=1)]
@@ -599,94 +351,94 @@ def fit_fiml(mdl: Model, data, est: str, options: dict):
         mj = np.nanmean(X, axis=0)
         vj = np.nanmean((X - mj) ** 2, axis=0)
         base_mv.append((mj, vj, X))
-        logl_b += float(np.sum(-nj / 2 * (_LOG2PI + np.log(vj) + 1)))
+        logl_b += float(np.sum(-nj / 2 * (LOG2PI + np.log(vj) + 1)))
+    return base_mv, logl_b
+
+
+def _baseline_h0_trace(base_mv, nobs, w, p: int) -> float:
+    """tr(A0^-1 B0) of the independence model (diagonal information, casewise scores)."""
+    N = sum(nobs)
+    Ab, Bb = [], []
+    for (mj, vj, X), n in zip(base_mv, nobs):
+        M = ~np.isnan(X)
+        E = np.where(M, X - mj, 0.0)
+        nj = M.sum(axis=0)
+        Ab.append(np.concatenate([nj / (2 * vj ** 2), nj / vj]) / N)
+        U = np.concatenate([np.where(M, 0.5 * (E ** 2 / vj ** 2 - 1 / vj), 0.0), E / vj],
+                           axis=1)
+        Bb.append(U.T @ U / n)
+    Ab_inv = 1 / np.concatenate(Ab)
+    h0b = 0.0
+    for g, (wg, b) in enumerate(zip(w, Bb)):
+        sl = slice(g * 2 * p, (g + 1) * 2 * p)
+        h0b += wg * float(np.sum(np.diag(b) * Ab_inv[sl]))
+    return h0b
+
+
+def _scaled_tests(problem, Wm, Jm, Ainv, B0, base_mv, chisq, df, x2b, dfb, p) -> dict:
+    """Yuan-Bentler (Mplus) scaling of model and baseline with the missing-data h1 trace."""
+    h1 = float(sum(np.sum(b * np.linalg.inv(a).T) for a, b in zip(Wm, Jm)))
+    h0 = float(sum(w * np.sum(b * Ainv.T) for w, b in zip(problem.w, B0)))
+    c = (h1 - h0) / df if df > 0 else float("nan")
+    xs = chisq / c if df > 0 else chisq
+    h0b = _baseline_h0_trace(base_mv, problem.nobs, problem.w, p)
+    cb = (h1 - h0b) / dfb
+    return {"xs": xs, "c": c, "xbs": x2b / cb, "cb": cb, "h1": h1, "h0": h0}
+
+
+def _fit_measures(mdl, data, problem, theta, em, df, est, Ainv, B0) -> dict:
+    """lavaan's ``fitMeasures`` of a FIML fit (ML or MLR), in lavaan's order."""
+    groups, nobs = problem.groups, problem.nobs
+    N, G, p, npar = int(sum(nobs)), len(nobs), mdl.p, mdl.n_free
+    mlr = est == "MLR"
+    implied = mdl.implied(theta)
+    chisq = max(float(sum(n * f for n, f in zip(nobs, problem.fun_groups(theta)))), 0.0)
+    logl = float(sum(problem.loglik_groups(theta)))
+    logl_h1_tot = float(sum(problem.logl_h1))
+    base_mv, logl_b = _baseline(data)
     x2b = max(2 * (logl_h1_tot - logl_b), 0.0)
     dfb = G * p * (p - 1) // 2
-    f = {"npar": npar, "fmin": chisq / (2 * N), "chisq": chisq, "df": df,
-         "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")}
+    f = measures.test_entries(npar, chisq, df, N)
     # h1 information pieces (missing-data saturated model at the EM moments)
     Wm = [_h1_observed(pats, m, S) for pats, (m, S, _) in zip(groups, em)]
     Jm = [_first_order(pats, m, S) for pats, (m, S, _) in zip(groups, em)]
-    if est == "MLR":
-        h1 = float(sum(np.sum(b * np.linalg.inv(a).T) for a, b in zip(Wm, Jm)))
-        h0 = float(sum(w * np.sum(b * Ainv.T) for w, b in zip(problem.w, B0)))
-        c = (h1 - h0) / df if df > 0 else float("nan")
-        xs = chisq / c if df > 0 else chisq
-        # baseline: same trace with the independence model's information and scores
-        Ab, Bb = [], []
-        for (mj, vj, X), n in zip(base_mv, nobs):
-            M = ~np.isnan(X)
-            E = np.where(M, X - mj, 0.0)
-            nj = M.sum(axis=0)
-            Ab.append(np.concatenate([nj / (2 * vj ** 2), nj / vj]) / N)
-            U = np.concatenate([np.where(M, 0.5 * (E ** 2 / vj ** 2 - 1 / vj), 0.0), E / vj],
-                               axis=1)
-            Bb.append(U.T @ U / n)
-        Ab_inv = 1 / np.concatenate(Ab)
-        h0b = 0.0
-        for g, (w, b) in enumerate(zip(problem.w, Bb)):
-            sl = slice(g * 2 * p, (g + 1) * 2 * p)
-            h0b += w * float(np.sum(np.diag(b) * Ab_inv[sl]))
-        cb = (h1 - h0b) / dfb
-        xbs = x2b / cb
-        f.update({"chisq.scaled": xs, "df.scaled": df,
-                  "pvalue.scaled": float(stats.chi2.sf(xs, df)) if df > 0 else float("nan"),
-                  "chisq.scaling.factor": c})
-    f.update({"baseline.chisq": x2b, "baseline.df": dfb,
-              "baseline.pvalue": float(stats.chi2.sf(x2b, dfb))})
-    if est == "MLR":
-        f.update({"baseline.chisq.scaled": xbs, "baseline.df.scaled": dfb,
-                  "baseline.pvalue.scaled": float(stats.chi2.sf(xbs, dfb)),
-                  "baseline.chisq.scaling.factor": cb})
-    # FIML-corrected ingredients (Zhang & Savalei): complete-data ML discrepancy of the FIML
-    # estimates against the EM moments, for the model and the independence model
-    xx3 = float(sum(n * _ml_discrepancy(S, m, Sig, mu)
-                    for n, (m, S, _), (Sig, mu) in zip(nobs, em, implied)))
-    xx3b = float(sum(n * _ml_discrepancy(S, m, np.diag(vj), mj)
-                     for n, (m, S, _), (mj, vj, _) in zip(nobs, em, base_mv)))
-    Wc = [_complete_h1_information(m, S) for m, S, _ in em]
-    Delta = np.vstack(J)
-    DeltaB = _bdiag([_indep_jacobian(p)] * G)
-    c3, c3b = _fiml_corrected("V3" if est == "MLR" else "V6", problem.w, Wm, Jm, Wc, Delta,
-                              DeltaB, df, dfb) if df > 0 else (float("nan"), float("nan"))
-    f["cfi"] = fitm.cfi(chisq, df, x2b, dfb)
-    f["tli"] = fitm.tli(chisq, df, x2b, dfb)
-    if est == "MLR":
-        f["cfi.scaled"] = fitm.cfi(xs, df, xbs, dfb)
-        f["tli.scaled"] = fitm.tli(xs, df, xbs, dfb)
-    f["cfi.robust"] = fitm.cfi(xx3, df, xx3b, dfb, c3, c3b)
-    f["tli.robust"] = fitm.tli(xx3, df, xx3b, dfb, c3, c3b)
-    f["nnfi"] = f["tli"]
-    f.update(fitm.incremental(chisq, df, x2b, dfb))
-    if est == "MLR":
-        f["nnfi.scaled"] = f["tli.scaled"]
-        f.update({f"{k}.scaled": v for k, v in fitm.incremental(xs, df, xbs, dfb).items()})
+    if mlr:
+        sc = _scaled_tests(problem, Wm, Jm, Ainv, B0, base_mv, chisq, df, x2b, dfb, p)
+        f.update(measures.scaled_entries(sc["xs"], df, sc["c"]))
+    f.update(measures.baseline_entries(x2b, dfb, (sc["xbs"], sc["cb"]) if mlr else None))
+    xx3, xx3b, c3, c3b = _corrected(mdl, theta, em, implied, base_mv, nobs, problem.w, Wm,
+                                    Jm, df, dfb, est)
+    f.update(measures.incremental_entries(chisq, df, x2b, dfb,
+                                          scaled=(sc["xs"], sc["xbs"]) if mlr else None,
+                                          robust=(xx3, xx3b, c3, c3b)))
     f["nnfi.robust"] = f["tli.robust"]
     f["rni.robust"] = 1 - (xx3 - c3 * df) / (xx3b - c3b * dfb) if df > 0 else 1.0
     f.update({"logl": logl, "unrestricted.logl": logl_h1_tot})
     f.update(fitm.information_criteria(logl, npar, N))
     f["ntotal"] = N
-    if est == "MLR":
-        f["scaling.factor.h1"] = h1 / ndat
-        f["scaling.factor.h0"] = h0 / npar
-    f.update(fitm.rmsea_measures(chisq, df, N, G, chisq_scaled=xs if est == "MLR" else None,
-                                 c=c if est == "MLR" else None))
-    xx3s = xx3 / c3
-    f["rmsea.robust"] = fitm.rmsea(xx3, df, N, G, c_hat=c3)
-    f["rmsea.ci.lower.robust"], f["rmsea.ci.upper.robust"] = \
-        fitm.rmsea_ci(xx3s, df, N, G, c_hat=c3)
-    f["rmsea.pvalue.robust"] = fitm.rmsea_pvalue(xx3s, df, N, G, c_hat=c3)
-    f["rmsea.notclose.pvalue.robust"] = fitm.rmsea_pvalue(xx3s, df, N, G, c_hat=c3, h0=0.08,
-                                                          close=False)
-    sr = fitm.srmr(list(zip(data.S, data.m)), implied, nobs, means=True)
-    f["rmr"], f["rmr_nomean"] = sr["rmr"], sr["rmr_nomean"]
-    f["srmr"] = f["srmr_bentler"] = sr["srmr"]
-    f["srmr_bentler_nomean"] = sr["srmr_nomean"]
-    f["crmr"], f["crmr_nomean"] = sr["crmr"], sr["crmr_nomean"]
-    estimates = estimates_table(mdl, theta, vcov, G > 1)
-    return CFAResult(
-        estimates=estimates, fit=f, estimator="ML", options=options,
-        test="yuan.bentler.mplus" if est == "MLR" else "standard",
-        se="robust.huber.white" if est == "MLR" else "standard", n=N, nobs=list(nobs),
-        groups=data.labels, converged=ok, npar=npar, observed=list(mdl.ov),
-        latent=list(mdl.lv), iterations=nit, theta=theta, vcov=vcov, model=mdl)
+    if mlr:
+        f["scaling.factor.h1"] = sc["h1"] / (G * (p * (p + 1) // 2 + p))
+        f["scaling.factor.h0"] = sc["h0"] / npar
+    f.update(fitm.rmsea_measures(chisq, df, N, G, chisq_scaled=sc["xs"] if mlr else None,
+                                 c=sc["c"] if mlr else None))
+    f.update(measures.rmsea_robust_entries(xx3, xx3 / c3, df, N, G, c3))
+    f.update(measures.srmr_entries(list(zip(data.S, data.m)), implied, nobs, means=True))
+    return f
+
+
+def _corrected(mdl, theta, em, implied, base_mv, nobs, w, Wm, Jm, df, dfb, est) -> tuple:
+    """FIML-corrected ingredients (Zhang & Savalei, 2023): the complete-data ML discrepancy
+    of the FIML estimates against the EM moments for the model and the independence model
+    (``XX3``), and their correction factors (version V3 with a scaled test, V6 for plain
+    ML); NaN factors when df = 0."""
+    p, G = mdl.p, len(nobs)
+    xx3 = float(sum(n * _ml_discrepancy(S, m, Sig, mu)
+                    for n, (m, S, _), (Sig, mu) in zip(nobs, em, implied)))
+    xx3b = float(sum(n * _ml_discrepancy(S, m, np.diag(vj), mj)
+                     for n, (m, S, _), (mj, vj, _) in zip(nobs, em, base_mv)))
+    Wc = [_complete_h1_information(m, S) for m, S, _ in em]
+    Delta = np.vstack(mdl.jacobian(theta))
+    DeltaB = _bdiag([_indep_jacobian(p)] * G)
+    c3, c3b = _fiml_corrected("V3" if est == "MLR" else "V6", w, Wm, Jm, Wc, Delta,
+                              DeltaB, df, dfb) if df > 0 else (float("nan"), float("nan"))
+    return xx3, xx3b, c3, c3b

@@ -30,7 +30,8 @@ from .._results import Result, format_table, jsonable
 from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ModelError
 from ..threads import blas_limited
-from .cfa import CFAResult, cfa, resolve_model
+from .cfa import cfa, resolve_model
+from .result import CFAResult
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS"]
 

@@ -117,16 +117,7 @@ class Model:
         if bad:
             raise ModelError(f"group_equal: unknown constraint(s) {bad}; use {list(GROUP_EQUAL)}")
         lv = syn.latent
-        ov_syntax = syn.observed
-        if observed is None:
-            ov = ov_syntax
-        else:
-            ov = list(observed)
-            missing = [v for v in ov_syntax if v not in ov]
-            if missing:
-                raise ModelError(f"model variables {missing} are not among the observed "
-                                 f"variables {ov}")
-        lvset = set(lv)
+        ov = _observed_order(syn, observed)
         for s in syn.statements:
             if s.n_modifiers > 1 and s.n_modifiers != n_groups:
                 raise ModelError(f"'{s.lhs} {s.op} {s.rhs}': c(...) has {s.n_modifiers} values "
@@ -134,134 +125,16 @@ class Model:
         ordered = dict(ordered or {})
         rows: list[dict] = []
         for g in range(n_groups):
-            user_keys = set()
-            first_loading: dict[str, bool] = {}
-            for s in syn.statements:
-                fixed, label, explicit_free = s.modifier(g)
-                lhs, rhs = s.lhs, s.rhs
-                if s.op == "~~" and lhs not in lvset and rhs in lvset:
-                    lhs, rhs = rhs, lhs
-                if s.op == "~~" and (lhs in lvset) == (rhs in lvset):
-                    order = lv if lhs in lvset else ov
-                    if order.index(lhs) > order.index(rhs):
-                        lhs, rhs = rhs, lhs
-                if s.op == "~~" and (lhs in lvset) != (rhs in lvset):
-                    raise ModelError(f"'{s.lhs} ~~ {s.rhs}': a covariance between a factor and "
-                                     "an item is not a CFA parameter")
-                key = (lhs, s.op, rhs)
-                user_keys.add(key)
-                value = fixed
-                if fixed is None and s.op == "=~" and not first_loading.get(lhs):
-                    first_loading[lhs] = True
-                    if not std_lv and not explicit_free:
-                        value = 1.0
-                elif s.op == "=~":
-                    first_loading[lhs] = True
-                if s.op == "~~" and lhs == rhs and lhs in lvset and std_lv and fixed is None \
-                        and not explicit_free:
-                    value = 1.0
-                rows.append(dict(lhs=lhs, op=s.op, rhs=rhs, group=g + 1, ustart=value,
-                                 label=label, user=True))
-            for v in ov:
-                if (v, "~~", v) not in user_keys:
-                    rows.append(dict(lhs=v, op="~~", rhs=v, group=g + 1,
-                                     ustart=1.0 if v in ordered else None, label=None,
-                                     user=False))
-            for f in lv:
-                if (f, "~~", f) not in user_keys:
-                    fixed_var = std_lv and not (g > 0 and "loadings" in group_equal)
-                    rows.append(dict(lhs=f, op="~~", rhs=f, group=g + 1,
-                                     ustart=1.0 if fixed_var else None, label=None, user=False))
-            for i, f1 in enumerate(lv):
-                for f2 in lv[i + 1:]:
-                    if (f1, "~~", f2) not in user_keys:
-                        rows.append(dict(lhs=f1, op="~~", rhs=f2, group=g + 1, ustart=None,
-                                         label=None, user=False))
-            for v, k in ordered.items():
-                for t in range(1, int(k) + 1):
-                    if (v, "|", f"t{t}") not in user_keys:
-                        rows.append(dict(lhs=v, op="|", rhs=f"t{t}", group=g + 1, ustart=None,
-                                         label=None, user=False))
-            if meanstructure:
-                for v in ov:
-                    if (v, "~1", "") not in user_keys:
-                        rows.append(dict(lhs=v, op="~1", rhs="", group=g + 1,
-                                         ustart=0.0 if v in ordered else None, label=None,
-                                         user=False))
-                for f in lv:
-                    if (f, "~1", "") not in user_keys:
-                        free_mean = g > 0 and ("intercepts" in group_equal
-                                               or "thresholds" in group_equal) \
-                            and "means" not in group_equal
-                        rows.append(dict(lhs=f, op="~1", rhs="", group=g + 1,
-                                         ustart=None if free_mean else 0.0, label=None,
-                                         user=False))
+            user, user_keys = _user_rows(syn, g, ov, std_lv)
+            rows += user
+            rows += _default_rows(g, ov, lv, user_keys, ordered, std_lv, group_equal,
+                                  meanstructure)
         pt = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "ustart", "label", "user"])
         pt["ustart"] = pt["ustart"].astype(float)
+        lvset = set(lv)
         pt["kind"] = [_kind(o, a, b, lvset) for a, o, b in zip(pt["lhs"], pt["op"], pt["rhs"])]
-        # free-parameter indices: labels and group.equal share an index
-        free = np.zeros(len(pt), dtype=int)
-        by_key: dict = {}
-        n = 0
-        for i, r in enumerate(pt.itertuples(index=False)):
-            if not np.isnan(r.ustart):
-                continue
-            keys = []
-            if isinstance(r.label, str):
-                keys.append(("label", r.label))
-            if r.kind in group_equal:
-                keys.append(("eq", r.lhs, r.op, r.rhs))
-            idx = next((by_key[k] for k in keys if k in by_key), None)
-            if idx is None:
-                n += 1
-                idx = n
-            for k in keys:
-                by_key.setdefault(k, idx)
-            free[i] = idx
-        pt["free"] = free
-        # a label on a fixed row (e.g. the marker) fixes every row with that label
-        fixed_labels = {r.label: r.ustart for r in pt.itertuples()
-                        if isinstance(r.label, str) and not np.isnan(r.ustart)}
-        if fixed_labels:
-            for i, r in enumerate(pt.itertuples(index=False)):
-                if r.label in fixed_labels and free[i]:
-                    pt.loc[i, "ustart"] = fixed_labels[r.label]
-                    pt.loc[i, "free"] = 0
-            # renumber
-            used = sorted(set(pt["free"]) - {0})
-            remap = {old: k + 1 for k, old in enumerate(used)}
-            pt["free"] = [remap.get(f, 0) for f in pt["free"]]
-        mats, rr, cc = [], [], []
-        ovi = {v: i for i, v in enumerate(ov)}
-        lvi = {f: i for i, f in enumerate(lv)}
-        tau_count: dict = {}
-        for r in pt.itertuples(index=False):
-            if r.op == "=~":
-                if r.rhs not in ovi:
-                    raise ModelError(f"'{r.lhs} =~ {r.rhs}': {r.rhs!r} is not an observed variable")
-                mats.append("lambda")
-                rr.append(ovi[r.rhs])
-                cc.append(lvi[r.lhs])
-            elif r.op == "~~":
-                if r.lhs in lvi:
-                    mats.append("psi")
-                    rr.append(lvi[r.rhs])
-                    cc.append(lvi[r.lhs])
-                else:
-                    mats.append("theta")
-                    rr.append(ovi[r.rhs])
-                    cc.append(ovi[r.lhs])
-            elif r.op == "~1":
-                mats.append("alpha" if r.lhs in lvi else "nu")
-                rr.append(lvi[r.lhs] if r.lhs in lvi else ovi[r.lhs])
-                cc.append(0)
-            else:  # thresholds, in partable order per group
-                k = tau_count.get(r.group, 0)
-                tau_count[r.group] = k + 1
-                mats.append("tau")
-                rr.append(k)
-                cc.append(0)
-        pt["mat"], pt["row"], pt["col"] = mats, rr, cc
+        _number_free(pt, group_equal)
+        pt["mat"], pt["row"], pt["col"] = _positions(pt, ov, lv)
         pt = pt[["lhs", "op", "rhs", "group", "free", "ustart", "label", "user", "kind",
                  "mat", "row", "col"]]
         for f in lv:
@@ -425,3 +298,165 @@ class Model:
         est[free > 0] = theta[free[free > 0] - 1]
         pt["est"] = est
         return pt
+
+
+# ---------------------------------------------------------------------- building the table
+def _observed_order(syn: ModelSyntax, observed: Sequence[str] | None) -> list[str]:
+    """The items in the caller's order (default: first appearance in the syntax, as lavaan)."""
+    ov_syntax = syn.observed
+    if observed is None:
+        return ov_syntax
+    ov = list(observed)
+    missing = [v for v in ov_syntax if v not in ov]
+    if missing:
+        raise ModelError(f"model variables {missing} are not among the observed "
+                         f"variables {ov}")
+    return ov
+
+
+def _user_rows(syn: ModelSyntax, g: int, ov: list, std_lv: bool) -> tuple[list, set]:
+    """The rows written in the syntax for group ``g`` (marker loadings or factor variances
+    fixed to 1 unless written free), and their (lhs, op, rhs) keys."""
+    lv = syn.latent
+    lvset = set(lv)
+    rows, user_keys = [], set()
+    first_loading: dict[str, bool] = {}
+    for s in syn.statements:
+        fixed, label, explicit_free = s.modifier(g)
+        lhs, rhs = s.lhs, s.rhs
+        if s.op == "~~" and lhs not in lvset and rhs in lvset:
+            lhs, rhs = rhs, lhs
+        if s.op == "~~" and (lhs in lvset) == (rhs in lvset):
+            order = lv if lhs in lvset else ov
+            if order.index(lhs) > order.index(rhs):
+                lhs, rhs = rhs, lhs
+        if s.op == "~~" and (lhs in lvset) != (rhs in lvset):
+            raise ModelError(f"'{s.lhs} ~~ {s.rhs}': a covariance between a factor and "
+                             "an item is not a CFA parameter")
+        key = (lhs, s.op, rhs)
+        user_keys.add(key)
+        value = fixed
+        if fixed is None and s.op == "=~" and not first_loading.get(lhs):
+            first_loading[lhs] = True
+            if not std_lv and not explicit_free:
+                value = 1.0
+        elif s.op == "=~":
+            first_loading[lhs] = True
+        if s.op == "~~" and lhs == rhs and lhs in lvset and std_lv and fixed is None \
+                and not explicit_free:
+            value = 1.0
+        rows.append(dict(lhs=lhs, op=s.op, rhs=rhs, group=g + 1, ustart=value,
+                         label=label, user=True))
+    return rows, user_keys
+
+
+def _default_rows(g: int, ov: list, lv: list, user_keys: set, ordered: dict, std_lv: bool,
+                  group_equal: tuple, meanstructure: bool) -> list:
+    """lavaan's implied rows of group ``g`` that the syntax did not write: residual and factor
+    (co)variances, thresholds of ordinal items, intercepts and factor means."""
+    rows = []
+    for v in ov:
+        if (v, "~~", v) not in user_keys:
+            rows.append(dict(lhs=v, op="~~", rhs=v, group=g + 1,
+                             ustart=1.0 if v in ordered else None, label=None,
+                             user=False))
+    for f in lv:
+        if (f, "~~", f) not in user_keys:
+            fixed_var = std_lv and not (g > 0 and "loadings" in group_equal)
+            rows.append(dict(lhs=f, op="~~", rhs=f, group=g + 1,
+                             ustart=1.0 if fixed_var else None, label=None, user=False))
+    for i, f1 in enumerate(lv):
+        for f2 in lv[i + 1:]:
+            if (f1, "~~", f2) not in user_keys:
+                rows.append(dict(lhs=f1, op="~~", rhs=f2, group=g + 1, ustart=None,
+                                 label=None, user=False))
+    for v, k in ordered.items():
+        for t in range(1, int(k) + 1):
+            if (v, "|", f"t{t}") not in user_keys:
+                rows.append(dict(lhs=v, op="|", rhs=f"t{t}", group=g + 1, ustart=None,
+                                 label=None, user=False))
+    if meanstructure:
+        for v in ov:
+            if (v, "~1", "") not in user_keys:
+                rows.append(dict(lhs=v, op="~1", rhs="", group=g + 1,
+                                 ustart=0.0 if v in ordered else None, label=None,
+                                 user=False))
+        for f in lv:
+            if (f, "~1", "") not in user_keys:
+                free_mean = g > 0 and ("intercepts" in group_equal
+                                       or "thresholds" in group_equal) \
+                    and "means" not in group_equal
+                rows.append(dict(lhs=f, op="~1", rhs="", group=g + 1,
+                                 ustart=None if free_mean else 0.0, label=None,
+                                 user=False))
+    return rows
+
+
+def _number_free(pt: pd.DataFrame, group_equal: tuple) -> None:
+    """Set ``pt["free"]``: free-parameter indices, shared by equal labels and group.equal."""
+    free = np.zeros(len(pt), dtype=int)
+    by_key: dict = {}
+    n = 0
+    for i, r in enumerate(pt.itertuples(index=False)):
+        if not np.isnan(r.ustart):
+            continue
+        keys = []
+        if isinstance(r.label, str):
+            keys.append(("label", r.label))
+        if r.kind in group_equal:
+            keys.append(("eq", r.lhs, r.op, r.rhs))
+        idx = next((by_key[k] for k in keys if k in by_key), None)
+        if idx is None:
+            n += 1
+            idx = n
+        for k in keys:
+            by_key.setdefault(k, idx)
+        free[i] = idx
+    pt["free"] = free
+    # a label on a fixed row (e.g. the marker) fixes every row with that label
+    fixed_labels = {r.label: r.ustart for r in pt.itertuples()
+                    if isinstance(r.label, str) and not np.isnan(r.ustart)}
+    if fixed_labels:
+        for i, r in enumerate(pt.itertuples(index=False)):
+            if r.label in fixed_labels and free[i]:
+                pt.loc[i, "ustart"] = fixed_labels[r.label]
+                pt.loc[i, "free"] = 0
+        # renumber
+        used = sorted(set(pt["free"]) - {0})
+        remap = {old: k + 1 for k, old in enumerate(used)}
+        pt["free"] = [remap.get(f, 0) for f in pt["free"]]
+
+
+def _positions(pt: pd.DataFrame, ov: list, lv: list) -> tuple[list, list, list]:
+    """Matrix name, row and column of every row of the parameter table."""
+    mats, rr, cc = [], [], []
+    ovi = {v: i for i, v in enumerate(ov)}
+    lvi = {f: i for i, f in enumerate(lv)}
+    tau_count: dict = {}
+    for r in pt.itertuples(index=False):
+        if r.op == "=~":
+            if r.rhs not in ovi:
+                raise ModelError(f"'{r.lhs} =~ {r.rhs}': {r.rhs!r} is not an observed variable")
+            mats.append("lambda")
+            rr.append(ovi[r.rhs])
+            cc.append(lvi[r.lhs])
+        elif r.op == "~~":
+            if r.lhs in lvi:
+                mats.append("psi")
+                rr.append(lvi[r.rhs])
+                cc.append(lvi[r.lhs])
+            else:
+                mats.append("theta")
+                rr.append(ovi[r.rhs])
+                cc.append(ovi[r.lhs])
+        elif r.op == "~1":
+            mats.append("alpha" if r.lhs in lvi else "nu")
+            rr.append(lvi[r.lhs] if r.lhs in lvi else ovi[r.lhs])
+            cc.append(0)
+        else:  # thresholds, in partable order per group
+            k = tau_count.get(r.group, 0)
+            tau_count[r.group] = k + 1
+            mats.append("tau")
+            rr.append(k)
+            cc.append(0)
+    return mats, rr, cc

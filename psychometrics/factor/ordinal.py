@@ -56,8 +56,9 @@ from .._checks import check_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
 from ..threads import blas_limited
+from .bivariate import bvn_cdf, bvn_pdf
 
-__all__ = ["PolychoricResult", "polychoric", "thresholds", "bvn_cdf"]
+__all__ = ["PolychoricResult", "polychoric", "thresholds", "ordinal_stats", "OrdinalStats"]
 
 # Stand-in for +-infinity in the threshold vectors: Phi(50) == 1 and phi(50) == 0 in double
 # precision, so every formula below is exact at the table margins without NaN bookkeeping.
@@ -65,96 +66,6 @@ _BIG = 50.0
 _TWO_PI = 2.0 * np.pi
 # lavaan floors cell probabilities at sqrt(machine epsilon)
 _PI_FLOOR = np.sqrt(np.finfo(float).eps)
-
-# Gauss-Legendre nodes/weights (20 points on [-1, 1], positive half) from Genz's BVNU.
-_GL_X = np.array([0.9931285991850949, 0.9639719272779138, 0.9122344282513259,
-                  0.8391169718222188, 0.7463319064601508, 0.6360536807265150,
-                  0.5108670019508271, 0.3737060887154196, 0.2277858511416451,
-                  0.07652652113349733])
-_GL_W = np.array([0.01761400713915212, 0.04060142980038694, 0.06267204833410906,
-                  0.08327674157670475, 0.1019301198172404, 0.1181945319615184,
-                  0.1316886384491766, 0.1420961093183821, 0.1491729864726037,
-                  0.1527533871307259])
-_X20 = np.concatenate([1.0 - _GL_X, 1.0 + _GL_X])
-_W20 = np.concatenate([_GL_W, _GL_W])
-
-
-# ---------------------------------------------------------------------------------------
-# bivariate normal
-# ---------------------------------------------------------------------------------------
-
-def _bvnu(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """P(X > h, Y > k), standard bivariate normal with correlation r (Genz's BVNU), elementwise."""
-    h, k, r = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float),
-                                  np.asarray(r, float))
-    out = np.empty(h.shape)
-    hk = h * k
-    small = np.abs(r) < 0.925
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if small.any():
-            hs, kk, hkk, rs = h[small], k[small], hk[small], r[small]
-            asr = np.arcsin(rs) / 2.0
-            sn = np.sin(asr[:, None] * _X20)
-            e = np.exp((sn * hkk[:, None] - ((hs * hs + kk * kk) / 2.0)[:, None]) / (1.0 - sn * sn))
-            out[small] = (e @ _W20) * asr / _TWO_PI + ndtr(-hs) * ndtr(-kk)
-        big = ~small
-        if big.any():
-            hb, kb, hkb, rb = h[big], k[big], hk[big], r[big]
-            neg = rb < 0
-            kb = np.where(neg, -kb, kb)
-            hkb = np.where(neg, -hkb, hkb)
-            inner = np.abs(rb) < 1.0
-            as_ = np.where(inner, 1.0 - rb * rb, 1.0)
-            a = np.sqrt(as_)
-            bs = (hb - kb) ** 2
-            c = (4.0 - hkb) / 8.0
-            d = (12.0 - hkb) / 80.0
-            asr = -(bs / as_ + hkb) / 2.0
-            bvn = np.where(asr > -100.0,
-                           a * np.exp(asr) * (1.0 - c * (bs - as_) * (1.0 - d * bs) / 3.0
-                                              + c * d * as_ * as_), 0.0)
-            b = np.sqrt(bs)
-            sp = np.sqrt(_TWO_PI) * ndtr(-b / a)
-            bvn = np.where(hkb > -100.0,
-                           bvn - np.exp(-hkb / 2.0) * sp * b * (1.0 - c * bs * (1.0 - d * bs) / 3.0),
-                           bvn)
-            a2 = a / 2.0
-            xs = (a2[:, None] * _X20) ** 2
-            asr2 = -(bs[:, None] / xs + hkb[:, None]) / 2.0
-            ok = asr2 > -100.0
-            sp2 = 1.0 + c[:, None] * xs * (1.0 + 5.0 * d[:, None] * xs)
-            rs2 = np.sqrt(1.0 - xs)
-            ep = np.exp(-(hkb[:, None] / 2.0) * xs / (1.0 + rs2) ** 2) / rs2
-            term = np.where(ok, np.exp(np.where(ok, asr2, 0.0)) * (sp2 - ep), 0.0) @ _W20
-            bvn = (a2 * term - bvn) / _TWO_PI
-            bvn = np.where(inner, bvn, 0.0)
-            pos = rb > 0
-            l_ = np.where(hb < 0, ndtr(kb) - ndtr(hb), ndtr(-hb) - ndtr(-kb))
-            bvn = np.where(pos, bvn + ndtr(-np.maximum(hb, kb)),
-                           np.where(hb >= kb, -bvn, l_ - bvn))
-            out[big] = bvn
-    return np.clip(out, 0.0, 1.0)
-
-
-def bvn_cdf(h, k, r) -> np.ndarray:
-    """Standard bivariate normal CDF ``P(X <= h, Y <= k)`` with correlation ``r``, elementwise.
-
-    Genz's (2004) algorithm (20-point Gauss-Legendre; a series expansion for
-    ``|r| >= 0.925``), vectorised over arrays; accurate to about 1e-15. This is what lavaan
-    uses through ``pbivnorm``.
-
-    Examples
-    --------
-    >>> float(bvn_cdf(0.0, 0.0, 0.5))  # 1/4 + asin(0.5)/(2 pi) = 1/3
-    0.3333333333333333
-    """
-    return _bvnu(-np.asarray(h, float), -np.asarray(k, float), r)
-
-
-def _bvn_pdf(h, k, r):
-    r2 = 1.0 - r * r
-    return np.exp(-(h * h - 2.0 * r * h * k + k * k) / (2.0 * r2)) / (_TWO_PI * np.sqrt(r2))
-
 
 # ---------------------------------------------------------------------------------------
 # data preparation
@@ -240,7 +151,7 @@ def _cell_probs(a, b, rho):
 def _cell_dprobs(a, b, rho, second: bool = False):
     """d PI / d rho per cell (and d2 PI / d rho2): phi2 at the corners (Olsson 1979)."""
     u, v, r = a[:, :, None], b[:, None, :], rho[:, None, None]
-    dens = _bvn_pdf(u, v, r)
+    dens = bvn_pdf(u, v, r)
     d1 = dens[:, 1:, 1:] - dens[:, :-1, 1:] - dens[:, 1:, :-1] + dens[:, :-1, :-1]
     if not second:
         return d1
@@ -261,8 +172,17 @@ def _extended_thresholds(tau: list[np.ndarray], kmax: int) -> np.ndarray:
     return ext
 
 
+# Polychoric iteration: a pair stops when rho changes by less than RHO_TOL (the module
+# docstring's 1e-10, far inside the 1e-6 agreement with lavaan); the bracket at least halves
+# in a bisection step, so RHO_MAX_ITER steps reach double precision from any start; |rho|
+# stays below RHO_LIMIT so that sqrt(1 - rho^2) > 0
+RHO_TOL = 1e-10
+RHO_MAX_ITER = 200
+RHO_LIMIT = 1.0 - 1e-9
+
+
 def _fit_rho(freq: np.ndarray, a: np.ndarray, b: np.ndarray, start: np.ndarray,
-             tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:
+             tol: float = RHO_TOL, max_iter: int = RHO_MAX_ITER) -> np.ndarray:
     """Batched safeguarded Newton for the ML polychoric correlation of every pair.
 
     Each pair keeps a bracket ``[lo, hi]`` of its score's sign change; a Newton step that
@@ -270,7 +190,7 @@ def _fit_rho(freq: np.ndarray, a: np.ndarray, b: np.ndarray, start: np.ndarray,
     converges even when the likelihood is flat near +-1 (cells with probability floored at
     lavaan's sqrt(eps)).
     """
-    lim = 1.0 - 1e-9
+    lim = RHO_LIMIT
     m = len(start)
     rho = np.clip(start, -0.99, 0.99).astype(float)
     lo, hi = np.full(m, -lim), np.full(m, lim)
@@ -428,17 +348,25 @@ def ordinal_stats(items, *, nacov: bool = True) -> OrdinalStats:
 def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
     """lavaan's NACOV of (thresholds, polychorics): ``N * B^-1 (S'S) B^-T`` (see module doc)."""
     n, p = y.shape
-    kmax = ext.shape[1] - 1
-    ii, jj = _pairs(p)
-    npair = len(ii)
     nth_item = ncat - 1
     th_start = np.concatenate([[0], np.cumsum(nth_item)[:-1]])
     nth = int(nth_item.sum())
+    uni = _univariate_scores(tau, counts, ncat, n)
+    rho_sc, b21 = _bivariate_scores(ext, freq, rho, nth_item, th_start, nth)
+    inner = _score_crossproducts(y, uni, rho_sc, gram, ext.shape[1] - 1, nth_item, th_start,
+                                 nth)
+    b_inv = _b_inverse(inner, b21, nth_item, th_start, nth)
+    return n * (b_inv @ inner @ b_inv.T)
 
-    # univariate scores per category: case in category k, threshold m (0-based, tau_m is the
-    # upper bound of category m): +phi(tau_m)/P_k if m == k, -phi(tau_m)/P_k if m == k - 1
+
+def _univariate_scores(tau, counts, ncat, n: int) -> list:
+    """Per item, the threshold scores of a case in category k (rows) for threshold m.
+
+    tau_m is the upper bound of category m (0-based): +phi(tau_m)/P_k if m == k,
+    -phi(tau_m)/P_k if m == k - 1.
+    """
     uni = []
-    for j in range(p):
+    for j in range(len(tau)):
         t = tau[j]
         prob = counts[j] / n
         dens = np.exp(-0.5 * t * t) / np.sqrt(_TWO_PI)
@@ -448,7 +376,16 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         u[m + 1, m] = -dens / prob[1:]
         uni.append(u)
 
-    # bivariate scores per cell
+    return uni
+
+
+def _bivariate_scores(ext, freq, rho, nth_item, th_start, nth: int):
+    """Per pair, the correlation score of each cell and the block B21 (correlations x
+    thresholds) of the derivative of the estimating equations."""
+    p = ext.shape[0]
+    kmax = ext.shape[1] - 1
+    ii, jj = _pairs(p)
+    npair = len(ii)
     a, b = ext[ii], ext[jj]
     pi = np.maximum(_cell_probs(a, b, rho), _PI_FLOOR)
     rho_sc = _cell_dprobs(a, b, rho) / pi                       # (P, K, K)
@@ -470,13 +407,21 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         b21[q, th_start[i]:th_start[i] + nth_item[i]] = b21_a[q, :nth_item[i]]
         b21[q, th_start[j]:th_start[j] + nth_item[j]] = b21_b[q, :nth_item[j]]
 
-    # C = S'S over cases. Threshold x threshold block from the indicator Gram matrix
-    # (univariate scores depend on one item's category only): U' G U.
+    return rho_sc, b21
+
+
+def _score_crossproducts(y, uni, rho_sc, gram, kmax: int, nth_item, th_start, nth: int):
+    """C = S'S over cases. The threshold x threshold block comes from the indicator Gram
+    matrix (univariate scores depend on one item's category only): U' G U; the blocks with
+    correlations need the cases, in row chunks."""
+    n, p = y.shape
+    ii, jj = _pairs(p)
+    npair = len(ii)
     width = nth + npair
     inner = np.zeros((width, width))
     ublock = np.zeros((p * kmax, nth))
     for j in range(p):
-        ublock[j * kmax:j * kmax + ncat[j], th_start[j]:th_start[j] + nth_item[j]] = uni[j]
+        ublock[j * kmax:j * kmax + uni[j].shape[0], th_start[j]:th_start[j] + nth_item[j]] = uni[j]
     inner[:nth, :nth] = ublock.T @ gram @ ublock
     # The blocks with correlations need the cases, in row chunks: the score of pair q for a
     # case is the entry of its cell in the pair's score table (one flat index per pair, case)
@@ -498,7 +443,13 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
         inner[:, nth:] += sc @ sc[nth:].T
     inner[nth:, :nth] = inner[:nth, nth:].T
 
-    # B^-1 for the block-triangular B = [[B11, 0], [B21, B22]]
+    return inner
+
+
+def _b_inverse(inner, b21, nth_item, th_start, nth: int) -> np.ndarray:
+    """B^-1 for the block-triangular B = [[B11, 0], [B21, B22]]."""
+    p = len(nth_item)
+    width = inner.shape[0]
     b11_inv = np.zeros((nth, nth))
     for j in range(p):
         sl = slice(th_start[j], th_start[j] + nth_item[j])
@@ -510,7 +461,7 @@ def _nacov(y, ncat, counts, tau, ext, freq, gram, rho) -> np.ndarray:
     b_inv[:nth, :nth] = b11_inv
     b_inv[nth:, nth:] = np.diag(1.0 / b22)
     b_inv[nth:, :nth] = -(b21 / b22[:, None]) @ b11_inv
-    return n * (b_inv @ inner @ b_inv.T)
+    return b_inv
 
 
 # ---------------------------------------------------------------------------------------

@@ -67,9 +67,9 @@ import pandas as pd
 from ..distributions import stats  # scipy.stats' numbers without its import cost
 from ..errors import ConvergenceError, MissingColumnError, ModelError
 from . import fit as fitmod
-from .cfa import CFAResult
 from .model import Model
 from .ordinal import OrdinalStats, ordinal_stats
+from .result import CFAResult
 from .syntax import ModelSyntax, parse
 
 __all__ = ["fit_wls", "ESTIMATORS"]
@@ -134,8 +134,17 @@ def _vech(p: int):
 # estimation
 # ---------------------------------------------------------------------------------------
 
+# Levenberg-Marquardt of the DWLS fit: converged when the scaled gradient is below DWLS_TOL
+# (rounding level; lavaan's nlminb stops at rel.tol = 1e-10); the damping starts at Marquardt's
+# customary LM_LAMBDA0 and the fit gives up when it exceeds LM_LAMBDA_MAX (steps vanish)
+DWLS_TOL = 1e-12
+DWLS_MAX_ITER = 500
+LM_LAMBDA0 = 1e-3
+LM_LAMBDA_MAX = 1e12
+
+
 def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
-          max_iter: int = 500, tol: float = 1e-12) -> tuple[np.ndarray, bool, int]:
+          max_iter: int = DWLS_MAX_ITER, tol: float = DWLS_TOL) -> tuple[np.ndarray, bool, int]:
     """Minimise 1/2 sum w (s - sigma(theta))^2 by Levenberg-Marquardt on the analytic Jacobian.
 
     The problem is small (parameters x statistics), so each step solves the normal equations
@@ -145,7 +154,7 @@ def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
     theta = start.copy()
     r = s - dm.implied(theta)
     f = 0.5 * float(np.sum(w * r * r))
-    lam = 1e-3
+    lam = LM_LAMBDA0
     for it in range(1, max_iter + 1):
         J = dm.jacobian(theta)
         wj = w[:, None] * J
@@ -166,7 +175,7 @@ def _dwls(dm: _DeltaModel, s: np.ndarray, w: np.ndarray, start: np.ndarray,
                 if fc <= f:
                     break
             lam *= 10.0
-            if lam > 1e12:
+            if lam > LM_LAMBDA_MAX:
                 return theta, False, it
         small = np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(theta)))
         rel = (f - fc) <= 1e-15 * max(f, 1e-300)
@@ -301,7 +310,45 @@ def fit_wls(data: pd.DataFrame, model: str | ModelSyntax | Model, *,
     >>> round(res.fit["cfi.scaled"], 2)
     1.0
     """
+    # over 80 lines only by its docstring: the body is the fit's ~30 steps in order
     est_name = _check_estimator(estimator)
+    mdl, items, ordered_items, st = _model_and_stats(data, model, ordered, std_lv)
+    dm = _DeltaModel(mdl, st)
+    s, gamma, n = st.stats, st.nacov, st.n
+    # lavaan 0.6-14 weights and sandwiches with NACOV * N / (N - 1) (found by matching its
+    # SEs, fmin and chi-squares, which all agree on this factor); estimates are unaffected
+    gamma = gamma * n / (n - 1)
+    w = 1.0 / np.diag(gamma)
+
+    start = mdl.start([st.corr])
+    free_tau = dm.tau_free >= 0
+    start[dm.tau_free[free_tau]] = s[dm.tau_stat[free_tau]]
+    theta, converged, n_iter = _fit_profiled(dm, s, w, start)
+    if not converged:
+        raise ConvergenceError(f"DWLS estimation did not converge in {n_iter} iterations "
+                               "(is the model identified?)")
+    resid = s - dm.implied(theta)
+    fmin = 0.5 * float(np.sum(w * resid * resid))
+    chisq = 2.0 * n * fmin
+    npar = mdl.n_free
+    df = len(s) - npar
+    delta = dm.jacobian(theta)
+    vcov = _vcov(delta, w, gamma, n, robust=est_name == "WLSMV")
+    fitd = _fit_measures(dm, st, theta, s, w, gamma, delta, chisq, df, n, npar, fmin, est_name)
+    estimates = _estimates(mdl, st, theta, vcov)
+    options = {"estimator": est_name, "missing": "listwise", "std_lv": bool(std_lv),
+               "group": None, "group_equal": [], "ordered": list(ordered_items),
+               "parameterization": "delta"}
+    return CFAResult(
+        estimates=estimates, fit=fitd, estimator="DWLS",
+        test="scaled.shifted" if est_name == "WLSMV" else "standard",
+        se="robust.sem" if est_name == "WLSMV" else "standard", n=n, nobs=[n], groups=None,
+        converged=converged, npar=npar, observed=list(mdl.ov), latent=list(mdl.lv),
+        options=options, iterations=n_iter, theta=theta, vcov=vcov, model=mdl)
+
+
+def _model_and_stats(data, model, ordered, std_lv: bool):
+    """The model, its items, the ordinal items and their thresholds/polychorics/NACOV."""
     if isinstance(model, Model):
         mdl = model
         items = list(mdl.ov)
@@ -327,48 +374,19 @@ def fit_wls(data: pd.DataFrame, model: str | ModelSyntax | Model, *,
                                 ordered={v: int(k) - 1 for v, k in zip(items, st.ncat)})
     if mdl.n_groups != 1:
         raise ModelError("the WLS engine fits single-group models only")
-    dm = _DeltaModel(mdl, st)
-    s, gamma, n = st.stats, st.nacov, st.n
-    # lavaan 0.6-14 weights and sandwiches with NACOV * N / (N - 1) (found by matching its
-    # SEs, fmin and chi-squares, which all agree on this factor); estimates are unaffected
-    gamma = gamma * n / (n - 1)
-    w = 1.0 / np.diag(gamma)
+    return mdl, items, ordered_items, st
 
-    start = mdl.start([st.corr])
-    free_tau = dm.tau_free >= 0
-    start[dm.tau_free[free_tau]] = s[dm.tau_stat[free_tau]]
-    theta, converged, n_iter = _fit_profiled(dm, s, w, start)
-    if not converged:
-        raise ConvergenceError(f"DWLS estimation did not converge in {n_iter} iterations "
-                               "(is the model identified?)")
-    resid = s - dm.implied(theta)
-    fmin = 0.5 * float(np.sum(w * resid * resid))
-    chisq = 2.0 * n * fmin
-    npar = mdl.n_free
-    df = len(s) - npar
-    delta = dm.jacobian(theta)
 
-    # standard errors
+def _vcov(delta: np.ndarray, w: np.ndarray, gamma: np.ndarray, n: int, robust: bool):
+    """Covariance of the estimates: lavaan's ``robust.sem`` sandwich (WLSMV) or the inverse
+    of the DWLS information (DWLS ``standard``)."""
     wd = w[:, None] * delta
     info_inv = np.linalg.inv(delta.T @ wd)
-    if est_name == "WLSMV":
+    if robust:
         meat = wd.T @ gamma @ wd
-        vcov = info_inv @ meat @ info_inv / n
-    else:
-        # DWLS "standard": the inverse of the (unweighted-by-Gamma) information
-        vcov = info_inv / n
-
-    fitd = _fit_measures(dm, st, theta, s, w, gamma, delta, chisq, df, n, npar, fmin, est_name)
-    estimates = _estimates(mdl, st, theta, vcov)
-    options = {"estimator": est_name, "missing": "listwise", "std_lv": bool(std_lv),
-               "group": None, "group_equal": [], "ordered": list(ordered_items),
-               "parameterization": "delta"}
-    return CFAResult(
-        estimates=estimates, fit=fitd, estimator="DWLS",
-        test="scaled.shifted" if est_name == "WLSMV" else "standard",
-        se="robust.sem" if est_name == "WLSMV" else "standard", n=n, nobs=[n], groups=None,
-        converged=converged, npar=npar, observed=list(mdl.ov), latent=list(mdl.lv),
-        options=options, iterations=n_iter, theta=theta, vcov=vcov, model=mdl)
+        return info_inv @ meat @ info_inv / n
+    # DWLS "standard": the inverse of the (unweighted-by-Gamma) information
+    return info_inv / n
 
 
 def _pval(x2: float, df: float) -> float:
