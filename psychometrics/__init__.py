@@ -31,7 +31,7 @@ _API = {
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
-    "omega": "omega", "omega_cfa": "omega", "feldt_ci": "reliability",
+    "omega": "reliability", "omega_cfa": "reliability", "feldt_ci": "reliability",
     # factor analysis
     "kmo": "factor.efa", "bartlett": "factor.efa", "parallel_analysis": "factor.efa",
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",

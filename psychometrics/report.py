@@ -933,8 +933,7 @@ def _response_labels(inst, item, lang: str) -> dict | None:
 
 
 def _reliability(ctx: _Context, omega_boot: int, seed):
-    from .omega import omega
-    from .reliability import reliability
+    from .reliability import omega, reliability
     from .scoring import keyed_items
 
     L = ctx.L

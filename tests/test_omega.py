@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from psychometrics.errors import DataError, OptionError
-from psychometrics.omega import omega, omega_cfa
+from psychometrics.reliability import omega, omega_cfa
 
 DATA = Path(__file__).parent / "data"
 BFI_REL = json.loads((DATA / "reference" / "bfi_reliability.json").read_text())

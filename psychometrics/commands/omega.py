@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     from psychometrics.cli import busy
     from psychometrics.errors import DataError, MissingColumnError
     from psychometrics.io import read_export
-    from psychometrics.omega import omega
+    from psychometrics.reliability import omega
 
     data = read_export(args.file, id=args.id)
     if args.columns:

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_choice, check_items
-from ._results import Result, format_table
-from .errors import ConvergenceError, DataError
-from .factor.correlation import pairwise_corr
-from .factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
-from .factor.rotation import oblimin, promax_core
-from .resample import bootstrap, resolve_seed, seed_record
-from .threads import blas_limited
+from .._checks import check_choice, check_items
+from .._results import Result, format_table
+from ..errors import ConvergenceError, DataError
+from ..factor.correlation import pairwise_corr
+from ..factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
+from ..factor.rotation import oblimin, promax_core
+from ..resample import bootstrap, resolve_seed, seed_record
+from ..threads import blas_limited
 
 __all__ = ["OmegaResult", "omega", "omega_cfa"]
 

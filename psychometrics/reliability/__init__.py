@@ -19,8 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import resample
-from ._checks import (
+from .. import resample
+from .._checks import (
     ItemMatrix,
     check_choice,
     check_items,
@@ -29,10 +29,10 @@ from ._checks import (
     check_vector,
     identical_items,
 )
-from ._results import Result, format_table, jsonable
-from .distributions import stats  # scipy.stats' numbers without its import cost
-from .errors import DataError
-from .threads import blas_limited
+from .._results import Result, format_table, jsonable
+from ..distributions import stats  # scipy.stats' numbers without its import cost
+from ..errors import DataError
+from ..threads import blas_limited
 
 Missing = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap"]
@@ -40,8 +40,8 @@ CIMethod = Literal["feldt", "duhachek", "bootstrap"]
 _MISSING = ("pairwise", "listwise")
 _CI = ("feldt", "duhachek", "bootstrap", None)
 
-__all__ = ["AlphaResult", "ICCResult", "ReliabilityResult", "alpha", "icc", "item_analysis",
-           "rci", "reliability", "sem"]
+__all__ = ["AlphaResult", "ICCResult", "OmegaResult", "ReliabilityResult", "alpha", "icc",
+           "item_analysis", "omega", "omega_cfa", "rci", "reliability", "sem"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -997,8 +997,8 @@ def reliability(data: pd.DataFrame, instrument, *, items=None, missing: Missing 
     DI         8  300  0.853
     total     16  300  0.926
     """
-    from .instruments import load_instrument
-    from .scoring import keyed_items
+    from ..instruments import load_instrument
+    from ..scoring import keyed_items
 
     _check_options(missing, ci, level)
     inst = load_instrument(instrument, keys=keys, form=form)
@@ -1018,3 +1018,7 @@ def reliability(data: pd.DataFrame, instrument, *, items=None, missing: Missing 
     table.index.name = "subscale"
     return ReliabilityResult(instrument=inst.id, table=table, items=tables, alphas=alphas,
                              missing=missing, ci_method=ci, level=level)
+
+
+# omega lives in its own module (not named ``omega``, so the function is never shadowed)
+from .omegas import OmegaResult, omega, omega_cfa  # noqa: E402
