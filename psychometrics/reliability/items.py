@@ -40,6 +40,11 @@ def response_frequencies(x: np.ndarray, columns: list[str],
     ``None`` is returned when there are more than ``max_codes`` of them or they span more than
     ``max_codes`` (continuous data).
 
+    References
+    ----------
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research (version 2.2.9), function ``response.frequencies``.
+
     Examples
     --------
     >>> x = np.array([[1, 2], [2, 2], [1, np.nan]])

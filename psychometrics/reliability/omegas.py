@@ -90,6 +90,12 @@ def omega_cfa(items) -> dict:
 
     Returns ``omega``, ``chisq`` (lavaan's ``N * F_ML``), ``df`` and ``nobs``.
 
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    Jorgensen, T. D., Pornprasertmanit, S., Schoemann, A. M., & Rosseel, Y. (2022). semTools:
+    Useful tools for structural equation modeling (R package), function ``compRelSEM``.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
