@@ -55,8 +55,8 @@ def test_old_omega_module_is_gone():
 @pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
 @pytest.mark.parametrize("missing", ["pairwise", "complete_cases"])
 def test_g6_with_the_shared_smc_equals_psych(scale, missing):
-    # G6 now takes its smc from psychometrics.factor.efa (pseudo-inverse, as psych::smc) and
-    # caps it at 1; the removed copy used an exact inverse. On the bfi scales both equal
+    # G6 now takes its smc from psychometrics.factor.efa (pseudo-inverse, as psych::smc),
+    # bounded to [0, 1]; the removed copy used an exact inverse. On the bfi scales both equal
     # psych::alpha's G6(smc) to 1e-6, and each other to 1e-10.
     ours = "pairwise" if missing == "pairwise" else "listwise"
     fit = fit_scale(prepare_items(_keyed(scale), ours))
@@ -65,6 +65,20 @@ def test_g6_with_the_shared_smc_equals_psych(scale, missing):
     r, k = fit.cor, fit.k
     exact = 1 - (k - np.minimum(1 - 1 / np.diag(np.linalg.inv(r)), 1.0).sum()) / r.sum()
     assert fit.total["g6"] == pytest.approx(exact, abs=1e-10)
+
+
+def test_g6_of_identical_items_is_finite_as_psych():
+    # a singular R: the removed exact-inverse smc gave NaN; psych::smc's pseudo-inverse,
+    # bounded to [0, 1], gives a number (alpha warns about the identical items either way)
+    rng = np.random.default_rng(1)
+    t = rng.normal(size=100)
+    x = pd.DataFrame({"a": t + rng.normal(size=100), "b": t + rng.normal(size=100)})
+    x["c"] = x["a"]
+    with pytest.warns(UserWarning, match="identical items"):
+        res = alpha(x)
+    fit = fit_scale(prepare_items(x, "pairwise"))
+    s = np.clip(1 - 1 / np.diag(np.linalg.pinv(fit.cor)), 0, 1)
+    assert res.g6 == pytest.approx(1 - (3 - s.sum()) / fit.cor.sum(), abs=1e-12)
 
 
 def _deprecated(call):

@@ -13,7 +13,7 @@ from ..threads import blas_limited
 from .scale import (
     Missing,
     ScaleFit,
-    capped_smc,
+    bounded_smc,
     check_options,
     fit_scale,
     prepare_items,
@@ -79,7 +79,7 @@ def _item_total_r(fit: ScaleFit) -> dict[str, np.ndarray]:
         raw_r[j] = np.corrcoef(scores[ok], x[ok, j])[0, 1]
     std_r = r.sum(axis=0) / np.sqrt(r.sum())
     rc = r.copy()
-    np.fill_diagonal(rc, capped_smc(r))
+    np.fill_diagonal(rc, bounded_smc(r))
     r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
     col_sum = c.sum(axis=0)
     rest_var = c.sum() - 2 * col_sum + np.diag(c)  # sum(C[-i, -i])

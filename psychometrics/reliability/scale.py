@@ -8,7 +8,11 @@ matrix (:func:`pairwise_cov`, :func:`fit_scale`) and psych's ``alpha.1`` statist
 (:func:`scale_statistics`).
 
 Squared multiple correlations come from :func:`psychometrics.factor.efa.smc` (the package's
-one ``psych::smc``, a pseudo-inverse), capped at 1 as psych caps them.
+one ``psych::smc``, a pseudo-inverse), bounded to [0, 1] as psych::smc bounds them. For a
+positive definite ``R`` this equals the exact inverse the module used before (to 1e-10 on
+bfi; psych's G6(smc) to 1e-6). Only for a singular ``R`` (an item entered twice, which
+:func:`psychometrics.reliability.alpha` warns about) do they differ: lambda 6 was NaN and
+is now psych's finite value.
 """
 
 from __future__ import annotations
@@ -28,12 +32,12 @@ CIMethod = Literal["feldt", "duhachek", "bootstrap"]
 MISSING = ("pairwise", "listwise")
 CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
 
-# psych::smc sets squared multiple correlations above 1 (a non-positive-definite pairwise
-# matrix) to 1
-SMC_MAX = 1.0
+# psych::smc sets squared multiple correlations above 1 to 1 and below 0 to 0 (possible only
+# for a singular or non-positive-definite pairwise matrix)
+SMC_BOUNDS = (0.0, 1.0)
 
 __all__ = ["CI_METHODS", "CIMethod", "MISSING", "Missing", "ScaleFit", "check_options",
-           "cov2cor", "fit_scale", "capped_smc", "pairwise_cov", "prepare_items",
+           "cov2cor", "fit_scale", "bounded_smc", "pairwise_cov", "prepare_items",
            "scale_scores", "scale_statistics"]
 
 
@@ -64,9 +68,9 @@ def cov2cor(c: np.ndarray) -> np.ndarray:
     return c / d[..., :, None] / d[..., None, :]
 
 
-def capped_smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations of ``r`` as psych::alpha uses them (at most 1)."""
-    return np.minimum(smc(r), SMC_MAX)
+def bounded_smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations of ``r`` as psych::alpha uses them (within [0, 1])."""
+    return np.clip(smc(r), *SMC_BOUNDS)
 
 
 def scale_statistics(c: np.ndarray) -> dict[str, float]:
@@ -84,7 +88,7 @@ def scale_statistics(c: np.ndarray) -> dict[str, float]:
     return {
         "alpha": k / (k - 1) * (1 - tr_c / sum_c),
         "std_alpha": k / (k - 1) * (1 - k / sum_r),
-        "g6": 1 - (k - capped_smc(r).sum()) / sum_r,
+        "g6": 1 - (k - bounded_smc(r).sum()) / sum_r,
         "average_r": av_r,
         "signal_noise": k * av_r / (1 - av_r),
         "median_r": float(np.median(lower)),
