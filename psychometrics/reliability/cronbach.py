@@ -9,7 +9,7 @@ With ``C`` the item covariance matrix, ``R = cov2cor(C)`` and ``k`` items:
 - ``alpha = k / (k - 1) * (1 - tr(C) / sum(C))``;
 - ``std_alpha = k / (k - 1) * (1 - k / sum(R))``;
 - ``g6 = 1 - (k - sum(smc(R))) / sum(R)``, ``smc = 1 - 1 / diag(R^-1)`` (psych::smc: a
-  pseudo-inverse, values above 1 set to 1);
+  pseudo-inverse, bounded to [0, 1]);
 - ``average_r = (sum(R) - k) / (k (k - 1))``;
 - ``ase = sqrt(Q / n)`` with Duhachek & Iacobucci's ``Q`` as corrected in psych 1.6.1.
 
@@ -47,7 +47,8 @@ __all__ = ["AlphaResult", "alpha", "feldt_ci"]
 # quantile is kept, to agree with R's printed interval (the exact quantile moves the bounds by
 # < 2e-6 * ase); other levels use the exact quantile
 PSYCH_Z95 = 1.96
-# bootstrap resamples when none are given (a percentile interval's usual size)
+# bootstrap resamples when none are given: the package's default since its first release;
+# Efron & Tibshirani (1993, ch. 19) ask for at least 1000 for a percentile interval
 N_BOOT = 2000
 
 

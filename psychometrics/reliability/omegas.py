@@ -42,7 +42,9 @@ from .deprecation import UNSET
 __all__ = ["OmegaResult", "omega", "omega_cfa"]
 
 _STATS = ["omega_h", "omega_total", "omega_lim", "alpha", "G6"]
-# bootstrap resamples when none are given (each needs its own factor fits: fewer than alpha's)
+# bootstrap resamples when none are given: the package's default since its first release,
+# Efron & Tibshirani's (1993, ch. 19) minimum for a percentile interval (each resample needs
+# its own factor fits, so fewer than alpha's)
 N_BOOT = 1000
 
 
