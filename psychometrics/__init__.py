@@ -33,7 +33,7 @@ _API = {
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
-    "omega": "omega", "omega_cfa": "omega", "feldt_ci": "reliability",
+    "omega": "reliability", "omega_cfa": "reliability", "feldt_ci": "reliability",
     # factor analysis
     "kmo": "factor.adequacy", "bartlett": "factor.adequacy", "parallel_analysis": "factor.parallel",
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",

@@ -933,8 +933,7 @@ def _response_labels(inst, item, lang: str) -> dict | None:
 
 
 def _reliability(ctx: _Context, omega_boot: int, seed):
-    from .omega import omega
-    from .reliability import reliability
+    from .reliability import omega, reliability
     from .scoring import keyed_items
 
     L = ctx.L
@@ -948,7 +947,7 @@ def _reliability(ctx: _Context, omega_boot: int, seed):
         if items is None or items.shape[1] < 3:
             continue
         try:
-            o = omega(items, n_factors=1, ci=0.95 if omega_boot > 0 else None,
+            o = omega(items, n_factors=1, ci_method="bootstrap" if omega_boot > 0 else None,
                       n_boot=max(omega_boot, 1), seed=seed, cfa=False)
         except PsychometricsError as exc:  # e.g. a scale too short or without variance
             om_notes.append(f"{sid}: omega not computed ({exc})")

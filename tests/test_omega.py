@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from psychometrics.errors import DataError, OptionError
-from psychometrics.omega import omega, omega_cfa
+from psychometrics.reliability import omega, omega_cfa
 
 DATA = Path(__file__).parent / "data"
 BFI_REL = json.loads((DATA / "reference" / "bfi_reliability.json").read_text())
@@ -113,8 +113,8 @@ def test_omega_is_invariant_to_item_reversal(bfi):
 
 def test_omega_bootstrap_ci(hs):
     x = hs[["x4", "x5", "x6"]]
-    res = omega(x, n_factors=1, ci=0.95, n_boot=40, seed=11)
-    again = omega(x, n_factors=1, ci=0.95, n_boot=40, seed=11)
+    res = omega(x, n_factors=1, ci_method="bootstrap", level=0.95, n_boot=40, seed=11)
+    again = omega(x, n_factors=1, ci_method="bootstrap", level=0.95, n_boot=40, seed=11)
     assert res.ci == again.ci
     lo, hi = res.ci["omega_total"]["low"], res.ci["omega_total"]["high"]
     assert lo < res.omega_total < hi

@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 from psychometrics import resample
 from psychometrics.errors import DataError, OptionError
 from psychometrics.reliability import (
-    _boot_alpha_stat,
-    _pairwise_cov,
     alpha,
     feldt_ci,
     icc,
@@ -26,6 +24,8 @@ from psychometrics.reliability import (
     reliability,
     sem,
 )
+from psychometrics.reliability.cronbach import _boot_alpha_stat
+from psychometrics.reliability.scale import pairwise_cov as _pairwise_cov
 
 DATA = Path(__file__).parent / "data"
 REF = DATA / "reference"
@@ -73,7 +73,7 @@ def _keyed(dataset: str, scale: str) -> pd.DataFrame:
 
 @cache
 def _fit(dataset: str, scale: str, missing: str, ci: str = "feldt"):
-    return alpha(_keyed(dataset, scale), missing=missing, ci=ci)
+    return alpha(_keyed(dataset, scale), missing=missing, ci_method=ci)
 
 
 @cache
@@ -206,7 +206,7 @@ def test_reverse_keying_is_per_subscale(tmp_path):
 
 
 def test_reliability_result_dict_and_summary():
-    res = reliability(_data("bfi"), BFI_INSTRUMENT, ci="duhachek")
+    res = reliability(_data("bfi"), BFI_INSTRUMENT, ci_method="duhachek")
     d = json.loads(json.dumps(res.to_dict()))
     assert set(d) == {"instrument", "missing", "ci_method", "level", "subscales", "items",
                       "n_boot", "seed"}
@@ -221,7 +221,7 @@ def test_reliability_result_dict_and_summary():
 def test_reliability_does_not_mutate_data():
     data = _data("bfi").copy()
     before = data.copy()
-    reliability(data, BFI_INSTRUMENT, ci=None)
+    reliability(data, BFI_INSTRUMENT, ci_method=None)
     pd.testing.assert_frame_equal(data, before)
 
 
@@ -240,7 +240,7 @@ def test_alpha_to_dict_keys():
 
 
 def test_no_ci():
-    res = alpha(_keyed("bfi", "A"), ci=None)
+    res = alpha(_keyed("bfi", "A"), ci_method=None)
     assert res.ci_method is None and np.isnan(res.ci_low) and np.isnan(res.ci_high)
     assert res.to_dict()["ci_low"] is None
 
@@ -260,7 +260,7 @@ def test_feldt_ci_formula():
 
 
 def test_duhachek_other_level_uses_normal_quantile():
-    res = alpha(_keyed("bfi", "A"), ci="duhachek", level=0.9)
+    res = alpha(_keyed("bfi", "A"), ci_method="duhachek", level=0.9)
     assert res.ci_high - res.alpha == pytest.approx(1.6448536269514722 * res.ase, rel=1e-12)
 
 
@@ -280,14 +280,14 @@ def test_bootstrap_statistic_equals_direct_computation(missing):
         want = k / (k - 1) * (1 - np.trace(c) / c.sum())
         assert got[b] == pytest.approx(want, abs=1e-12)
     assert stat(np.arange(x.shape[0])[None, :])[0] == pytest.approx(
-        alpha(x, missing=missing, ci=None).alpha, abs=1e-12)
+        alpha(x, missing=missing, ci_method=None).alpha, abs=1e-12)
 
 
 def test_bootstrap_ci_seeded_and_reproducible():
     x = _keyed("bfi", "E").iloc[:800]
-    a = alpha(x, ci="bootstrap", n_boot=300, seed=11)
-    b = alpha(x, ci="bootstrap", n_boot=300, seed=11)
-    c = alpha(x, ci="bootstrap", n_boot=300, seed=12)
+    a = alpha(x, ci_method="bootstrap", n_boot=300, seed=11)
+    b = alpha(x, ci_method="bootstrap", n_boot=300, seed=11)
+    c = alpha(x, ci_method="bootstrap", n_boot=300, seed=12)
     assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high)
     assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
     assert a.ci_low < a.alpha < a.ci_high
@@ -299,7 +299,7 @@ def test_bootstrap_ci_seeded_and_reproducible():
 
 def test_bootstrap_listwise_resamples_complete_cases():
     x = _keyed("bfi", "O")
-    res = alpha(x, ci="bootstrap", n_boot=200, seed=5, missing="listwise")
+    res = alpha(x, ci_method="bootstrap", n_boot=200, seed=5, missing="listwise")
     assert res.n == _ref("bfi")["scales"]["O"]["complete_cases"]["n_rows"]
     assert res.ci_low < res.alpha < res.ci_high
 
@@ -311,7 +311,7 @@ def test_bootstrap_counts_undefined_resamples():
     x = np.column_stack([t + rng.normal(size=40) for _ in range(3)])
     x[3:22, 0] = np.nan
     x[22:, 1] = np.nan
-    res = alpha(x, ci="bootstrap", n_boot=400, seed=2)
+    res = alpha(x, ci_method="bootstrap", n_boot=400, seed=2)
     assert 0 < res.n_failed < 400
     assert np.isfinite(res.ci_low) and np.isfinite(res.ci_high)
 
@@ -417,7 +417,7 @@ def test_bad_options():
     with pytest.raises(ValueError, match="missing"):
         alpha(x, missing="fiml")
     with pytest.raises(ValueError, match="ci"):
-        alpha(x, ci="exact")
+        alpha(x, ci_method="exact")
     with pytest.raises(ValueError, match="level"):
         alpha(x, level=95)
 
@@ -452,8 +452,8 @@ _settings = settings(max_examples=40, deadline=None, suppress_health_check=[Heal
 @_settings
 @given(item_matrices(), st.floats(0.1, 10), st.floats(-50, 50))
 def test_alpha_invariant_to_common_linear_transform(x, scale, shift):
-    a = alpha(x, ci=None)
-    b = alpha(x * scale + shift, ci=None)
+    a = alpha(x, ci_method=None)
+    b = alpha(x * scale + shift, ci_method=None)
     assert b.alpha == pytest.approx(a.alpha, abs=1e-9)
     assert b.std_alpha == pytest.approx(a.std_alpha, abs=1e-9)
 
@@ -464,8 +464,8 @@ def test_std_alpha_is_spearman_brown_of_average_r(x, data):
     # per-item positive rescaling changes raw alpha but not the standardised statistics
     k = x.shape[1]
     w = np.array(data.draw(st.lists(st.floats(0.2, 5), min_size=k, max_size=k)))
-    a = alpha(x, ci=None)
-    b = alpha(x * w, ci=None)
+    a = alpha(x, ci_method=None)
+    b = alpha(x * w, ci_method=None)
     assert b.std_alpha == pytest.approx(a.std_alpha, abs=1e-9)
     assert b.g6 == pytest.approx(a.g6, abs=1e-9)
     r = a.average_r
@@ -475,10 +475,10 @@ def test_std_alpha_is_spearman_brown_of_average_r(x, data):
 @_settings
 @given(item_matrices(), st.integers(0, 2**32 - 1))
 def test_pairwise_equals_listwise_without_missing_and_order_invariant(x, seed):
-    a = alpha(x, ci="feldt")
-    b = alpha(x, ci="feldt", missing="listwise")
+    a = alpha(x, ci_method="feldt")
+    b = alpha(x, ci_method="feldt", missing="listwise")
     perm = np.random.default_rng(seed).permutation(x.shape[0])
-    c = alpha(x[perm], ci="feldt")
+    c = alpha(x[perm], ci_method="feldt")
     for other in (b, c):
         assert other.alpha == pytest.approx(a.alpha, abs=1e-9)
         assert other.ci_low == pytest.approx(a.ci_low, abs=1e-9)
@@ -492,7 +492,7 @@ def test_alpha_if_deleted_is_alpha_without_the_item(x):
     tab = item_analysis(x, warn=False)
     for j, item in enumerate(tab.index):
         rest = np.delete(x, j, axis=1)
-        assert tab.at[item, "alpha_if_deleted"] == pytest.approx(alpha(rest, ci=None).alpha,
+        assert tab.at[item, "alpha_if_deleted"] == pytest.approx(alpha(rest, ci_method=None).alpha,
                                                                  abs=1e-9)
 
 
@@ -512,11 +512,11 @@ def test_alpha_known_values():
     # hand computation: var(b) = 65/30, var(c) = 53/30, cov(b, c) = 37/30
     # alpha = 2 (1 - 118/192) = 148/192
     x = pd.DataFrame({"b": [2, 2, 3, 5, 4, 1], "c": [1, 3, 3, 4, 5, 3]})
-    assert alpha(x, ci=None).alpha == pytest.approx(148 / 192, abs=1e-12)
+    assert alpha(x, ci_method=None).alpha == pytest.approx(148 / 192, abs=1e-12)
     # four orthogonal +-1 items: every covariance 0, alpha 0
     z = np.array([[1, 1, 1, 1], [1, 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1],
                   [-1, 1, 1, -1], [-1, 1, -1, 1], [-1, -1, 1, 1], [-1, -1, -1, -1]], float)
-    res = alpha(z, ci=None)
+    res = alpha(z, ci_method=None)
     assert res.alpha == pytest.approx(0.0, abs=1e-12)
     assert res.average_r == pytest.approx(0.0, abs=1e-12)
     assert res.g6 == pytest.approx(0.0, abs=1e-12)
@@ -602,7 +602,7 @@ def test_icc_matches_psych(case):
     for row in ref["table"].values():
         got = table.loc[row["type"]]
         assert (got["df1"], got["df2"]) == (row["df1"], row["df2"])
-        for ours, theirs in [("icc", "icc"), ("f", "f"), ("p_value", "p"),
+        for ours, theirs in [("icc", "icc"), ("f", "f"), ("pvalue", "p"),
                              ("ci_low", "lower"), ("ci_high", "upper")]:
             assert got[ours] == pytest.approx(row[theirs], abs=1e-9), (row["type"], ours)
     with pytest.raises(OptionError, match="level"):

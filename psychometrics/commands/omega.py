@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     from psychometrics.cli import busy
     from psychometrics.errors import DataError, MissingColumnError
     from psychometrics.io import read_export
-    from psychometrics.omega import omega
+    from psychometrics.reliability import omega
 
     data = read_export(args.file, id=args.id)
     if args.columns:
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     for name, items in scales.items():
         with busy(f"omega of {name} ({args.n_boot} bootstrap resamples)"):
             res = omega(items, n_factors=args.n_factors,
-                        ci=args.level if args.n_boot > 0 else None,
+                        ci_method="bootstrap" if args.n_boot > 0 else None, level=args.level,
                         n_boot=max(args.n_boot, 1), seed=args.seed, cfa=False)
         ci = (res.ci or {}).get("omega_total", {})
         rows.append({"subscale": name, "k": items.shape[1], "n": res.n_obs,

@@ -44,5 +44,5 @@ def run(args: argparse.Namespace):
     with busy(f"reliability ({args.ci} CI)"):
         return reliability(data, args.instrument, items=args.items, form=args.form,
                            keys=args.keys, id=args.id, missing=args.missing,
-                           ci=None if args.ci == "none" else args.ci, level=args.level,
+                           ci_method=None if args.ci == "none" else args.ci, level=args.level,
                            n_boot=args.n_boot, seed=args.seed, on_invalid=args.on_invalid)

@@ -29,18 +29,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_choice, check_items
-from ._results import Result, format_table
-from .errors import ConvergenceError, DataError
-from .factor.correlation import pairwise_corr
-from .factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
-from .factor.rotation import oblimin, promax_core
-from .resample import bootstrap, resolve_seed, seed_record
-from .threads import blas_limited
+from .._checks import check_choice, check_items
+from .._results import Result, format_table
+from ..errors import ConvergenceError, DataError
+from ..factor.correlation import pairwise_corr
+from ..factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
+from ..factor.rotation import oblimin, promax_core
+from ..resample import bootstrap, resolve_seed, seed_record
+from ..threads import blas_limited
+from .deprecation import UNSET
 
 __all__ = ["OmegaResult", "omega", "omega_cfa"]
 
 _STATS = ["omega_h", "omega_total", "omega_lim", "alpha", "G6"]
+# bootstrap resamples when none are given: the package's default since its first release,
+# Efron & Tibshirani's (1993, ch. 19) minimum for a percentile interval (each resample needs
+# its own factor fits, so fewer than alpha's)
+N_BOOT = 1000
 
 
 def _model_df(p: int, m: int) -> float:
@@ -86,6 +91,12 @@ def omega_cfa(items) -> dict:
     """Omega of a one-factor ML CFA (listwise), as ``semTools::compRelSEM`` on lavaan.
 
     Returns ``omega``, ``chisq`` (lavaan's ``N * F_ML``), ``df`` and ``nobs``.
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    Jorgensen, T. D., Pornprasertmanit, S., Schoemann, A. M., & Rosseel, Y. (2022). semTools:
+    Useful tools for structural equation modeling (R package), function ``compRelSEM``.
 
     Examples
     --------
@@ -137,10 +148,50 @@ class OmegaResult(Result):
         return head + "\n\n" + format_table(self.loadings, "Schmid-Leiman loadings")
 
 
+def _bootstrap_options(ci, ci_method, level) -> tuple[str | None, float]:
+    """``ci_method`` and ``level`` from the deprecated ``ci=<level>`` when that was given."""
+    if ci is UNSET:
+        return ci_method, level
+    warnings.warn("omega(): the keyword ci= (a confidence level) is replaced by "
+                  "ci_method='bootstrap' and level=; ci= will be removed in the next release",
+                  DeprecationWarning, stacklevel=4)  # this, omega, blas wrapper, caller
+    return ("bootstrap", ci) if ci is not None else (None, level)
+
+
+def _check_df(p: int, nf: int, allow_negative_df: bool, notes: list[str]) -> float:
+    """The factor model's degrees of freedom; refuse (or warn about) a non-identified model."""
+    if not 1 <= nf < p:
+        raise DataError(f"n_factors must be between 1 and {p - 1} for {p} items, got {nf}")
+    dof = _model_df(p, nf)
+    if dof < 0:
+        msg = (f"{nf} group factors on {p} items is a factor model with {dof:g} degrees of "
+               "freedom (more parameters than correlations): it is not identified and the "
+               "omega values depend on where the optimiser stops")
+        if not allow_negative_df:
+            raise DataError(msg + "; use fewer factors (n_factors=1 for a single scale, "
+                            "or at most the largest number with df >= 0) or pass "
+                            "allow_negative_df=True to compute it anyway")
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)  # as before the split: omega's wrapper
+        notes.append(msg)
+    return dof
+
+
+def _loadings(main: dict, columns: list[str], nf: int) -> pd.DataFrame:
+    """The Schmid-Leiman loadings table; reversed items get a ``-`` after their name."""
+    names = [c + ("-" if k < 0 else "") for c, k in zip(columns, main["key"])]
+    cols = ["g"] + [f"F{j + 1}*" for j in range(nf)]
+    sl = pd.DataFrame(np.column_stack([main["g"], main["groups"]]), index=names, columns=cols)
+    sl["h2"], sl["u2"], sl["p2"] = main["h2"], main["u2"], main["p2"]
+    return sl
+
+
 @blas_limited
 def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "oblimin",
-          missing: str = "pairwise", ci: float | None = None, n_boot: int = 1000,
-          seed=None, allow_negative_df: bool = False, cfa: bool = True) -> OmegaResult:
+          missing: str = "pairwise", ci_method: str | None = None, level: float = 0.95,
+          n_boot: int = N_BOOT, seed=None, allow_negative_df: bool = False, cfa: bool = True,
+          ci=UNSET) -> OmegaResult:
+    # Over 80 lines only by its numpydoc docstring (psych's differences, references, a
+    # doctest); the code below it is short and delegates to helpers.
     """McDonald's omega (hierarchical, total, asymptotic) by psych's Schmid-Leiman route.
 
     Parameters
@@ -153,8 +204,10 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
     fm : {"minres", "ml"}
     rotation : {"oblimin", "promax"}
     missing : {"pairwise", "listwise"}
-    ci : float, optional
-        Confidence level of percentile bootstrap intervals (e.g. 0.95); None = no bootstrap.
+    ci_method : {"bootstrap"} or None
+        ``"bootstrap"``: percentile bootstrap intervals of every omega; None: no intervals.
+    level : float
+        Confidence level of the intervals.
     n_boot, seed
         Number of resamples and seed (:mod:`psychometrics.resample`).
     allow_negative_df : bool
@@ -163,6 +216,9 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
         end in ultra-Heywood cases. We refuse unless this is True.
     cfa : bool
         Also compute ``omega_cfa`` (one-factor ML CFA on the complete rows).
+    ci : float, optional
+        Deprecated: ``ci=0.95`` is ``ci_method="bootstrap", level=0.95`` (accepted with a
+        ``DeprecationWarning``).
 
     Returns
     -------
@@ -181,11 +237,10 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
     ``omega_h`` and 7e-4 in ``omega_total``: the model is not identified, so the answer is
     wherever an optimiser stops.
 
-    The bootstrap resamples rows (:func:`psychometrics.resample.bootstrap`); the correlation
-    matrices of a batch of resamples are computed at once, but every resample needs its own
-    iterative factor fits, so those run in a loop over the batch (about 2 ms per resample for
-    a 5-item scale, 0.1 s for 25 items and 5 factors). psych's ``n.iter`` intervals are
-    normal-theory intervals on Fisher-z values instead of percentiles.
+    The bootstrap resamples rows (:func:`psychometrics.resample.bootstrap`); every resample
+    needs its own iterative factor fits (about 2 ms per resample for a 5-item scale, 0.1 s for
+    25 items and 5 factors). psych's ``n.iter`` intervals are normal-theory intervals on
+    Fisher-z values instead of percentiles.
 
     References
     ----------
@@ -202,31 +257,16 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
     >>> bool(0.5 < res.omega_total < 1)
     True
     """
+    ci_method, level = _bootstrap_options(ci, ci_method, level)
     check_choice(fm, ("minres", "ml"), "fm")
     check_choice(rotation, ("oblimin", "promax"), "rotation")
+    check_choice(ci_method, ("bootstrap", None), "ci_method")
     r, n, _, im = correlation_matrix(items, missing=missing, min_items=3)
-    p = r.shape[0]
     nf = int(n_factors)
-    if not 1 <= nf < p:
-        raise DataError(f"n_factors must be between 1 and {p - 1} for {p} items, got {nf}")
-    dof = _model_df(p, nf)
-    notes = []
-    if dof < 0:
-        msg = (f"{nf} group factors on {p} items is a factor model with {dof:g} degrees of "
-               "freedom (more parameters than correlations): it is not identified and the "
-               "omega values depend on where the optimiser stops")
-        if not allow_negative_df:
-            raise DataError(msg + "; use fewer factors (n_factors=1 for a single scale, "
-                            "or at most the largest number with df >= 0) or pass "
-                            "allow_negative_df=True to compute it anyway")
-        warnings.warn(msg, RuntimeWarning, stacklevel=2)
-        notes.append(msg)
+    notes: list[str] = []
+    dof = _check_df(r.shape[0], nf, allow_negative_df, notes)
     main = _schmid_omega(r, nf, fm, rotation)
     one = main if nf == 1 else _schmid_omega(r, 1, fm, rotation)
-    names = [c + ("-" if k < 0 else "") for c, k in zip(im.columns, main["key"])]
-    cols = ["g"] + [f"F{j + 1}*" for j in range(nf)]
-    sl = pd.DataFrame(np.column_stack([main["g"], main["groups"]]), index=names, columns=cols)
-    sl["h2"], sl["u2"], sl["p2"] = main["h2"], main["u2"], main["p2"]
     cfa_val = None
     if cfa:
         try:
@@ -234,13 +274,14 @@ def omega(items, *, n_factors: int = 3, fm: str = "minres", rotation: str = "obl
         except (DataError, ConvergenceError) as exc:
             notes.append(f"omega_cfa not computed: {exc}")
     ci_out = None
-    if ci is not None:
-        ci_out = _bootstrap(im.values, nf, fm, rotation, missing, ci, n_boot, seed)
+    if ci_method == "bootstrap":
+        ci_out = _bootstrap(im.values, nf, fm, rotation, missing, level, n_boot, seed)
     return OmegaResult(omega_total=float(main["omega_total"]), omega_h=float(main["omega_h"]),
                        omega_lim=float(main["omega_lim"]), alpha=float(main["alpha"]),
                        G6=float(main["G6"]), n_factors=nf, factor_model_df=float(dof),
                        omega_1factor=float(one["omega_total"]), omega_cfa=cfa_val,
-                       loadings=sl, ci=ci_out, n_obs=int(n), warnings=notes)
+                       loadings=_loadings(main, im.columns, nf), ci=ci_out, n_obs=int(n),
+                       warnings=notes)
 
 
 def _bootstrap(x, nf, fm, rotation, missing, level, n_boot, seed) -> dict:
