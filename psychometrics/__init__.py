@@ -25,9 +25,10 @@ _API = {
     "list_norms": "norms", "load_norms": "norms", "apply_norms": "norms", "build_norms": "norms",
     "NormSet": "norms", "summarise": "norms", "percentile_rank": "norms",
     "norm_catalogue": "norms", "UncertainNormWarning": "norms", "NoQuartilesWarning": "norms",
-    "get_rule": "rules",
+    "get_rule": "classify.rules",
     "rake": "weights",
-    "list_rules": "rules", "classify": "rules", "profile": "profile", "ProfileResult": "profile",
+    "list_rules": "classify.rules", "classify": "classify.rules",
+    "profile": "classify.differential", "ProfileResult": "classify.differential",
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
@@ -37,8 +38,8 @@ _API = {
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",
     "CFAResult": "factor.cfa", "em_moments": "factor.fiml", "EMResult": "factor.fiml", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
-    "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
-    "plot_roc": "plots",
+    "roc": "diagnostic.curve", "cutoffs": "diagnostic.optimal", "roc_test": "diagnostic.delong",
+    "predictive_values": "diagnostic.predictive", "plot_roc": "diagnostic.plots",
     # reports
     "render_report": "report", "Report": "report", "longstring": "report", "irv": "report",
     "careless_flags": "report", "group_effects": "report", "apa_fit": "methods",

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_unique_ids
-from ._results import Result, format_table, jsonable
-from .errors import DataError, NormError
+from .._checks import check_unique_ids
+from .._results import Result, format_table, jsonable
+from ..errors import DataError, NormError
 
 _COMPARISON = ("depression", "anxiety", "distress", "somatization")
 _COLUMNS = ["respondent", "instrument", "scale", "name", "role", "score", "band", "band_id",
@@ -194,7 +194,7 @@ def default_norms(inst_id: str, scoring: dict | None = None) -> str | None:
     scale (``scoring``, as ``score()`` records it) is taken; two candidates left is an error
     in the data files.
     """
-    from .norms import list_norms, load_norms
+    from ..norms import list_norms, load_norms
     marked = [nid for nid in list_norms(inst_id)
               if load_norms(nid).doc.get("default") and load_norms(nid).instrument == inst_id]
     if len(marked) > 1 and scoring:
@@ -223,7 +223,7 @@ def _role(inst, sid: str) -> str:
 
 def comparison_instruments() -> list[str]:
     """Shipped instruments with a depression or anxiety scale (by their files' ``construct``)."""
-    from .instruments import data_dir, list_instruments, load_instrument, read_yaml
+    from ..instruments import data_dir, list_instruments, load_instrument, read_yaml
     out = []
     for iid in list_instruments():
         # a look at the raw file first: validating all 20 instruments took 1-2 s of the report
@@ -240,7 +240,7 @@ def comparison_instruments() -> list[str]:
 
 
 def instrument_forms(iid: str) -> list[str]:
-    from .instruments import data_dir, read_yaml
+    from ..instruments import data_dir, read_yaml
     return list(read_yaml(data_dir("instruments") / f"{iid}.yaml").get("forms") or {})
 
 
@@ -409,8 +409,8 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
     >>> p.wide["overlap"].tolist(), p.flagged   # respondent 1: low PA but no depression
     ([True, False], [0])
     """
-    from .instruments import load_instrument
-    from .norms import apply_norm_set, instrument_forms, load_norms
+    from ..instruments import load_instrument
+    from ..norms import apply_norm_set, instrument_forms, load_norms
 
     if not isinstance(lang, str) or len(lang) != 2:
         raise DataError(f"lang must be a two-letter language code such as 'en', not {lang!r}")

@@ -53,11 +53,11 @@ import jsonschema
 import numpy as np
 import pandas as pd
 
-from ._checks import align
-from ._results import Result
-from .errors import DataError, InstrumentError, NormError
-from .instruments import data_dir, read_yaml, schema
-from .norms import (
+from .._checks import align
+from .._results import Result
+from ..errors import DataError, InstrumentError, NormError
+from ..instruments import data_dir, read_yaml, schema
+from ..norms import (
     EDGE_TOL,
     UncertainNormWarning,
     apply_norm_set,
@@ -569,7 +569,7 @@ def _check_threshold_scale(scores: pd.DataFrame, rule: Rule, scale) -> None:
     subs = [s for s in sorted(subs) if s in scores.columns and s in ns.subscales]
     if not subs:
         return
-    from .norms import check_scale_range, resolve_scales
+    from ..norms import check_scale_range, resolve_scales
     have = resolve_scales(scores, ns, subs, scale)
     for sid in subs:
         want = {e.subscales[sid].score for e in ns.entries if sid in e.subscales}
