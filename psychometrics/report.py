@@ -1065,7 +1065,7 @@ def _rules(ctx: _Context) -> list:
     out = [rules_mod.get_rule(doc, ctx.inst.id) for doc in (ctx.norms.rules if ctx.norms else [])]
     ids = {r.id for r in out}
     # one pass over the shipped rule files (get_rule by id re-reads them on every call)
-    out += [r for r in rules_mod._all_rules(ctx.inst.id) if not r.uses_norms and r.id not in ids]
+    out += [r for r in rules_mod.all_rules(ctx.inst.id) if not r.uses_norms and r.id not in ids]
     return out
 
 

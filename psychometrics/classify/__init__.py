@@ -17,6 +17,7 @@ from .rules import (
     NOT_SCORED,
     NOT_SCORED_LABEL,
     Rule,
+    all_rules,
     classify,
     describe,
     get_rule,
@@ -24,6 +25,6 @@ from .rules import (
     list_rules,
 )
 
-__all__ = ["classify", "get_rule", "list_rules", "Rule", "describe", "instrument_roles",
+__all__ = ["classify", "get_rule", "list_rules", "all_rules", "Rule", "describe", "instrument_roles",
            "NOT_SCORED", "NOT_SCORED_LABEL", "profile", "ProfileResult", "DISCLAIMER",
            "comparison_instruments", "default_norms"]
