@@ -359,6 +359,12 @@ def classify(scores: pd.DataFrame, rule, *, norms=None, norm_by: Mapping[str, st
     ``uncertain`` ([U] in their source) emit :class:`~psychometrics.norms.UncertainNormWarning`.
     Evaluation is vectorised: each condition is computed once over all respondents.
 
+    References
+    ----------
+    Kleene, S. C. (1952). Introduction to Metamathematics. Amsterdam: North-Holland
+    (three-valued logic, section 64). Each rule's own source is in ``rule.source`` and in
+    the result's ``attrs["psychometrics"]["source"]``.
+
     Examples
     --------
     >>> import pandas as pd

@@ -18,6 +18,15 @@ def placements(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     share of cases that outscore it; the AUC is the mean of either (DeLong et al. 1988).
     Computed with two sorted searches per class instead of the n_cases x n_controls
     comparison (Sun & Xu 2014).
+
+    References
+    ----------
+    DeLong, E. R., DeLong, D. M., & Clarke-Pearson, D. L. (1988). Comparing the areas under
+    two or more correlated receiver operating characteristic curves: a nonparametric
+    approach. Biometrics, 44, 837-845.
+    Sun, X., & Xu, W. (2014). Fast implementation of DeLong's algorithm for comparing the
+    areas under correlated receiver operating characteristic curves. IEEE Signal Processing
+    Letters, 21, 1389-1393.
     """
     cases, ctrls = s[y], s[~y]
     sc, sk = np.sort(ctrls), np.sort(cases)
@@ -29,7 +38,12 @@ def placements(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def delong_var(v10: np.ndarray, v01: np.ndarray) -> float:
     """DeLong variance of the AUC: var(V10)/n_cases + var(V01)/n_controls (n - 1 variances);
-    NaN with fewer than two cases or controls."""
+    NaN with fewer than two cases or controls (pROC's ``var(method = "delong")``).
+
+    References
+    ----------
+    DeLong, E. R., DeLong, D. M., & Clarke-Pearson, D. L. (1988). Biometrics, 44, 837-845.
+    """
     if v10.size < 2 or v01.size < 2:
         return float("nan")
     return float(v10.var(ddof=1) / v10.size + v01.var(ddof=1) / v01.size)

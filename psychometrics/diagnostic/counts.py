@@ -17,8 +17,9 @@ from .. import resample
 __all__ = ["Counts", "tp_fp", "midpoints", "cutoff_labels", "class_batches", "auc_boot",
            "boot_counts", "curve_points", "BATCH_ELEMENTS"]
 
-#: Values per bootstrap batch (cases + controls x resamples): about 32 MB of int64 indices,
-#: measured to keep the vectorised bootstrap fast without holding all resamples at once.
+#: Values per bootstrap batch ((cases + controls) x resamples x the caller's ``width``): 4M
+#: int64 indices are 32 MB, a bound on the memory of one batch (the project's choice) that still
+#: leaves each batch large enough to vectorise over many resamples.
 BATCH_ELEMENTS = 4_000_000
 
 
@@ -68,7 +69,9 @@ def class_batches(n1: int, n0: int, n_boot: int, seed, width: int = 1):
     from one seeded Generator: the same scheme as ``bootstrap_indices(strata=criterion)``
     (pROC's ``stratified = TRUE``), without interleaving the two classes into one matrix,
     which on 10,000 respondents costs more than the AUC itself. Batches hold about
-    :data:`BATCH_ELEMENTS` values so that memory is bounded and reused.
+    :data:`BATCH_ELEMENTS` values so that memory is bounded and reused; ``width`` is how many
+    arrays of that size the caller builds per resample (counts, curve points), so a batch
+    holds fewer resamples when each costs more.
     """
     g = resample.rng(seed)
     per = max(1, BATCH_ELEMENTS // max(1, (n1 + n0) * width))
