@@ -57,6 +57,9 @@ def instrument_roles(instrument: str) -> dict:
 
 @dataclass
 class Tri:
+    """A condition's outcome per respondent: ``truth`` where ``known``, and why it holds, fails
+    or is undetermined (``soft``: false only because an optional input was not given)."""
+
     truth: np.ndarray
     known: np.ndarray
     why_true: np.ndarray
