@@ -1,4 +1,4 @@
-"""Profile and criteria speed: psychometrics.profile / classify vs straightforward pandas.
+"""Profile and criteria speed: psychometrics.classify (profile, classify) vs straightforward pandas.
 
 100,000 respondents with MBI-HSS sum scores and a HAMD-17 total. The baseline bands each score
 with ``pd.cut`` and combines plain booleans (no labels in three languages, no three-valued logic
@@ -19,7 +19,7 @@ import pandas as pd
 from _timing import best_of  # bench/_timing.py, beside this script
 
 import psychometrics as pm
-from psychometrics.profile import profile
+from psychometrics.classify import profile
 
 
 def naive_profile(mbi: pd.DataFrame, hamd: pd.DataFrame) -> pd.DataFrame:

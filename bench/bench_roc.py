@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from psychometrics import resample
-from psychometrics.cutoff import roc
+from psychometrics.diagnostic import roc
 
 N, N_BOOT, SEED = 10_000, 2_000, 2024
 

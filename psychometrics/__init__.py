@@ -27,9 +27,10 @@ _API = {
     "NormSet": "norms.normset", "summarise": "groups", "percentile_rank": "norms.transforms",
     "norm_catalogue": "norms.catalogue", "UncertainNormWarning": "norms.normset",
     "NoQuartilesWarning": "norms.normset",
-    "get_rule": "rules",
+    "get_rule": "classify.rules",
     "rake": "norms.weights",
-    "list_rules": "rules", "classify": "rules", "profile": "profile", "ProfileResult": "profile",
+    "list_rules": "classify.rules", "classify": "classify.rules",
+    "profile": "classify.differential", "ProfileResult": "classify.differential",
     # reliability
     "alpha": "reliability", "item_analysis": "reliability", "reliability": "reliability",
     "sem": "reliability", "rci": "reliability", "icc": "reliability",
@@ -39,8 +40,8 @@ _API = {
     "efa": "factor.efa", "correlation_matrix": "factor.efa", "polychoric": "factor.ordinal", "cfa": "factor.cfa", "invariance": "factor.invariance",
     "CFAResult": "factor.result", "em_moments": "factor.missing", "EMResult": "factor.missing", "InvarianceResult": "factor.invariance", "EFAResult": "factor.efa",
     # cut-offs
-    "roc": "cutoff", "cutoffs": "cutoff", "roc_test": "cutoff", "predictive_values": "cutoff",
-    "plot_roc": "plots",
+    "roc": "diagnostic.curve", "cutoffs": "diagnostic.optimal", "roc_test": "diagnostic.delong",
+    "predictive_values": "diagnostic.predictive", "plot_roc": "diagnostic.plots",
     # reports
     "render_report": "report", "Report": "report", "longstring": "report", "irv": "report",
     "careless_flags": "report", "group_effects": "report", "apa_fit": "methods",

@@ -1059,18 +1059,18 @@ def _factor(ctx: _Context, estimator: str, missing: str, seed):
 def _rules(ctx: _Context) -> list:
     """The rules to apply: those of the norm set (when given) and the norm-free rules shipped
     for the instrument (cut-offs on raw scores need no norm set)."""
-    from . import rules as rules_mod
+    from .classify import rules as rules_mod
 
     out = [rules_mod.get_rule(doc, ctx.inst.id) for doc in (ctx.norms.rules if ctx.norms else [])]
     ids = {r.id for r in out}
     # one pass over the shipped rule files (get_rule by id re-reads them on every call)
-    out += [r for r in rules_mod._all_rules(ctx.inst.id) if not r.uses_norms and r.id not in ids]
+    out += [r for r in rules_mod.all_rules(ctx.inst.id) if not r.uses_norms and r.id not in ids]
     return out
 
 
 def _rules_counts(ctx: _Context) -> dict:
     """Counts per level of every applicable rule (through :func:`psychometrics.rules.classify`)."""
-    from .rules import classify
+    from .classify import classify
 
     out = {}
     for rule in _rules(ctx):
@@ -1194,8 +1194,7 @@ def complete_cutoff(cutoff: float, rule: str | None, direction: str) -> int | No
 
 
 def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence):
-    from .cutoff import cutoffs, roc
-    from .plots import plot_roc
+    from .diagnostic import cutoffs, plot_roc, roc
     from .report_figures import FONT
 
     L = ctx.L
@@ -1224,7 +1223,7 @@ def _criterion(ctx: _Context, criterion, positive, n_boot: int, seed, prevalence
         direction = ">=" if ctx.inst.subscales[sid].higher_is == "worse" else "<="
         keep = ctx.scores[sid].notna().to_numpy() & y.notna().to_numpy()
         x, yy = ctx.scores[sid][keep], y[keep]
-        r = roc(x, yy, positive=positive, direction=direction, ci_boot=n_boot > 0,
+        r = roc(x, yy, positive=positive, direction=direction, ci_method="bootstrap" if n_boot > 0 else "delong",
                 n_boot=max(n_boot, 1), seed=seed, band=n_boot > 0)
         c = cutoffs(x, yy, positive=positive, direction=direction, n_boot=n_boot, seed=seed,
                     prevalence=prevalence)
@@ -1410,7 +1409,7 @@ def _depression_scores(data: pd.DataFrame, depression, *, id) -> dict:
     whose items are all columns of the data, named by item id), an instrument id or a list of
     ids, a dict ``{instrument id: scores}``, or None (no profile).
     """
-    from .profile import comparison_instruments
+    from .classify import comparison_instruments
     from .scoring import resolve_items, score
     if depression is None:
         return {}
@@ -1433,7 +1432,7 @@ def _depression_scores(data: pd.DataFrame, depression, *, id) -> dict:
 
 def _profile(ctx: _Context, depression):
     L = ctx.L
-    from .profile import profile
+    from .classify import profile
     if not depression:
         return {}, "", "skipped", L["no_depression"]
     inst_id = ctx.scores.attrs["psychometrics"]["instrument"]

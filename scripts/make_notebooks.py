@@ -99,7 +99,7 @@ normed[["ResponseId", "EE", "EE_band", "DP", "DP_band", "PA", "PA_band"]].head()
 normed["EE_band"].value_counts()
 """),
     code("""
-from psychometrics.rules import classify
+from psychometrics.classify import classify
 burnout = classify(normed, "mbi-hss-overall-ee-plus-one", norms="mbi-hss-overall", id="ResponseId")
 burnout["label"].value_counts(dropna=False)
 """),
@@ -311,7 +311,7 @@ print(f"difference {test.difference:.3f} [{test.ci_low:.3f}, {test.ci_high:.3f}]
     code("""
 import matplotlib
 matplotlib.use("Agg")
-from psychometrics.plots import plot_roc
+from psychometrics.diagnostic import plot_roc
 fig = plot_roc(roc, cutoff=cut, title="Emotional exhaustion vs clinical diagnosis")
 fig.savefig("roc-ee.png", dpi=96)
 from IPython.display import Image

@@ -6,8 +6,8 @@ scale (issue 12 item 1); tests say it with ``scale=norm_scale(norm set)``.
 
 from __future__ import annotations
 
+from psychometrics.classify import get_rule
 from psychometrics.norms import load_norms
-from psychometrics.rules import get_rule
 
 
 def norm_scale(norms) -> dict:

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import psychometrics as pm
+from psychometrics.classify import instrument_roles
 from psychometrics.errors import InstrumentError, NormError
 from psychometrics.instruments import data_dir, read_yaml
 from psychometrics.norms import NoQuartilesWarning, UncertainNormWarning, list_norms, load_norms
-from psychometrics.rules import instrument_roles
 
 
 def _mbi_scores(n=400, seed=3):

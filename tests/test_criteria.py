@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import psychometrics as pm
+from psychometrics.classify import classify, list_rules
 from psychometrics.instruments import data_dir, load_instrument, validate
 from psychometrics.norms import UncertainNormWarning, load_norms
-from psychometrics.rules import classify, list_rules
 
 NORMS = data_dir("norms")
 INSTRUMENTS = data_dir("instruments")
@@ -487,5 +487,5 @@ def test_rule_descriptions_and_docs_say_no_diagnosis():
                         ("se-exhaustion-disorder", "exhaustion-disorder-se-criteria")]:
         rule = next(r for r in load_norms(origin).rules if r["id"] == rid)
         assert re.search(r"not a diagnosis", rule["description"], re.I)
-    import psychometrics.profile as prof
+    from psychometrics.classify import differential as prof
     assert "no diagnosis" in prof.__doc__

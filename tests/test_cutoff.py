@@ -1,4 +1,4 @@
-"""Tests of psychometrics.cutoff: pROC / cutpointr reference values on aSAH, properties, CLI."""
+"""Tests of psychometrics.diagnostic: pROC / cutpointr reference values on aSAH, properties, CLI."""
 
 from __future__ import annotations
 
@@ -15,16 +15,11 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from psychometrics import resample
-from psychometrics.cutoff import (
-    _class_batches,
-    _Counts,
-    _cutoff_boot,
-    _roc_boot,
-    cutoffs,
-    predictive_values,
-    roc,
-    roc_test,
-)
+from psychometrics.diagnostic import cutoffs, predictive_values, roc, roc_test
+from psychometrics.diagnostic.counts import Counts as _Counts
+from psychometrics.diagnostic.counts import class_batches as _class_batches
+from psychometrics.diagnostic.curve import _roc_boot
+from psychometrics.diagnostic.optimal import _cutoff_boot
 from psychometrics.errors import DataError, OptionError
 
 DATA = Path(__file__).parent / "data"
@@ -165,11 +160,11 @@ def _sample(values, data):
 @given(_scores, st.data())
 def test_auc_of_negated_score_is_one_minus_auc(values, data):
     x, y = _sample(values, data)
-    a = roc(x, y, ci_boot=False).auc
-    b = roc(-x, y, ci_boot=False).auc
+    a = roc(x, y, ci_method="delong").auc
+    b = roc(-x, y, ci_method="delong").auc
     assert abs(a + b - 1) < 1e-12
     # and the DeLong variance is the same (NaN, as pROC's NA, with a single case or control)
-    va, vb = roc(x, y, ci_boot=False).auc_var, roc(-x, y, ci_boot=False).auc_var
+    va, vb = roc(x, y, ci_method="delong").auc_var, roc(-x, y, ci_method="delong").auc_var
     assert np.isclose(va, vb, rtol=0, atol=1e-12, equal_nan=True)
 
 
@@ -177,9 +172,9 @@ def test_auc_of_negated_score_is_one_minus_auc(values, data):
 @given(_scores, st.data())
 def test_auc_invariant_to_monotone_transforms(values, data):
     x, y = _sample(values, data)
-    base = roc(x, y, ci_boot=False)
+    base = roc(x, y, ci_method="delong")
     for f in (np.exp, lambda v: v ** 3 + 2 * v, lambda v: np.log1p(v)):
-        res = roc(f(x), y, ci_boot=False)
+        res = roc(f(x), y, ci_method="delong")
         assert abs(res.auc - base.auc) < 1e-12
         assert np.isclose(res.auc_var, base.auc_var, rtol=0, atol=1e-12, equal_nan=True)
 
@@ -189,7 +184,7 @@ def test_auc_invariant_to_monotone_transforms(values, data):
 def test_auc_equals_mann_whitney(values, data):
     x, y = _sample(values, data)
     u = stats.mannwhitneyu(x[y], x[~y]).statistic
-    assert abs(roc(x, y, ci_boot=False).auc - u / (y.sum() * (~y).sum())) < 1e-12
+    assert abs(roc(x, y, ci_method="delong").auc - u / (y.sum() * (~y).sum())) < 1e-12
 
 
 @settings(max_examples=30, deadline=None)
@@ -198,7 +193,7 @@ def test_auc_equals_mann_whitney(values, data):
 def test_perfect_separator(controls, cases):
     x = np.array(controls + cases)
     y = np.array([False] * len(controls) + [True] * len(cases))
-    assert roc(x, y, ci_boot=False).auc == 1.0
+    assert roc(x, y, ci_method="delong").auc == 1.0
     res = cutoffs(x, y, n_boot=0)
     assert res.ties == [min(cases)]  # the only perfect split: lowest case score
     assert max(controls) < res.best["cutoff"] <= min(cases)
@@ -288,7 +283,7 @@ def _proc_partial_auc(sp, se, bounds, focus):
 @pytest.mark.parametrize("focus", ["specificity", "sensitivity"])
 @pytest.mark.parametrize("pred", PREDICTORS)
 def test_partial_auc_matches_proc_algorithm(pred, focus, bounds):
-    res = roc(ASAH[pred], ASAH["outcome"], positive="Poor", ci_boot=False, partial=bounds,
+    res = roc(ASAH[pred], ASAH["outcome"], positive="Poor", ci_method="delong", partial=bounds,
               partial_focus=focus)
     c = res.curve
     expected = _proc_partial_auc(c["specificity"].to_numpy(), c["sensitivity"].to_numpy(),
@@ -296,7 +291,7 @@ def test_partial_auc_matches_proc_algorithm(pred, focus, bounds):
     assert res.partial_auc == pytest.approx(expected, abs=1e-12)
     if bounds == (0, 1):
         assert res.partial_auc == pytest.approx(res.auc, abs=1e-12)
-    corr = roc(ASAH[pred], ASAH["outcome"], positive="Poor", ci_boot=False, partial=bounds,
+    corr = roc(ASAH[pred], ASAH["outcome"], positive="Poor", ci_method="delong", partial=bounds,
                partial_focus=focus, partial_correct=True).partial_auc
     lo, hi = sorted(bounds)
     amin, amax = ((1 - lo) + (1 - hi)) * (hi - lo) / 2, hi - lo
@@ -334,7 +329,7 @@ def test_table_rates_and_wilson_ci(s100b):
 
 
 def test_exact_ci_is_clopper_pearson():
-    res = cutoffs(ASAH["wfns"], ASAH["outcome"], positive="Poor", ci="exact", n_boot=0)
+    res = cutoffs(ASAH["wfns"], ASAH["outcome"], positive="Poor", ci_method="exact", n_boot=0)
     for _, row in res.table.iterrows():
         ci = stats.binomtest(int(row.tn), 72).proportion_ci(0.95, method="exact")
         assert row.specificity_ci_low == pytest.approx(ci.low, abs=1e-10)
@@ -424,7 +419,7 @@ def test_direction_le_mirrors_ge():
     assert le.best["cutoff"] == -ge.best["cutoff"]
     assert le.best["sensitivity"] == ge.best["sensitivity"]
     assert le.table["cutoff"].is_monotonic_increasing
-    r = roc(-x, y, positive="Poor", direction="<=", ci_boot=False)
+    r = roc(-x, y, positive="Poor", direction="<=", ci_method="delong")
     assert r.auc == pytest.approx(ge.auc)
     assert r.curve["threshold"].is_monotonic_increasing
 
@@ -432,19 +427,19 @@ def test_direction_le_mirrors_ge():
 def test_auto_direction_warns_and_says_so():
     x, y = -ASAH["s100b"], ASAH["outcome"]
     with pytest.warns(UserWarning, match="direction='auto' chose '<='"):
-        res = roc(x, y, positive="Poor", direction="auto", ci_boot=False)
+        res = roc(x, y, positive="Poor", direction="auto", ci_method="delong")
     assert res.direction == "<=" and res.direction_auto
     assert res.auc == pytest.approx(REF["predictors"]["s100b"]["auc"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert not roc(-x, y, positive="Poor", ci_boot=False).direction_auto
+        assert not roc(-x, y, positive="Poor", ci_method="delong").direction_auto
 
 
 def test_missing_values_dropped_and_counted():
     x = ASAH["s100b"].copy()
     x.iloc[[0, 5]] = np.nan
     before = x.copy()
-    res = roc(x, ASAH["outcome"], positive="Poor", ci_boot=False)
+    res = roc(x, ASAH["outcome"], positive="Poor", ci_method="delong")
     assert res.n_dropped == 2 and res.n_cases + res.n_controls == 111
     pd.testing.assert_series_equal(x, before)  # caller's data untouched
 
@@ -504,7 +499,7 @@ def test_band_covers_curve(rocs):
 def test_plot_roc():
     import matplotlib
     matplotlib.use("Agg")
-    from psychometrics.plots import plot_roc
+    from psychometrics.diagnostic import plot_roc
     res = roc(ASAH["s100b"], ASAH["outcome"], positive="Poor", n_boot=200, seed=1, band=True)
     cut = cutoffs(ASAH["s100b"], ASAH["outcome"], positive="Poor", n_boot=0)
     fig = plot_roc(res, cutoff=cut)
@@ -558,7 +553,7 @@ def test_class_batches_are_the_engines_stratified_resamples():
 
 def test_reversed_score_series_is_matched_by_respondent():
     ref = REF["predictors"]["s100b"]["auc"]
-    rev = roc(ASAH["s100b"].iloc[::-1], ASAH["outcome"], positive="Poor", ci_boot=False)
+    rev = roc(ASAH["s100b"].iloc[::-1], ASAH["outcome"], positive="Poor", ci_method="delong")
     assert _close(rev.auc, ref)
     assert cutoffs(ASAH["s100b"].iloc[::-1], ASAH["outcome"], positive="Poor", n_boot=0).best == \
         cutoffs(ASAH["s100b"], ASAH["outcome"], positive="Poor", n_boot=0).best
@@ -580,3 +575,33 @@ def test_mismatched_indexes_and_lengths_are_refused():
         roc(ASAH["s100b"].to_numpy(), ASAH["outcome"].to_numpy()[:-1], positive="Poor")
     with pytest.raises(DataError, match="same number of respondents"):
         roc(ASAH["s100b"].to_list()[:-3], ASAH["outcome"], positive="Poor")
+
+
+# --- renamed keywords (issue 11): the old names work for one release, with a warning ---------
+
+def test_roc_ci_boot_is_a_deprecated_name_of_ci_method():
+    x, y = ASAH["s100b"], ASAH["outcome"]
+    for old, new in ((True, "bootstrap"), (False, "delong")):
+        with pytest.warns(DeprecationWarning, match="ci_boot= is deprecated") as rec:
+            a = roc(x, y, positive="Poor", ci_boot=old, n_boot=50, seed=4)
+        assert rec[0].filename == __file__  # the warning points at the caller
+        b = roc(x, y, positive="Poor", ci_method=new, n_boot=50, seed=4)
+        assert a.to_dict() == b.to_dict()
+    with pytest.raises(OptionError, match="not both"), pytest.warns(DeprecationWarning):
+        roc(x, y, positive="Poor", ci_method="delong", ci_boot=True)
+    with pytest.raises(OptionError, match="ci_method"):
+        roc(x, y, positive="Poor", ci_method="wilson")
+
+
+def test_cutoffs_ci_is_a_deprecated_name_of_ci_method():
+    x, y = ASAH["wfns"], ASAH["outcome"]
+    with pytest.warns(DeprecationWarning, match="ci= is deprecated") as rec:
+        a = cutoffs(x, y, positive="Poor", ci="exact", n_boot=0)
+    assert rec[0].filename == __file__
+    b = cutoffs(x, y, positive="Poor", ci_method="exact", n_boot=0)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.best == b.best and b.ci_method == "exact"
+    with pytest.warns(DeprecationWarning, match="use ci_method"):
+        assert b.ci == "exact"
+    with pytest.raises(OptionError, match="not both"), pytest.warns(DeprecationWarning):
+        cutoffs(x, y, positive="Poor", ci_method="exact", ci="wilson", n_boot=0)

@@ -57,7 +57,7 @@ def test_hmean():
 
 
 def test_reliability_and_cfa_load_no_scipy_stats():
-    code = ("import sys, psychometrics.reliability, psychometrics.factor.cfa, psychometrics.cutoff\n"
+    code = ("import sys, psychometrics.reliability, psychometrics.factor.cfa, psychometrics.diagnostic\n"
             "import psychometrics.factor.efa, psychometrics.factor.wls, psychometrics.factor.invariance\n"
             "print(any(m == 'scipy.stats' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import psychometrics as pm
+from psychometrics.classify import instrument_roles
 from psychometrics.errors import DataError, NormError
 from psychometrics.instruments import data_dir, load_instrument
 from psychometrics.norms import (
@@ -25,7 +26,6 @@ from psychometrics.norms import (
     t_from_pr,
 )
 from psychometrics.norms.continuous import continuous_z as _continuous_z
-from psychometrics.rules import instrument_roles
 
 SHIPPED = pm.list_norms()
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import psychometrics as pm
+from psychometrics.classify import DISCLAIMER, ProfileResult, profile
 from psychometrics.cli import main
 from psychometrics.errors import DataError, NormError
 from psychometrics.norms import UncertainNormWarning, list_norms, load_norms
-from psychometrics.profile import DISCLAIMER, ProfileResult, profile
 
 # 4DKL items of each scale (Terluin 2006), to build answers with a given scale sum
 DEP_ITEMS = [28, 30, 33, 34, 35, 46]

@@ -276,7 +276,7 @@ def test_classification_numbers(report_q, scores_q):
         counts = normed[f"{sid}_band"].value_counts().to_dict()
         assert d["bands"][sid]["counts"] == {k: counts.get(k, 0) for k in d["bands"][sid]["counts"]}
         assert sum(d["bands"][sid]["counts"].values()) == normed[sid].notna().sum()
-    from psychometrics.rules import classify
+    from psychometrics.classify import classify
     for rid, r in d["rules"].items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -10,9 +10,9 @@ import pytest
 from _scales import rule_scale
 
 import psychometrics as pm
+from psychometrics.classify import Rule, describe, get_rule
 from psychometrics.errors import DataError, NormError
 from psychometrics.norms import NormSet, UncertainNormWarning, load_norms
-from psychometrics.rules import Rule, describe, get_rule
 
 
 def _levels(rule, rows: dict, **kw) -> list:

@@ -379,7 +379,7 @@ def run_validate(path: str, setup: Setup, *, scores: Sequence[str], criterion: s
         for s, x in values.items():
             progress(f"ROC of {s} ({n_boot} bootstrap resamples)")
             r = pm.roc(x, y, positive=positive, n_boot=n_boot, seed=seed,
-                       ci_boot=n_boot > 0, band=n_boot > 0)
+                       ci_method="bootstrap" if n_boot > 0 else "delong", band=n_boot > 0)
             c = pm.cutoffs(x, y, positive=positive, method=method, prevalence=prevalence,
                            n_boot=n_boot, seed=seed)
             out["rocs"][s], out["cutoffs"][s] = r, c

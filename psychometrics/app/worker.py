@@ -20,7 +20,7 @@ def warm() -> None:
     import matplotlib.pyplot as plt
 
     import psychometrics as pm
-    from psychometrics import cutoff, factor, norms, reliability, report, rules  # noqa: F401
+    from psychometrics import classify, diagnostic, factor, norms, reliability, report  # noqa: F401
     from psychometrics.factor import cfa, invariance  # noqa: F401
 
     from . import tasks  # noqa: F401

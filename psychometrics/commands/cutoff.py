@@ -105,7 +105,7 @@ def _level(series, label: str | None):
 
 def run(args: argparse.Namespace):
     from psychometrics.cli import busy
-    from psychometrics.cutoff import cutoffs, roc, roc_test
+    from psychometrics.diagnostic import cutoffs, roc, roc_test
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
 
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace):
             return cutoffs(data[col], crit, method=args.method, positive=positive,
                            direction=args.direction, min_sensitivity=args.min_sensitivity,
                            min_specificity=args.min_specificity, cost_fp=args.cost_fp,
-                           cost_fn=args.cost_fn, prevalence=args.prevalence, ci=args.ci,
+                           cost_fn=args.cost_fn, prevalence=args.prevalence, ci_method=args.ci,
                            level=args.level, n_boot=args.n_boot, seed=args.seed,
                            thresholds=args.thresholds)
     res = one(args.score)
@@ -132,10 +132,10 @@ def run(args: argparse.Namespace):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from psychometrics.plots import plot_roc
+        from psychometrics.diagnostic import plot_roc
 
         curve = roc(data[args.score], crit, positive=positive, direction=res.direction,
-                    ci_boot=args.n_boot > 0, n_boot=max(args.n_boot, 1), seed=args.seed,
+                    ci_method="bootstrap" if args.n_boot > 0 else "delong", n_boot=max(args.n_boot, 1), seed=args.seed,
                     level=args.level, thresholds=args.thresholds, band=args.n_boot > 0)
         fig = plot_roc(curve, cutoff=res, title=f"{args.score} vs {args.criterion}")
         fig.savefig(args.plot, dpi=150, bbox_inches="tight")

@@ -162,7 +162,7 @@ def _show(args):
 
 
 def _rules(args):
-    from ..rules import list_rules
+    from ..classify import list_rules
     return list_rules(args.instrument)
 
 
@@ -253,7 +253,7 @@ def _build_stream(args):
 
 
 def _classify(args):
-    from ..rules import classify
+    from ..classify import classify
     scores, data = _scores(args)
     return classify(scores, args.rule, norms=args.norms, norm_by=parse_norm_by(args.norm_by), fallback=args.fallback,
                     lang=args.lang, data=data, id=args.id if args.id in scores.columns else None)

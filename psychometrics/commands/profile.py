@@ -46,8 +46,8 @@ def register(sub) -> None:
 
 
 def _profile(args):
+    from ..classify import profile
     from ..io import read_table
-    from ..profile import profile
     from ..scoring import score
     items, forms = _pairs(args.items, "--items"), _pairs(args.form, "--form")
     methods, norms = _pairs(args.method, "--method"), _pairs(args.norms, "--norms")

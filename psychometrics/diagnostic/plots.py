@@ -1,4 +1,4 @@
-"""Matplotlib figures for cut-off validation. Figures are returned, never shown.
+"""Matplotlib figures of the diagnostic accuracy. Figures are returned, never shown.
 
 matplotlib is imported on first use only, so the rest of the package does not need it.
 """
@@ -11,7 +11,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .cutoff import CutoffResult, ROCResult
+    from .curve import ROCResult
+    from .optimal import CutoffResult
 
 
 def plot_roc(result: ROCResult, *, cutoff: CutoffResult | None = None, ax: Axes | None = None,

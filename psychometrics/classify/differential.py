@@ -23,26 +23,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import check_unique_ids
-from ._results import Result, format_table, jsonable
-from .errors import DataError, NormError
+from .._checks import check_unique_ids
+from .._results import Result, format_table, jsonable
+from ..errors import DataError, NormError
+from ..i18n import FALLBACK, pick, strings, text
+from ..instruments import data_dir, list_instruments, load_instrument, read_yaml
+from ..norms import apply_norm_set, list_norms, load_norms
+from ..norms import instrument_forms as norm_instrument_forms
+from .rules import classify, get_rule, list_rules
 
 _COMPARISON = ("depression", "anxiety", "distress", "somatization")
 _COLUMNS = ["respondent", "instrument", "scale", "name", "role", "score", "band", "band_id",
             "elevated", "flag", "norms", "reason"]
 
-DISCLAIMER = {
-    "en": ("This profile supports a clinician's judgement; it is no diagnosis. Burnout is a "
-           "diagnosis of exclusion: a depression or anxiety scale in its elevated band beside "
-           "high burnout scores calls for a clinical assessment of depression and anxiety."),
-    "nl": ("Dit profiel ondersteunt het oordeel van de clinicus; het is geen diagnose. Burn-out is "
-           "een diagnose per exclusionem: een verhoogde depressie- of angstschaal naast hoge "
-           "burn-outscores vraagt om een klinische beoordeling van depressie en angst."),
-    "fr": ("Ce profil soutient le jugement du clinicien ; ce n'est pas un diagnostic. Le burnout "
-           "est un diagnostic d'exclusion : une échelle de dépression ou d'anxiété élevée à côté "
-           "de scores de burnout élevés appelle une évaluation clinique de la dépression et de "
-           "l'anxiété."),
-}
+#: The disclaimer per language (``disclaimer`` of ``psychometrics/strings/rules.yaml``).
+DISCLAIMER = strings("rules")["disclaimer"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +77,7 @@ class ProfileResult(Result):
     norms: dict
     sources: dict
     lang: str = "en"
-    disclaimer: str = DISCLAIMER["en"]
+    disclaimer: str = DISCLAIMER[FALLBACK]
     burnout_rules: dict = field(default_factory=dict)
 
     @property
@@ -194,7 +189,6 @@ def default_norms(inst_id: str, scoring: dict | None = None) -> str | None:
     scale (``scoring``, as ``score()`` records it) is taken; two candidates left is an error
     in the data files.
     """
-    from .norms import list_norms, load_norms
     marked = [nid for nid in list_norms(inst_id)
               if load_norms(nid).doc.get("default") and load_norms(nid).instrument == inst_id]
     if len(marked) > 1 and scoring:
@@ -223,7 +217,6 @@ def _role(inst, sid: str) -> str:
 
 def comparison_instruments() -> list[str]:
     """Shipped instruments with a depression or anxiety scale (by their files' ``construct``)."""
-    from .instruments import data_dir, list_instruments, load_instrument, read_yaml
     out = []
     for iid in list_instruments():
         # a look at the raw file first: validating all 20 instruments took 1-2 s of the report
@@ -239,8 +232,9 @@ def comparison_instruments() -> list[str]:
     return out
 
 
+# duplicate of norms.instrument_forms: lead merges
 def instrument_forms(iid: str) -> list[str]:
-    from .instruments import data_dir, read_yaml
+    """The ids of the forms an instrument file declares (empty when it has none)."""
     return list(read_yaml(data_dir("instruments") / f"{iid}.yaml").get("forms") or {})
 
 
@@ -295,20 +289,16 @@ def _burnout_rule(inst, lang: str) -> dict:
     """The instrument's published burnout rule (its file's ``burnout_flag``), or a named default."""
     flag = inst.doc.get("burnout_flag")
     if flag:
-        return {"id": flag["id"], "name": flag["name"].get(lang) or flag["name"]["en"],
+        return {"id": flag["id"], "name": pick(flag["name"], lang),
                 "source": flag["source"]["ref"], "when": flag["when"]}
     roles = {s.get("role"): sid for sid, s in (inst.doc.get("subscales") or {}).items()}
     if "exhaustion" in roles:  # exhaustion is the core dimension (see the MBI/UBOS rule)
         return {"id": "default-exhaustion-high", "when": {"high": roles["exhaustion"]},
-                "name": {"nl": "uitputting hoog (geen gepubliceerde regel in het instrumentbestand)",
-                         "fr": "épuisement élevé (pas de règle publiée dans le fichier)"}.get(
-                    lang, "exhaustion high (no published rule in the instrument file)"),
+                "name": text("rules", "default_rule_exhaustion", lang),
                 "source": "project default: the instrument file states no burnout rule"}
     subs = [sid for sid, s in inst.subscales.items() if (s.construct or "burnout") == "burnout"]
     return {"id": "default-any-high", "when": {"any": [{"high": sid} for sid in subs]},
-            "name": {"nl": "een burn-outschaal hoog (geen gepubliceerde regel in het instrumentbestand)",
-                     "fr": "une échelle de burnout élevée (pas de règle publiée dans le fichier)"}.get(
-                lang, "any burnout subscale high (no published rule in the instrument file)"),
+            "name": text("rules", "default_rule_any", lang),
             "source": "project default: the instrument file states no burnout rule"}
 
 
@@ -409,26 +399,11 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
     >>> p.wide["overlap"].tolist(), p.flagged   # respondent 1: low PA but no depression
     ([True, False], [0])
     """
-    from .instruments import load_instrument
-    from .norms import apply_norm_set, instrument_forms, load_norms
-
+    # over 80 lines only by its numpydoc docstring; the code is under 35 lines
     if not isinstance(lang, str) or len(lang) != 2:
         raise DataError(f"lang must be a two-letter language code such as 'en', not {lang!r}")
     frames = _frames(scores)
-    by_inst, loose = _norms_for(norms)
-    for spec in loose:  # a norm set given without an instrument: the instruments it applies to
-        ns = load_norms(spec)
-        hit = [k for k, _ in frames if k in ns.applies_to]
-        if not hit:
-            raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores "
-                            f"are of {', '.join(k for k, _ in frames)}")
-        for k in hit:
-            by_inst[k] = ns
-    unknown = sorted(set(by_inst) - {k for k, _ in frames})
-    if unknown:
-        raise NormError(f"norms given for {unknown}, which are not among the scores "
-                        f"({', '.join(k for k, _ in frames)})")
-
+    by_inst = _norms_by_instrument(frames, norms)
     keyed = [(k, f, _keys(f, k, id)) for k, f in frames]
     union = keyed[0][2]
     for _, _, keys in keyed[1:]:
@@ -440,7 +415,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
         pos = union.get_indexer(keys)
         info = frame.attrs.get("psychometrics") or {}
         # names and directions of the subscales do not depend on the answer-direction form
-        forms = instrument_forms(inst_id)
+        forms = norm_instrument_forms(inst_id)
         inst = load_instrument(inst_id, form=info.get("form") or next(iter(forms), None), warn=False)
         subs = [s for s in inst.subscales if s in frame.columns]
         if inst.doc.get("family") == "criteria":
@@ -452,57 +427,89 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
                             f"{list(inst.subscales)} as columns")
         spec = by_inst[inst_id] if inst_id in by_inst else \
             default_norms(inst_id, info.get("scoring"))
-        applied, ns = None, None
-        if spec is not None:
-            ns = load_norms(spec)
-            ns.warn_if_uncertain(stacklevel=3)
-            inst_scale = scale.get(inst_id) if isinstance(scale, Mapping) else scale
-            applied, _ = apply_norm_set(frame, ns, lang=lang, norm_by=norm_by, scale=inst_scale,
-                                data=data)
-            sources[ns.id] = ns.doc["source"]["ref"]
+        ns, applied = _apply_bands(spec, frame, lang, norm_by, scale, inst_id, data, sources)
         used[inst_id] = ns.id if ns is not None else None
-        high = {}
-        first = len(blocks)
-        for sid in subs:
-            sub = inst.subscales[sid]
-            role = _role(inst, sid)
-            score = np.full(n, np.nan)
-            score[pos] = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
-            idx = np.full(n, -1)
-            band = np.full(n, None, dtype=object)
-            band_id = np.full(n, None, dtype=object)
-            k = 0
-            if applied is not None and sid in applied.band:
-                idx[pos] = applied.band[sid]
-                band[pos], band_id[pos] = applied.band_labels[sid], applied.band_ids[sid]
-                entry = ns.overall or ns.entries[0]
-                k = len(entry.subscales[sid].bands) if sid in entry.subscales else 0
-            reason = np.full(n, None, dtype=object)
-            if f"{sid}_prorated" in frame.columns:  # a band from a prorated score says so
-                flag = frame[f"{sid}_prorated"].fillna(False).to_numpy(dtype=bool)
-                reason[pos[flag]] = f"{sid} prorated (scored from fewer items than the scale has)"
-            blocks.append({
-                "instrument": inst_id, "scale": sid,
-                "name": sub.name.get(lang) or sub.name.get("en") or sid, "role": role,
-                "score": score, "band": band, "band_id": band_id,
-                "elevated": _elevated(role, sub.higher_is, idx, k),
-                "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
-                "reason": reason})
-            if role == "burnout":
-                high[sid] = blocks[-1]["elevated"]
-        if high:  # the instrument's own rule decides whether its burnout scores are high
-            rule = _burnout_rule(inst, lang)
-            flag = _flag_value(rule.pop("when"), high, n)
-            rules[inst_id] = rule
-            sources[f"{inst_id}:{rule['id']}"] = rule["source"]
-            for b in blocks[first:]:
-                b["instrument_flag"] = flag
+        own = [_subscale_block(inst, sid, frame, pos, n, ns, applied, lang) for sid in subs]
+        _instrument_flag(inst, own, n, lang, rules, sources)
+        blocks += own
     return _assemble(blocks, union, n, used, sources, lang, rules)
+
+
+def _norms_by_instrument(frames: list, norms) -> dict:
+    """``norms`` as {instrument id: norm spec}; a norm set given without an instrument goes to
+    the instruments among the scores it applies to."""
+    by_inst, loose = _norms_for(norms)
+    for spec in loose:
+        ns = load_norms(spec)
+        hit = [k for k, _ in frames if k in ns.applies_to]
+        if not hit:
+            raise NormError(f"norm set {ns.id!r} is for {', '.join(ns.applies_to)}, but the scores "
+                            f"are of {', '.join(k for k, _ in frames)}")
+        for k in hit:
+            by_inst[k] = ns
+    unknown = sorted(set(by_inst) - {k for k, _ in frames})
+    if unknown:
+        raise NormError(f"norms given for {unknown}, which are not among the scores "
+                        f"({', '.join(k for k, _ in frames)})")
+    return by_inst
+
+
+def _apply_bands(spec, frame, lang, norm_by, scale, inst_id, data, sources):
+    """(norm set, its application to ``frame``), or (None, None) without a norm set."""
+    if spec is None:
+        return None, None
+    ns = load_norms(spec)
+    ns.warn_if_uncertain(stacklevel=4)  # points at the caller of profile()
+    inst_scale = scale.get(inst_id) if isinstance(scale, Mapping) else scale
+    applied, _ = apply_norm_set(frame, ns, lang=lang, norm_by=norm_by, scale=inst_scale,
+                                data=data)
+    sources[ns.id] = ns.doc["source"]["ref"]
+    return ns, applied
+
+
+def _subscale_block(inst, sid, frame, pos, n, ns, applied, lang) -> dict:
+    """One subscale's scores, bands and elevation over the union of respondents."""
+    sub = inst.subscales[sid]
+    role = _role(inst, sid)
+    score = np.full(n, np.nan)
+    score[pos] = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
+    idx = np.full(n, -1)
+    band = np.full(n, None, dtype=object)
+    band_id = np.full(n, None, dtype=object)
+    k = 0
+    if applied is not None and sid in applied.band:
+        idx[pos] = applied.band[sid]
+        band[pos], band_id[pos] = applied.band_labels[sid], applied.band_ids[sid]
+        entry = ns.overall or ns.entries[0]
+        k = len(entry.subscales[sid].bands) if sid in entry.subscales else 0
+    reason = np.full(n, None, dtype=object)
+    if f"{sid}_prorated" in frame.columns:  # a band from a prorated score says so
+        flag = frame[f"{sid}_prorated"].fillna(False).to_numpy(dtype=bool)
+        reason[pos[flag]] = f"{sid} prorated (scored from fewer items than the scale has)"
+    return {"instrument": inst.id, "scale": sid, "name": pick(sub.name, lang, sid),
+            "role": role, "score": score, "band": band, "band_id": band_id,
+            "elevated": _elevated(role, sub.higher_is, idx, k),
+            "norms": ns.id if (ns is not None and sid in (applied.band if applied else {})) else None,
+            "reason": reason}
+
+
+def _instrument_flag(inst, blocks: list[dict], n: int, lang: str, rules: dict,
+                     sources: dict) -> None:
+    """The instrument's own rule decides whether its burnout scores are high: sets
+    ``instrument_flag`` on its blocks and records the rule in ``rules`` and ``sources``."""
+    high = {b["scale"]: b["elevated"] for b in blocks if b["role"] == "burnout"}
+    if not high:
+        return
+    rule = _burnout_rule(inst, lang)
+    flag = _flag_value(rule.pop("when"), high, n)
+    rules[inst.id] = rule
+    sources[f"{inst.id}:{rule['id']}"] = rule["source"]
+    for b in blocks:
+        b["instrument_flag"] = flag
 
 
 def _criteria_blocks(inst, frame, pos, n, lang, sources) -> list[dict]:
     """One block per rule of a criteria checklist: the verdict, positive and reason."""
-    from .rules import classify, get_rule, list_rules
     out = []
     for rid in list_rules(inst.id)["id"]:
         rule = get_rule(rid, inst.id)
@@ -568,4 +575,4 @@ def _assemble(blocks, union, n, used, sources, lang, rules) -> ProfileResult:
     wide_df["overlap"] = _boolean(_kleene_and(burnout, depression))
     wide_df["overlap_anxiety"] = _boolean(_kleene_and(burnout, anxiety))
     return ProfileResult(table=table, wide=wide_df, norms=used, sources=sources, lang=lang,
-                         disclaimer=DISCLAIMER.get(lang, DISCLAIMER["en"]), burnout_rules=rules)
+                         disclaimer=pick(DISCLAIMER, lang), burnout_rules=rules)
