@@ -115,7 +115,7 @@ def sniff_csv(path: Path) -> tuple[str, str]:
 
 def csv_format(path: str | Path) -> tuple[str, str, str]:
     """Delimiter, decimal mark and encoding of a CSV file, as :func:`read_table` reads it
-    (for readers that stream the file in chunks, :mod:`psychometrics.stream`)."""
+    (for readers that stream the file in chunks, :mod:`psychometrics.io.chunks`)."""
     p = existing_file(path)
     delim, decimal = sniff_csv(p)
     return delim, decimal, file_encoding(p)

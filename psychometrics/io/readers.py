@@ -391,6 +391,7 @@ def read_export(path: str | Path, *, source: str = "auto", id: str | None = None
 
     Examples
     --------
+    >>> from psychometrics.io import example_path
     >>> df = read_export(example_path("mbi-hss-qualtrics.csv"), id="ResponseId")
     >>> df.attrs["export"]["source"], df.shape
     ('qualtrics', (200, 37))

@@ -311,6 +311,7 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
 
     Examples
     --------
+    >>> from psychometrics.io import example_path, read_export
     >>> df = read_export(example_path("mbi-hss-qualtrics.csv"), id="ResponseId")
     >>> rep = match_items(df, "mbi-hss", id="ResponseId")
     >>> len(rep.missing), rep.suggestion
