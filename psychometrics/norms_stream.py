@@ -29,12 +29,21 @@ from .resample import rng as make_rng
 from .scoring.mapping import resolve_items
 from .scoring.stream import (
     ChunkWarnings,
+    check_columns,
     check_ids_across_chunks,
     ids_hash,
     score_chunk,
     score_options,
 )
 from .weights import weighted_quantile_counts
+
+#: Percentiles always estimated beside the requested ones: the quartiles, which the norm set
+#: reports (as :func:`~psychometrics.norms.build_norms` does).
+QUARTILES = (25.0, 75.0)
+
+#: Bootstrap draws x distinct scores per batch of multinomial resamples: bounds the memory of
+#: one batch (about 16 MB of float64) while keeping the batches few.
+BOOTSTRAP_BATCH_CELLS = 2_000_000
 
 
 class _Counts:
@@ -83,7 +92,7 @@ def _quantiles_from_counts(vals: np.ndarray, wt: np.ndarray, rows: int, probs: n
         return est, np.full(est.shape, np.nan), np.full(est.shape, np.nan)
     p = np.concatenate([[rows - wt.sum()], wt]) / rows
     reps = []
-    per_batch = max(1, 2_000_000 // (vals.size + 1))
+    per_batch = max(1, BOOTSTRAP_BATCH_CELLS // (vals.size + 1))
     for start in range(0, n_boot, per_batch):  # batches of resamples, not single ones
         draws = g.multinomial(rows, p, size=min(per_batch, n_boot - start))
         reps.append(weighted_quantile_counts(vals, draws[:, 1:].astype(float), probs))
@@ -138,18 +147,29 @@ def build_norms_file(path: str | Path, instrument, *, items=None, id: str | None
     inst = load_instrument(instrument, keys=keys, form=form)
     header = columns_of(src)
     mapping = resolve_items(header, inst, items, subscales=opts.get("subscales"))
-    absent = [c for c in ([id] if id else []) + by if c not in header]
-    if absent:
-        raise DataError(f"{src}: no column(s) {absent}; columns: {', '.join(header[:15])}")
-    probs = np.unique(np.concatenate([np.asarray(percentiles, dtype=float), [25.0, 75.0]])) / 100.0
+    check_columns(src, header, ([id] if id else []) + by)
+    probs = np.unique(np.concatenate([np.asarray(percentiles, dtype=float), QUARTILES])) / 100.0
     if probs.min() <= 0 or probs.max() >= 1:
         raise DataError("percentiles must be strictly between 0 and 100")
+    counts, scoring, rows = _count_scores(src, inst, mapping, id, by, opts, chunksize=chunksize,
+                                          progress=progress)
+    entries, suppressed = _norm_entries(counts, scoring, by, probs, bootstrap=bootstrap,
+                                        level=level, min_n=min_n, g=make_rng(seed))
+    return norm_set_from_entries(entries, suppressed, inst_id=inst.id, version=inst.version,
+                                 n=rows, by=by, weighting={"method": "none"}, bootstrap=bootstrap,
+                                 seed=seed, level=level, min_n=min_n, id=norm_id, name=name,
+                                 population=population, country=country, language=language,
+                                 year=year, source=source)
+
+
+def _count_scores(src: Path, inst, mapping: dict[str, str], id: str | None, by: list[str],
+                  opts: dict, *, chunksize: int, progress: bool | None) -> tuple[_Counts, dict, int]:
+    """One pass over the file: (score counts per stratum, scoring rule per subscale, rows)."""
     bar = Progress(f"norms from {src.name}", progress)
     said = ChunkWarnings()
     counts = None
     rows = 0
     scoring: dict = {}
-    version = inst.version
     hashes: list[np.ndarray] = []
     try:
         for chunk, fraction in iter_chunks(src, chunksize=chunksize, id=id,
@@ -169,10 +189,16 @@ def build_norms_file(path: str | Path, instrument, *, items=None, id: str | None
             check_ids_across_chunks(hashes, src, id, chunksize)
     finally:
         bar.close()
-    said.emit(stacklevel=2)
+    said.emit(stacklevel=3)  # attributed to build_norms_file, as before the split
     if counts is None or rows == 0:
         raise DataError(f"{src}: no respondents")
-    g = make_rng(seed)
+    return counts, scoring, rows
+
+
+def _norm_entries(counts: _Counts, scoring: dict, by: list[str], probs: np.ndarray, *,
+                  bootstrap: int, level: float, min_n: int,
+                  g: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """The norm set's entries per stratum (overall first) and the strata below ``min_n``."""
     entries, suppressed = [], []
     combos = [()] + sorted(c for c in counts.rows if c != ())
     for combo in combos:  # loop over strata
@@ -192,8 +218,4 @@ def build_norms_file(path: str | Path, instrument, *, items=None, id: str | None
             subs[sid] = subscale_norm_doc(vals, wt, score=scoring[sid], n=int(n), mean=mean,
                                           sd=math.sqrt(var), quantiles=q)
         entries.append({"stratum": dict(zip(by, combo)), "n": int(n_rows), "subscales": subs})
-    return norm_set_from_entries(entries, suppressed, inst_id=inst.id, version=version, n=rows,
-                                 by=by, weighting={"method": "none"}, bootstrap=bootstrap, seed=seed,
-                                 level=level, min_n=min_n, id=norm_id, name=name,
-                                 population=population, country=country, language=language,
-                                 year=year, source=source)
+    return entries, suppressed

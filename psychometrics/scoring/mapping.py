@@ -21,6 +21,9 @@ from ..instruments import Instrument, excerpt, load_instrument
 from ..io.readers import INCOMPLETE, LIMESURVEY_META, QUALTRICS_META
 from .cells import cell_values
 
+#: Distinct invalid values shown per column in a :class:`MatchReport` (all are counted).
+MAX_SHOWN_VALUES = 5
+
 
 def item_mapping(instrument: Instrument, items=None) -> dict[str, str]:
     """The item id -> column mapping that ``items`` asks for, whether or not the columns exist.
@@ -328,19 +331,29 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
     expected = {k: str(v) for k, v in item_mapping(inst, items).items()}
     found = {i: c for i, c in expected.items() if c in columns}
     missing = [i for i in expected if i not in found]
-
     text_cols = [c for c in columns if c.endswith("_TEXT")]
     export = data.attrs.get("export", {}) if isinstance(data.attrs, dict) else {}
+    labelled, invalid, answers = _check_cells(data, inst, found)
+    _add_unreadable_cells(data, found, invalid)
+    off = _off_by_one(inst, found, answers, invalid)
     meta = set(QUALTRICS_META | LIMESURVEY_META) | {INCOMPLETE} | set(text_cols)
     if id is not None:
         meta.add(str(id))
-    labels = inst.label_codes()
-    codes = sorted(set(inst.scale.codes))
-    lo, hi = codes[0], codes[-1]
-    pos = {c: j for j, c in enumerate(columns)}
+    return MatchReport(instrument=inst.id, found=found, missing=missing, expected=expected,
+                       unmapped=_unmapped_columns(data, inst, found, meta),
+                       suggestion=_suggestion(columns, inst) if missing else None,
+                       labelled=labelled, invalid=invalid, off_by_one=off,
+                       text_columns=list(export.get("text_columns", text_cols)),
+                       label_mismatch=value_label_mismatches(data, inst, found))
 
-    labelled, invalid = [], {}
-    all_vals = []
+
+def _check_cells(data: pd.DataFrame, inst: Instrument,
+                 found: dict[str, str]) -> tuple[list[str], dict, list[np.ndarray]]:
+    """The mapped columns' cells: (columns answered with labels, invalid cells per column,
+    each column's answered codes)."""
+    labels = inst.label_codes()
+    pos = {str(c): j for j, c in enumerate(data.columns)}
+    labelled, invalid, answers = [], {}, []
     for item_id, col in found.items():  # loop over the instrument's items, vectorised within
         s = data.iloc[:, pos[col]]
         vals, text_bad, _ = cell_values(s, labels)
@@ -352,55 +365,68 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
                 labelled.append(col)
         item_codes = np.array(sorted(inst.item_codes(inst.item(item_id))), dtype=float)
         answered = ~np.isnan(vals)
-        out = answered & ~np.isin(vals, item_codes)
-        bad = out | text_bad
+        bad = (answered & ~np.isin(vals, item_codes)) | text_bad
         if bad.any():
-            raw = s[bad]
             shown = list(dict.fromkeys(v.item() if isinstance(v, np.generic) else v
-                                       for v in raw.tolist()))[:5]
+                                       for v in s[bad].tolist()))[:MAX_SHOWN_VALUES]
             shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in shown]
             invalid[col] = {"count": int(bad.sum()), "values": shown}
-        all_vals.append(vals[answered])
+        answers.append(vals[answered])
+    return labelled, invalid, answers
+
+
+def _add_unreadable_cells(data: pd.DataFrame, found: dict[str, str], invalid: dict) -> None:
+    """Excel cells read as empty that are not (``attrs["unreadable_cells"]``) count as invalid."""
     mapped = set(found.values())
     unreadable = data.attrs.get("unreadable_cells") if isinstance(data.attrs, dict) else None
-    for cell in unreadable or []:  # Excel cells read as empty that are not (loop over those only)
+    for cell in unreadable or []:  # loop over those cells only
         if cell.get("column") in mapped:
             d = invalid.setdefault(cell["column"], {"count": 0, "values": []})
             d["count"] += 1
-            if len(d["values"]) < 5:
+            if len(d["values"]) < MAX_SHOWN_VALUES:
                 d["values"].append(f"{cell['problem']} (cell {cell['cell']})")
 
-    off = None
-    if all_vals:
-        v = np.concatenate(all_vals) if all_vals else np.array([])
-        if v.size:
-            vmin, vmax = float(v.min()), float(v.max())
-            if vmax == hi + 1 and not (v == lo).any() and vmin >= lo + 1:
-                off = 1
-            elif vmin == lo - 1 and not (v == hi).any() and vmax <= hi - 1:
-                off = -1
-            if off:
-                shifted = [c for c, vals in zip(found.values(), all_vals)
-                           if vals.size and (vals == (hi + 1 if off > 0 else lo - 1)).any()]
-                off = {"shift": off, "observed": [vmin, vmax], "scale": [lo, hi],
-                       "columns": shifted}
-                # the shifted codes are what the flag explains; do not also call them invalid
-                edge = hi + 1 if off["shift"] > 0 else lo - 1
-                for c in list(invalid):
-                    if all(x == edge for x in invalid[c]["values"]):
-                        del invalid[c]
 
-    # columns that look like items but are not mapped
+def _off_by_one(inst: Instrument, found: dict[str, str], answers: list[np.ndarray],
+                invalid: dict) -> dict | None:
+    """The shift flag of :func:`match_items` (see its Notes), or None; the shifted codes it
+    explains are taken out of ``invalid``."""
+    codes = sorted(set(inst.scale.codes))
+    lo, hi = codes[0], codes[-1]
+    v = np.concatenate(answers) if answers else np.array([])
+    if not v.size:
+        return None
+    vmin, vmax = float(v.min()), float(v.max())
+    if vmax == hi + 1 and not (v == lo).any() and vmin >= lo + 1:
+        shift = 1
+    elif vmin == lo - 1 and not (v == hi).any() and vmax <= hi - 1:
+        shift = -1
+    else:
+        return None
+    edge = hi + 1 if shift > 0 else lo - 1
+    shifted = [c for c, vals in zip(found.values(), answers) if vals.size and (vals == edge).any()]
+    # the shifted codes are what the flag explains; do not also call them invalid
+    for c in list(invalid):
+        if all(x == edge for x in invalid[c]["values"]):
+            del invalid[c]
+    return {"shift": shift, "observed": [vmin, vmax], "scale": [lo, hi], "columns": shifted}
+
+
+def _unmapped_columns(data: pd.DataFrame, inst: Instrument, found: dict[str, str],
+                      meta: set[str]) -> list[str]:
+    """Columns that look like items but are not mapped (see the Notes of :func:`match_items`)."""
+    labels = inst.label_codes()
+    codes = sorted(set(inst.scale.codes))
     templates = {_template(c) for c in found.values()}
-    ok_codes = set(codes) | {lo - 1, hi + 1}
+    ok_codes = set(codes) | {codes[0] - 1, codes[-1] + 1}
+    columns = [str(c) for c in data.columns]
+    pos = {c: j for j, c in enumerate(columns)}
     unmapped = []
     for c in columns:
-        if c in found.values() or c in meta:
+        if c in found.values() or c in meta or not re.search(r"\d", c):
             continue
-        if templates and _template(c) in templates and re.search(r"\d", c):
+        if templates and _template(c) in templates:
             unmapped.append(c)
-            continue
-        if not re.search(r"\d", c):
             continue
         vals, text_bad, _ = cell_values(data.iloc[:, pos[c]], labels)
         vals = np.asarray(vals, dtype=float)
@@ -408,14 +434,16 @@ def match_items(data: pd.DataFrame, instrument, items=None, *, id: str | None = 
         if vals.size >= 2 and not text_bad.any() and set(np.unique(vals)) <= ok_codes \
                 and len(np.unique(vals)) >= 2:
             unmapped.append(c)
-    suggestion = _suggest_pattern(columns, [it.number for it in inst.items]) if missing else None
+    return unmapped
+
+
+def _suggestion(columns: list[str], inst: Instrument) -> str | dict | None:
+    """An ``items=`` pattern naming every item's column, as the scoring functions accept it
+    (else the item -> column mapping it stands for), or None."""
+    suggestion = _suggest_pattern(columns, [it.number for it in inst.items])
     if suggestion is not None:
-        try:  # a pattern the scoring functions accept, else the mapping it stands for
+        try:
             resolve_items(columns, inst, suggestion)
         except DataError:
             suggestion = {it.id: suggestion.format(n=it.number) for it in inst.items}
-    return MatchReport(instrument=inst.id, found=found, missing=missing, expected=expected,
-                       unmapped=unmapped, suggestion=suggestion, labelled=labelled,
-                       invalid=invalid, off_by_one=off,
-                       text_columns=list(export.get("text_columns", text_cols)),
-                       label_mismatch=value_label_mismatches(data, inst, found))
+    return suggestion

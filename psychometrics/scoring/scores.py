@@ -331,19 +331,11 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     inst, mapping, values, cells, subs = _prepare(data, instrument, items, id, on_invalid,
                                                   missing_codes, keys, form, subscales)
     check_choice(method, (None, "mean", "sum"), "method")
-    sums, counts = _aggregate(values, inst, subs, list(mapping))
-    sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
     _check_min_answered(min_answered, inst, subs)
     mins = np.array([_min_answered(inst.subscales[s], min_answered) for s in subs], dtype=float)
     rules = {s: method or inst.subscales[s].scoring for s in subs}
-    enough = counts >= mins
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts
-    out = np.where(enough, means, np.nan)
-    is_sum = np.array([rules[s] == "sum" for s in subs])
-    out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
-    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
-    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if is_sum[j]}
+    out, counts, partial, enough = _subscale_scores(values, inst, subs, list(mapping), rules, mins)
+    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if rules[s] == "sum"}
     unscored = {s: int((~enough[:, j]).sum()) for j, s in enumerate(subs)}
     result = pd.DataFrame(out, index=data.index, columns=subs)
     ns = pd.DataFrame(counts.astype(int), index=data.index, columns=[f"{s}_n" for s in subs])
@@ -367,6 +359,23 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
         "missing_codes": _missing_codes(missing_codes),
     }
     return result
+
+
+def _subscale_scores(values: np.ndarray, inst: Instrument, subs: list[str], item_ids: list[str],
+                     rules: dict[str, str], mins: np.ndarray):
+    """(scores, items answered, prorated flags, scored flags), respondents x subscales: the
+    mean of the answered items where at least ``mins`` are answered, times the number of items
+    for a sum (prorated where items are missing)."""
+    sums, counts = _aggregate(values, inst, subs, item_ids)
+    sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
+    enough = counts >= mins
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    out = np.where(enough, means, np.nan)
+    is_sum = np.array([rules[s] == "sum" for s in subs])
+    out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
+    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
+    return out, counts, partial, enough
 
 
 def _check_min_answered(override, inst: Instrument, subs: list[str]) -> None:

@@ -28,7 +28,9 @@ from ..io.plain import existing_file
 from .mapping import resolve_items
 from .scores import score
 
-_MAX_CELLS = 1000  # invalid cells kept in the report (all are counted)
+#: Invalid cells kept in a :class:`StreamReport` (all are counted): enough to show what is
+#: wrong, bounded so a file of bad cells cannot fill memory.
+MAX_CELLS = 1000
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,14 @@ def score_chunk(chunk: pd.DataFrame, inst, mapping, id, opts: dict, src: Path, o
             raise with_file_rows(exc, src, offset, len(chunk)) from None
     said.add(caught)
     return scores
+
+
+def check_columns(src: Path, header: list[str], needed: list[str]) -> None:
+    """A :class:`DataError` naming the ``needed`` columns (id, kept or stratum columns) that
+    the file's ``header`` lacks."""
+    absent = [c for c in needed if c not in header]
+    if absent:
+        raise DataError(f"{src}: no column(s) {absent}; columns: {', '.join(header[:15])}")
 
 
 def ids_hash(values: np.ndarray) -> np.ndarray:
@@ -207,27 +217,61 @@ def score_file(path: str | Path, instrument, output: str | Path | None = None, *
     header = columns_of(src)
     mapping = resolve_items(header, inst, items, subscales=opts.get("subscales"))
     keep = list(keep or ())
-    absent = [c for c in ([id] if id else []) + keep if c not in header]
-    if absent:
-        raise DataError(f"{src}: no column(s) {absent}; columns: {', '.join(header[:15])}")
-    columns = ([id] if id else []) + list(mapping.values()) + keep
+    check_columns(src, header, ([id] if id else []) + keep)
     writer = ChunkWriter(Path(output), src) if output is not None else None
-    bar = Progress(f"scoring {src.name}", progress)
     said = ChunkWarnings()
-    prorated: dict[str, int] = {}
-    cells: list[dict] = []
-    n_invalid = rows = chunks = 0
+    try:
+        tally = _score_chunks(src, inst, mapping, id, keep, opts, chunksize=chunksize,
+                              writer=writer, said=said, progress=progress)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.commit()
+    if any(tally.prorated.values()):
+        warnings.warn(f"prorated sums (mean of answered items x number of items) for "
+                      f"{ {k: v for k, v in tally.prorated.items() if v} } respondents", stacklevel=2)
+    texts = said.emit(stacklevel=2)
+    return StreamReport(input=str(src), output=None if output is None else str(output),
+                        instrument=inst.id, rows=tally.rows, chunks=tally.chunks,
+                        seconds=time.perf_counter() - t0, prorated=tally.prorated,
+                        invalid=tally.n_invalid, invalid_cells=tally.cells, warnings=texts)
+
+
+class _Tally:
+    """What :func:`score_file` adds up over the chunks: rows, chunks, prorated sums, invalid
+    cells (the first :data:`MAX_CELLS` kept, with the file's row numbers; all counted)."""
+
+    def __init__(self):
+        self.prorated: dict[str, int] = {}
+        self.cells: list[dict] = []
+        self.n_invalid = self.rows = self.chunks = 0
+
+    def add(self, scores: pd.DataFrame, n_rows: int) -> None:
+        report = scores.attrs.get("psychometrics", {})
+        for sid, k in (report.get("prorated") or {}).items():
+            self.prorated[sid] = self.prorated.get(sid, 0) + int(k)
+        invalid = report.get("invalid") or []
+        self.n_invalid += len(invalid)
+        for cell in invalid[:max(0, MAX_CELLS - len(self.cells))]:
+            self.cells.append({**cell, "row": cell["row"] + self.rows} if "row" in cell else dict(cell))
+        self.rows += n_rows
+        self.chunks += 1
+
+
+def _score_chunks(src: Path, inst, mapping: dict[str, str], id: str | None, keep: list[str],
+                  opts: dict, *, chunksize: int, writer: ChunkWriter | None, said: ChunkWarnings,
+                  progress: bool | None) -> _Tally:
+    """Score the file chunk by chunk, writing each chunk's scores (and ``keep`` columns)."""
+    columns = ([id] if id else []) + list(mapping.values()) + keep
+    bar = Progress(f"scoring {src.name}", progress)
+    tally = _Tally()
     hashes: list[np.ndarray] = []
     try:
         for chunk, fraction in iter_chunks(src, chunksize=chunksize, columns=columns, id=id):
-            scores = score_chunk(chunk, inst, mapping, id, opts, src, rows, said)
-            report = scores.attrs.get("psychometrics", {})
-            for sid, k in (report.get("prorated") or {}).items():
-                prorated[sid] = prorated.get(sid, 0) + int(k)
-            invalid = report.get("invalid") or []
-            n_invalid += len(invalid)
-            for cell in invalid[:max(0, _MAX_CELLS - len(cells))]:
-                cells.append({**cell, "row": cell["row"] + rows} if "row" in cell else dict(cell))
+            scores = score_chunk(chunk, inst, mapping, id, opts, src, tally.rows, said)
+            tally.add(scores, len(chunk))
             if id is not None:
                 hashes.append(ids_hash(scores[id].to_numpy()))
             if keep:
@@ -236,25 +280,11 @@ def score_file(path: str | Path, instrument, output: str | Path | None = None, *
                 scores.attrs = attrs  # concat drops attrs the parts do not share
             if writer is not None:
                 writer.write(scores)
-            rows += len(chunk)
-            chunks += 1
-            bar.update(rows, fraction)
+            bar.update(tally.rows, fraction)
         if id is not None:
             check_ids_across_chunks(hashes, src, id, chunksize)
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
     finally:
         bar.close()
-    if writer is not None:
-        writer.commit()
-    if any(prorated.values()):
-        warnings.warn(f"prorated sums (mean of answered items x number of items) for "
-                      f"{ {k: v for k, v in prorated.items() if v} } respondents", stacklevel=2)
-    texts = said.emit(stacklevel=2)
-    return StreamReport(input=str(src), output=None if output is None else str(output),
-                        instrument=inst.id, rows=rows, chunks=chunks,
-                        seconds=time.perf_counter() - t0, prorated=prorated, invalid=n_invalid,
-                        invalid_cells=cells, warnings=texts)
+    return tally
+
 
