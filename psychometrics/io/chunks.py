@@ -20,22 +20,20 @@ import pandas as pd
 
 from .._checks import check_positive_int
 from ..errors import ExportError, OptionError
-from .parquet import ids_as_text, parquet_metadata, require_pyarrow
-from .plain import csv_format, existing_file
+from .parquet import PARQUET_SUFFIXES, ids_as_text, parquet_metadata, require_pyarrow
+from .plain import CSV_SUFFIXES, csv_format, existing_file
 
 #: Respondents per chunk: ~20 MB of a 22-item export in memory at a time.
 DEFAULT_CHUNKSIZE = 100_000
 
-_CSV = (".csv", ".txt", ".tsv")
-_PARQUET = (".parquet", ".pq")
-_MAX_CELLS = 1000  # invalid cells kept in the report (all are counted)
 
 
 def file_kind(path: Path) -> str:
+    """"csv" or "parquet" by the file's suffix, else an :class:`ExportError`."""
     suffix = path.suffix.lower()
-    if suffix in _CSV:
+    if suffix in CSV_SUFFIXES:
         return "csv"
-    if suffix in _PARQUET:
+    if suffix in PARQUET_SUFFIXES:
         return "parquet"
     raise ExportError(f"{path}: unknown file type {suffix!r} for reading in chunks (use .csv or .parquet)")
 

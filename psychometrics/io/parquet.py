@@ -12,6 +12,9 @@ from .._results import jsonable
 from ..errors import ExportError
 from .plain import existing_file
 
+#: File suffixes read and written as Parquet.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
 
 def require_pyarrow():
     """The pyarrow module (with ``pyarrow.parquet`` loaded), or an :class:`ExportError` saying

@@ -43,6 +43,20 @@ _DECIMAL_POINT = re.compile(r'^"?-?\d+\.\d+"?$')
 NA_MARKERS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
               "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
+#: Bytes read at a time when a whole file is scanned (encoding check, Excel XML): 1 MiB, a
+#: block size that keeps memory flat on large files and the number of reads small.
+READ_BLOCK = 1 << 20
+
+#: Lines a CSV's delimiter and decimal mark are sniffed from (each read up to READ_BLOCK).
+SNIFF_LINES = 20
+
+#: An Excel XML block without a closing ``</c>`` is scanned whole once it exceeds this (4 MiB),
+#: so a worksheet written without cell ends cannot grow the buffer without bound.
+XML_CARRY_MAX = 1 << 22
+
+#: Unreadable Excel cells listed (the first ones: enough to find and fix them).
+MAX_UNREADABLE_CELLS = 1000
+
 _DELIMITERS = ("\t", ";", "|", ",")  # preference order when several fit: the comma may be a decimal
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
@@ -58,7 +72,7 @@ def _encoding_of(path: str, size: int, mtime: float) -> str:
         # the whole file, in blocks: an accented cp1252 byte may come after the first MiB
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            while block := fh.read(1 << 20):
+            while block := fh.read(READ_BLOCK):
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -92,7 +106,7 @@ def _delimiter(lines: list[str]) -> str | None:
 def sniff_csv(path: Path) -> tuple[str, str]:
     """Delimiter and decimal mark of a CSV file, from its first lines."""
     with open(path, encoding=file_encoding(path), errors="replace", newline="") as fh:
-        lines = [fh.readline(1 << 20) for _ in range(20)]
+        lines = [fh.readline(READ_BLOCK) for _ in range(SNIFF_LINES)]
     head = "".join(lines)
     if not head.strip():
         raise ExportError(f"{path}: the file is empty")
@@ -122,6 +136,7 @@ def csv_format(path: str | Path) -> tuple[str, str, str]:
 
 
 def existing_file(path: str | Path) -> Path:
+    """``path`` as a Path when it names an existing file, else an :class:`ExportError`."""
     if not isinstance(path, (str, Path)):
         raise ExportError(f"the file must be a path (str or Path), not {type(path).__name__}")
     p = Path(path)
@@ -159,7 +174,7 @@ def _longest_run(blocks, stops: bytes, stop_at: int) -> int:
     return best
 
 
-def _blocks(fh, size: int = 1 << 20):
+def _blocks(fh, size: int = READ_BLOCK):
     while block := fh.read(size):
         yield block
 
@@ -301,7 +316,7 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 def _column_number(letters: str) -> int:
     n = 0
     for ch in letters:
-        n = n * 26 + ord(ch) - 64
+        n = n * 26 + ord(ch) - 64  # base 26: "A" (ASCII 65) is 1
     return n - 1
 
 
@@ -383,7 +398,7 @@ def _unreadable_cells(fh) -> list[tuple[str, int, int, str]]:
     for block in _blocks(fh):
         buf = carry + block
         cut = buf.rfind(b"</c>")
-        cut = len(buf) if cut < 0 and len(buf) > (1 << 22) else cut + 4 if cut >= 0 else 0
+        cut = len(buf) if cut < 0 and len(buf) > XML_CARRY_MAX else cut + 4 if cut >= 0 else 0
         part, carry = buf[:cut], buf[cut:]
         if b't="e"' not in part and b"<f" not in part:
             continue
@@ -401,7 +416,7 @@ def _unreadable_cells(fh) -> list[tuple[str, int, int, str]]:
             if what:
                 col, row = ref.group(1).decode(), int(ref.group(2))
                 found.append((f"{col}{row}", row, _column_number(col), what))
-                if len(found) >= 1000:
+                if len(found) >= MAX_UNREADABLE_CELLS:
                     return found
     return found
 
@@ -455,6 +470,8 @@ def read_excel_file(p: Path, *, sheet, id: str | None, dtype=None, skip: int = 0
 
 
 def read_sav_file(p: Path, *, user_missing: bool, limits: Limits):
+    """An SPSS file as ``(DataFrame, pyreadstat metadata)``, within the reading limits;
+    ``user_missing=True`` keeps user-defined missing codes as values (listed in the metadata)."""
     import pyreadstat
     try:
         _, meta = pyreadstat.read_sav(str(p), metadataonly=True)
