@@ -28,7 +28,8 @@ def _grow(path: Path, out: Path, header_rows: int, times: int) -> Path:
 def main() -> None:
     import pyreadstat
 
-    from psychometrics.io import example_path, match_items, read_export
+    from psychometrics.io import example_path, read_export
+    from psychometrics.scoring import match_items
 
     tmp = Path(tempfile.mkdtemp())
     q = _grow(example_path("mbi-hss-qualtrics.csv"), tmp / "q.csv", 3, 100)       # 20,000 rows

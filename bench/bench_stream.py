@@ -22,7 +22,8 @@ from _timing import busy, busy_arg  # bench/_timing.py, beside this script
 CHILD = """
 import resource, sys, time, warnings
 warnings.simplefilter("ignore")
-from psychometrics.stream import build_norms_file, score_file
+from psychometrics.norms_stream import build_norms_file
+from psychometrics.scoring.stream import score_file
 t0 = time.perf_counter()
 if sys.argv[1] == "score":
     score_file(sys.argv[2], "mbi-hss", sys.argv[3], id="rid", chunksize=int(sys.argv[4]))

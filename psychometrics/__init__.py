@@ -17,9 +17,10 @@ __version__ = "0.1.0"
 _API = {
     # instruments and scoring
     "list_instruments": "instruments", "load_instrument": "instruments", "Instrument": "instruments",
-    "score": "scoring", "keyed_items": "scoring", "concat_scores": "scoring",
-    "read_export": "io", "read_table": "io", "write_table": "io", "match_items": "io",
-    "example_path": "io", "list_examples": "io", "MatchReport": "io",
+    "score": "scoring.scores", "keyed_items": "scoring.scores", "concat_scores": "scoring.scores",
+    "read_export": "io.readers", "read_table": "io.readers", "write_table": "io.writers",
+    "match_items": "scoring.mapping", "MatchReport": "scoring.mapping",
+    "example_path": "io.examples", "list_examples": "io.examples",
     "Limits": "limits", "use_limits": "limits", "current_limits": "limits",
     # norms and rules
     "list_norms": "norms.catalogue", "load_norms": "norms.catalogue",
@@ -62,9 +63,9 @@ _API = {
     "plot_dif": "irt.plots", "irt_analysis": "irt.analysis", "IRTAnalysis": "irt.analysis",
     # BLAS threads (see psychometrics.threads)
     "blas_threads": "threads", "blas_info": "threads",
-    # files larger than memory (see psychometrics.stream)
-    "score_file": "stream", "build_norms_file": "stream", "StreamReport": "stream",
-    "read_parquet": "stream", "write_parquet": "stream",
+    # files larger than memory (psychometrics.scoring.stream, psychometrics.norms_stream)
+    "score_file": "scoring.stream", "build_norms_file": "norms_stream", "StreamReport": "scoring.stream",
+    "read_parquet": "io.parquet", "write_parquet": "io.parquet",
 }
 
 __all__ = sorted(_API) + ["__version__"]

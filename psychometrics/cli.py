@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] | None = None) -> None:
     """The output flags every command shares; ``formats`` are the extensions ``-o`` accepts."""
-    from .formats import TABLE_FORMATS
+    from .io.formats import TABLE_FORMATS
 
     formats = tuple(formats or TABLE_FORMATS)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -198,7 +198,7 @@ def _inputs(args: argparse.Namespace) -> list[str]:
 
 def check_output(args: argparse.Namespace) -> None:
     """Refuse a bad ``-o`` before any work is done: unsupported extension or an input file."""
-    from .output import check_format, check_not_input
+    from .io.writers import check_format, check_not_input
 
     output = getattr(args, "output", None)
     if output:
@@ -254,7 +254,7 @@ def emit(result, args) -> None:
 
     output = getattr(args, "output", None)
     if output and result is not None:
-        from .output import write_result
+        from .io.writers import write_result
         options = {k: v for k, v in vars(args).items()
                    if k not in ("func", "output_formats") and not callable(v)}
         write_result(result, output, formats=getattr(args, "output_formats", ()),

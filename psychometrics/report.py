@@ -1623,9 +1623,8 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     """
     from . import __version__
     from .instruments import load_instrument
-    from .io import match_items
     from .norms import apply_norms, load_norms
-    from .scoring import read_items, resolve_items, score
+    from .scoring import match_items, read_items, resolve_items, score
 
     if lang not in LANGS:
         raise DataError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")

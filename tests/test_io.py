@@ -21,14 +21,13 @@ import psychometrics as pm
 from psychometrics.errors import DataError, ExportError, InvalidResponseError
 from psychometrics.io import (
     INCOMPLETE,
-    MatchReport,
     example_path,
     list_examples,
-    match_items,
     read_export,
     read_table,
     write_table,
 )
+from psychometrics.scoring import MatchReport, match_items
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ import pytest
 from psychometrics.cli import build_parser, main
 from psychometrics.errors import ExportError
 from psychometrics.io import write_table
-from psychometrics.output import atomic_write, neutralise
+from psychometrics.io.writers import atomic_write, neutralise
 
 ROOT = Path(__file__).resolve().parents[1]
 EX = ROOT / "examples"

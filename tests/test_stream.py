@@ -13,7 +13,8 @@ import pytest
 
 import psychometrics as pm
 from psychometrics.errors import DuplicateIdError, InvalidResponseError, OptionError
-from psychometrics.stream import build_norms_file, score_file
+from psychometrics.norms_stream import build_norms_file
+from psychometrics.scoring.stream import score_file
 
 ITEMS = [f"mbi{i}" for i in range(1, 23)]
 
@@ -158,7 +159,7 @@ import resource, sys, warnings
 warnings.simplefilter("ignore")
 import pandas as pd
 import psychometrics as pm
-from psychometrics.stream import score_file
+from psychometrics.scoring.stream import score_file
 pm.score(pd.DataFrame({f"mbi{i}": [1] for i in range(1, 23)}), "mbi-hss")  # imports and caches
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 score_file(sys.argv[1], "mbi-hss", sys.argv[2], id="rid", chunksize=5000)

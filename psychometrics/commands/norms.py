@@ -232,7 +232,7 @@ def _build_norms(args, scores, data, by, margins):
 
 def _build_stream(args):
     """``norms build --chunksize N``: one pass over a file larger than memory."""
-    from ..stream import build_norms_file
+    from ..norms_stream import build_norms_file
     if args.weights or args.margins or args.smooth or getattr(args, "scored", False):
         raise DataError("--chunksize builds unweighted norms from the items in one pass; "
                         "--weights, --margins, --smooth and --scored need the whole file in memory")

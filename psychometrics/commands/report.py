@@ -80,7 +80,7 @@ def register(sub) -> None:
 
 
 def run_report(args: argparse.Namespace):
-    from ..output import atomic_write, check_format
+    from ..io.writers import atomic_write, check_format
     from ..report import render_report
 
     output = args.output or f"{Path(args.file).stem}-report.html"

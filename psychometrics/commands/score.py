@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..cli import add_command, add_norm_by, add_output_options
 from ..errors import DataError, MissingColumnError, OptionError
-from ..formats import TABLE_FORMATS
+from ..io.formats import TABLE_FORMATS
 
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd
@@ -203,7 +203,8 @@ def register(sub) -> None:
 
 
 def _match(args):
-    from ..io import match_items, read_export
+    from ..io import read_export
+    from ..scoring import match_items
     data = read_export(args.file, id=args.id)
     return match_items(data, args.instrument, items=parse_items(args.items), id=args.id,
                        form=args.form, keys=args.keys)
@@ -242,7 +243,7 @@ def _drop_normed(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_stream_options(p) -> None:
-    """``--chunksize``: read a file larger than memory in chunks (psychometrics.stream)."""
+    """``--chunksize``: read a file larger than memory in chunks (psychometrics.scoring.stream)."""
     p.add_argument("--chunksize", type=int, metavar="N",
                    help="read the file N respondents at a time, for files larger than memory "
                         "(.csv/.parquet in, -o .csv/.parquet out); automatic for Parquet and "
@@ -269,7 +270,7 @@ def wants_stream(args) -> bool:
 
 
 def _score_stream(args):
-    from ..stream import DEFAULT_CHUNKSIZE, score_file
+    from ..scoring.stream import DEFAULT_CHUNKSIZE, score_file
     missing = parse_missing_codes(args.missing_codes)
     report = score_file(args.file, args.instrument, args.output, items=parse_items(args.items),
                         id=args.id, keys=args.keys, form=args.form,

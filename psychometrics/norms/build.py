@@ -3,7 +3,7 @@
 :func:`build_norms` validates the sample, weights it (survey weights and/or raking), and per
 stratum computes the weighted distribution, type-1 quantiles with percentile-bootstrap CIs and
 five-level bands; :func:`subscale_norm_doc` and :func:`norm_set_from_entries` write the norm
-file's entries and provenance, shared with the one-pass builder of :mod:`psychometrics.stream`.
+file's entries and provenance, shared with the one-pass builder of :mod:`psychometrics.norms_stream`.
 """
 
 from __future__ import annotations
@@ -377,7 +377,7 @@ def subscale_norm_doc(vals: np.ndarray, wt: np.ndarray, *, score: str, n: int, m
                       weight_total: float | None = None) -> dict:
     """One subscale's entry of a built norm file, from its weighted distribution of scores.
 
-    Shared by :func:`build_norms` and the one-pass :func:`psychometrics.stream.build_norms_file`,
+    Shared by :func:`build_norms` and the one-pass :func:`psychometrics.norms_stream.build_norms_file`,
     so both write the same numbers. ``quantiles`` maps a probability to (value, CI low, CI high).
     """
     q = quantiles

@@ -281,7 +281,7 @@ class NormSet(Sealed):
     def to_file(self, path: str | Path) -> Path:
         """Write the norm set as a norm file (YAML; ``.json`` writes JSON) that
         :func:`load_norms` reads back exactly (floats are written with full precision)."""
-        from ..output import atomic_write
+        from ..io.writers import atomic_write
 
         p = Path(path)
         doc = self.to_dict()

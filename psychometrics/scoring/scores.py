@@ -1,9 +1,10 @@
-"""Scoring: item mapping, response validation, recoding, reverse keying, missing-data rules.
+"""Subscale scores: response validation, recoding, reverse keying, missing-data rules.
 
 The pipeline, vectorised over respondents (numpy on the whole item matrix; the only loops are
 over the instrument's columns and subscales):
 
-1. map instrument items to export columns (``items=``: dict, pattern or none);
+1. map instrument items to export columns (``items=``: dict, pattern or none;
+   :mod:`psychometrics.scoring.mapping`);
 2. validate every cell: blank/``NA`` markers and declared missing codes are missing; response
    labels of the instrument (EN/NL/FR) become codes; text, non-integers and codes outside the
    scale are *invalid*: an error naming column, respondent and value, or, with
@@ -18,21 +19,17 @@ over the instrument's columns and subscales):
 
 from __future__ import annotations
 
-import string
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_choice, check_positive_int, check_unique_ids
-from .errors import DataError, InvalidResponseError, MissingColumnError, OptionError, describe_rows
-from .instruments import Instrument, excerpt, load_instrument
-
-#: Cell texts read as "not answered" (after stripping white space).
-MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "na", "NaN", "nan", "#N/A", "NULL", "null",
-                             "None", "."})
+from .._checks import check_choice, check_positive_int, check_unique_ids
+from ..errors import DataError, InvalidResponseError, MissingColumnError, OptionError, describe_rows
+from ..instruments import Instrument, load_instrument
+from .cells import cell_values
+from .mapping import resolve_items, value_label_mismatches
 
 _ON_INVALID = ("raise", "missing")
 
@@ -40,156 +37,6 @@ _ON_INVALID = ("raise", "missing")
 def _instrument(instrument, keys=None, form=None) -> Instrument:
     return load_instrument(instrument, keys=keys, form=form)
 
-
-def item_mapping(instrument: Instrument, items=None) -> dict[str, str]:
-    """The item id -> column mapping that ``items`` asks for, whether or not the columns exist.
-
-    ``items`` as for :func:`resolve_items` (None, dict, pattern, or YAML file); an unknown item
-    id or a pattern without ``{n}``/``{id}`` is an error.
-    """
-    if isinstance(items, (str, Path)) and Path(items).suffix in (".yaml", ".yml"):
-        from .instruments import read_yaml
-        source = str(items)
-        items = read_yaml(Path(items))
-        if isinstance(items, dict) and "items" in items and len(items) == 1:
-            items = items["items"]
-        if not isinstance(items, (str, Mapping)):  # an empty file must not mean "the default"
-            raise DataError(f"{source}: an items file holds a pattern (items: 'Q{{n}}') or a "
-                            f"mapping (item id: column), not {type(items).__name__}")
-    if items is None:
-        mapping = {it.id: it.id for it in instrument.items}
-    elif isinstance(items, str):
-        mapping = {it.id: _format_pattern(items, it.number, it.id) for it in instrument.items}
-    elif isinstance(items, Mapping):
-        unknown = [k for k in items if k not in instrument.item_ids]
-        if unknown:
-            raise DataError(f"items mapping names {unknown}, which are not items of {instrument.id!r} "
-                            f"(its items: {', '.join(instrument.item_ids)})")
-        mapping = {it.id: items.get(it.id, it.id) for it in instrument.items}
-    else:
-        raise DataError(f"items must be a dict, a pattern string or a YAML file, not {type(items).__name__}")
-    columns = [str(c) for c in mapping.values()]
-    twice = sorted({c for c in columns if columns.count(c) > 1})
-    if twice:  # one answer would be scored as two items
-        shared = {c: [i for i, col in mapping.items() if str(col) == c] for c in twice[:3]}
-        raise DataError(f"items mapping gives one column to several items: {shared}")
-    return mapping
-
-
-_PATTERN_FIELDS = ("n", "number", "id")
-
-
-def _format_pattern(pattern: str, number: int, item_id: str) -> str:
-    """``pattern.format(n=..., id=...)`` for the fields ``{n}``, ``{number}``, ``{id}`` with
-    plain format specs only: no attribute or index access (``{n.__class__}``), no positional
-    fields (``{0}``), no conversions, no nested fields."""
-    try:
-        parts = list(string.Formatter().parse(pattern))
-    except ValueError as exc:
-        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (write a literal brace as {{{{ or }}}})") from None
-    fields = [p for p in parts if p[1] is not None]
-    for _, name, spec, conversion in fields:
-        if name not in _PATTERN_FIELDS or conversion is not None or "{" in (spec or ""):
-            raise DataError(f"items pattern {excerpt(pattern, 120)}: {{{name}{'!' + conversion if conversion else ''}"
-                            f"{':' + spec if spec else ''}}} is not allowed; use {{n}} (item number, "
-                            "e.g. {n:02d}) or {id} (item id)")
-    if not fields:
-        raise DataError(f"items pattern {excerpt(pattern, 120)} has no {{n}} (item number) or {{id}} in it")
-    try:
-        return pattern.format(n=number, number=number, id=item_id)
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"items pattern {excerpt(pattern, 120)}: {exc} (item {item_id}, number {number})") from None
-
-
-def resolve_items(columns, instrument: Instrument, items=None,
-                  subscales=None) -> dict[str, str]:
-    """Map each instrument item id to a column of the data.
-
-    Parameters
-    ----------
-    columns : sequence of str
-        The data's columns.
-    instrument : Instrument
-    items : None, dict, str or path
-        ``None``: columns named after the item ids. A dict: item id -> column (every item of
-        the instrument must be mapped). A string with ``{n}`` (item number) or ``{id}``: a
-        pattern such as ``"MBI_{n}"``, with a format spec where numbers are padded
-        (``"OLBI[SQ{n:03d}]"``). A path to a YAML file holding such a dict or pattern.
-
-    subscales : list of str, optional
-        Map only the items of these subscales.
-
-    Raises
-    ------
-    MissingColumnError
-        Naming the items whose columns are absent.
-    """
-    mapping = item_mapping(instrument, items)
-    if subscales is not None:
-        needed = {i for s in subscales for i in instrument.subscales[s].items}
-        mapping = {i: c for i, c in mapping.items() if i in needed}
-    cols = {str(c) for c in columns}
-    missing = [f"{i} (column {c!r})" if c != i else i for i, c in mapping.items() if str(c) not in cols]
-    if missing:
-        found = len(mapping) - len(missing)
-        hint = (" None of its items were found: is this the right instrument, or are the columns "
-                "named differently? Map them with items={'item id': 'column', ...} or a pattern "
-                "such as items='Q{n}'." if found == 0 else
-                " Map them with items={...} or check the export for renamed or dropped columns.")
-        shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
-        raise MissingColumnError(
-            f"instrument {instrument.id!r} needs {len(mapping)} item columns; {len(missing)} are not "
-            f"in the data: {shown}. Data columns: {', '.join(map(str, list(columns)[:15]))}"
-            f"{' ...' if len(columns) > 15 else ''}.{hint}")
-    return mapping
-
-
-def _label_lookup(instrument: Instrument) -> dict[str, int]:
-    """Response labels in every language (case-folded) -> code; ambiguous labels left out."""
-    return instrument.label_codes()
-
-
-def _column_values(col: pd.Series, labels: dict[str, int]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """One export column -> (float values with NaN for missing, bool mask of text cells that
-    are neither numbers, missing markers nor response labels, whether all values are integers
-    by type)."""
-    no_text = np.zeros(len(col), bool)
-    if pd.api.types.is_bool_dtype(col):  # a TRUE/FALSE column is not codes 1 and 0
-        return np.full(len(col), np.nan), col.notna().to_numpy(dtype=bool), False
-    if pd.api.types.is_integer_dtype(col) and isinstance(col.dtype, np.dtype):
-        return col.to_numpy(), no_text, True  # converted to float by the caller, in place
-    if pd.api.types.is_numeric_dtype(col):
-        return col.to_numpy(dtype=float, na_value=np.nan), no_text, False
-    text = col.astype("string").str.strip()
-    missing = text.isna() | text.isin(MISSING_MARKERS)
-    num = pd.to_numeric(text.where(~missing), errors="coerce")
-    values = num.to_numpy(dtype=float, na_value=np.nan).copy()  # pandas may hand out read-only views
-    unparsed = (num.isna() & ~missing).to_numpy().copy()
-    if unparsed.any() and labels:
-        mapped = text[unparsed].str.casefold().map(labels)
-        values[unparsed] = mapped.to_numpy(dtype=float, na_value=np.nan)
-        unparsed[unparsed] = mapped.isna().to_numpy()
-    return values, unparsed, False
-
-
-def value_label_mismatches(data: pd.DataFrame, instrument: Instrument,
-                           mapping: dict[str, str]) -> dict[str, list[dict]]:
-    """Mapped columns whose value labels (SPSS, in ``data.attrs["export"]["value_labels"]``)
-    give one of the instrument's response labels to another code: column -> list of
-    ``{"code", "label", "instrument_code"}``. A reversed or shifted coding shows up here."""
-    export = data.attrs.get("export") if isinstance(data.attrs, dict) else None
-    value_labels = (export or {}).get("value_labels") or {}
-    if not value_labels:
-        return {}
-    lookup = instrument.label_codes()
-    out: dict[str, list[dict]] = {}
-    for col in mapping.values():  # loop over the instrument's columns
-        for code, label in (value_labels.get(str(col)) or {}).items():
-            want = lookup.get(str(label).strip().casefold())
-            if want is not None and isinstance(code, (int, float)) and float(code) != float(want):
-                out.setdefault(str(col), []).append(
-                    {"code": float(code), "label": str(label), "instrument_code": want})
-    return out
 
 
 def _respondents(data: pd.DataFrame, id: str | None) -> list:
@@ -208,14 +55,14 @@ def read_items(data: pd.DataFrame, instrument: Instrument, mapping: dict[str, st
     check_choice(on_invalid, _ON_INVALID, "on_invalid")
     scale = instrument.scale
     mcodes = np.array(list(scale.missing_codes) + _missing_codes(missing_codes), dtype=float)
-    labels = _label_lookup(instrument)
+    labels = instrument.label_codes()
     position = {str(c): j for j, c in enumerate(data.columns)}  # numeric headers: 1 -> "1"
     n, k = len(data), len(mapping)
     # column-major: every step below works column by column on contiguous memory
     values = np.empty((n, k), dtype=float, order="F")
     bad_cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # col -> (bad rows, text rows)
     for j, (item_id, col) in enumerate(mapping.items()):
-        raw, text_bad, integral = _column_values(data.iloc[:, position[str(col)]], labels)
+        raw, text_bad, integral = cell_values(data.iloc[:, position[str(col)]], labels)
         values[:, j] = raw
         v = values[:, j]  # a view: the edits below land in ``values``
         if mcodes.size:
@@ -420,6 +267,7 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
           on_invalid: str = "raise", min_answered: int | Mapping[str, int] | None = None,
           method: str | None = None, missing_codes=None, keys=None,
           form: str | None = None, subscales=None) -> pd.DataFrame:
+    # Over 80 lines only by its numpydoc docstring (62 lines); the code is 31 lines.
     """Score every subscale of an instrument for every respondent.
 
     Parameters
@@ -485,19 +333,11 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
     inst, mapping, values, cells, subs = _prepare(data, instrument, items, id, on_invalid,
                                                   missing_codes, keys, form, subscales)
     check_choice(method, (None, "mean", "sum"), "method")
-    sums, counts = _aggregate(values, inst, subs, list(mapping))
-    sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
     _check_min_answered(min_answered, inst, subs)
     mins = np.array([_min_answered(inst.subscales[s], min_answered) for s in subs], dtype=float)
     rules = {s: method or inst.subscales[s].scoring for s in subs}
-    enough = counts >= mins
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts
-    out = np.where(enough, means, np.nan)
-    is_sum = np.array([rules[s] == "sum" for s in subs])
-    out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
-    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
-    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if is_sum[j]}
+    out, counts, partial, enough = _subscale_scores(values, inst, subs, list(mapping), rules, mins)
+    prorated = {s: int(partial[:, j].sum()) for j, s in enumerate(subs) if rules[s] == "sum"}
     unscored = {s: int((~enough[:, j]).sum()) for j, s in enumerate(subs)}
     result = pd.DataFrame(out, index=data.index, columns=subs)
     ns = pd.DataFrame(counts.astype(int), index=data.index, columns=[f"{s}_n" for s in subs])
@@ -521,6 +361,23 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
         "missing_codes": _missing_codes(missing_codes),
     }
     return result
+
+
+def _subscale_scores(values: np.ndarray, inst: Instrument, subs: list[str], item_ids: list[str],
+                     rules: dict[str, str], mins: np.ndarray):
+    """(scores, items answered, prorated flags, scored flags), respondents x subscales: the
+    mean of the answered items where at least ``mins`` are answered, times the number of items
+    for a sum (prorated where items are missing)."""
+    sums, counts = _aggregate(values, inst, subs, item_ids)
+    sizes = np.array([len(inst.subscales[s].items) for s in subs], dtype=float)
+    enough = counts >= mins
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    out = np.where(enough, means, np.nan)
+    is_sum = np.array([rules[s] == "sum" for s in subs])
+    out[:, is_sum] = out[:, is_sum] * sizes[is_sum]  # prorated where items are missing
+    partial = (counts < sizes) & enough  # scored from fewer items than the scale has
+    return out, counts, partial, enough
 
 
 def _check_min_answered(override, inst: Instrument, subs: list[str]) -> None:
