@@ -102,8 +102,14 @@ def test_no_module_imports_another_modules_private_names():
 KNOWN_CYCLES = [
     ["psychometrics.factor.cfa", "psychometrics.factor.fiml", "psychometrics.factor.cfa"],
     ["psychometrics.factor.cfa", "psychometrics.factor.wls", "psychometrics.factor.cfa"],
-    ["psychometrics.io", "psychometrics.output", "psychometrics.io"],
+    # the io/output/stream/norms loop of main, unchanged; since psychometrics.report became a
+    # package (whose __init__ -> submodule edges are not followed) the walk enters it at norms
+    # rather than io, so it is listed from there, and the norms -> output -> io -> stream -> norms
+    # path that closes through the same modules is now reported too
+    ["psychometrics.output", "psychometrics.io", "psychometrics.output"],
     ["psychometrics.io", "psychometrics.stream", "psychometrics.io"],
+    ["psychometrics.norms", "psychometrics.output", "psychometrics.io", "psychometrics.stream",
+     "psychometrics.norms"],
 ]
 
 
