@@ -22,6 +22,8 @@ __all__ = ["longstring", "irv", "careless_flags"]
 LONGSTRING_SHARE = 0.5
 #: Default IRV threshold as a share of the response scale's range (0.6 on a 0..6 scale).
 IRV_SHARE = 0.1
+#: The shortest run the default long-string threshold asks for (one answer is not a run).
+MIN_RUN = 2
 
 
 def _matrix(items) -> np.ndarray:
@@ -166,11 +168,11 @@ def careless_flags(items, *, longstring_min: int | None = None, irv_max: float |
     x = _matrix(frame)
     k = x.shape[1]
     if longstring_min is None:
-        longstring_min = max(2, math.ceil(k / 2))
+        longstring_min = max(MIN_RUN, math.ceil(k * LONGSTRING_SHARE))
     if irv_max is None:
         if scale_range is None:
             scale_range = float(np.nanmax(x) - np.nanmin(x)) if np.isfinite(x).any() else 0.0
-        irv_max = 0.1 * scale_range
+        irv_max = IRV_SHARE * scale_range
     ls, v = longstring(x), irv(x)
     out = pd.DataFrame({"answered": (~np.isnan(x)).sum(axis=1), "longstring": ls, "irv": v,
                         "flag_longstring": ls >= longstring_min,

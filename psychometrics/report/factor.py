@@ -12,6 +12,7 @@ from .markup import esc, figure_html, html_table
 __all__ = ["factor_section"]
 
 
+#: The fit measures shown, in lavaan's fitMeasures names and order (standard, then scaled/robust).
 _FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
                  "rmsea.ci.upper", "srmr", "chisq.scaled", "pvalue.scaled",
                  "chisq.scaling.factor", "cfi.robust", "tli.robust", "rmsea.robust",

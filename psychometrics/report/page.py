@@ -170,6 +170,8 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     >>> rep.html.startswith("<!DOCTYPE html>")
     True
     """
+    # Long only by its docstring (every option of the report, documented once); the work is
+    # in _check_options, _prepare, _apply_norms, _careless and one module per section.
     from .. import __version__
 
     cfa_missing = _check_options(lang, cfa_missing, omega_boot, prevalence)
