@@ -51,6 +51,7 @@ def _rules_counts(ctx: Context) -> dict:
 
 
 def classification_section(ctx: Context):
+    """``(data, body, status, message)`` of the classification section."""
     L = ctx.L
     normed = ctx.normed
     body, data = [], {"norms": ctx.norms.id if ctx.norms is not None else None, "bands": {}}

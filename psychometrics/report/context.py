@@ -43,6 +43,7 @@ class Context:
 
 
 def sub_name(ctx: Context, sid: str) -> str:
+    """A subscale's name in the report's language (else English, else its id)."""
     return pick(ctx.inst.subscales[sid].name, ctx.lang, sid)
 
 

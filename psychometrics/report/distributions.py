@@ -17,6 +17,7 @@ __all__ = ["distributions_section"]
 
 
 def distributions_section(ctx: Context):
+    """``(data, body, status, message)`` of the score-distribution section."""
     from .figures import FONT, likert_bars
 
     L = ctx.L

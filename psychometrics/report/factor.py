@@ -20,6 +20,7 @@ _FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower
 
 
 def factor_section(ctx: Context, estimator: str, missing: str, seed):
+    """``(data, body, status, message)`` of the factor-structure section."""
     from ..factor.cfa import cfa
     from ..factor.efa import parallel_analysis
     from ..scoring import keyed_items

@@ -13,6 +13,7 @@ __all__ = ["groups_section"]
 
 
 def groups_section(ctx: Context, by, min_group: int):
+    """``(data, body, status, message)`` of the group section."""
     from ..norms import summarise
 
     L = ctx.L

@@ -44,6 +44,7 @@ def depression_scores(data: pd.DataFrame, depression, *, id) -> dict:
 
 
 def profile_section(ctx: Context, depression):
+    """``(data, body, status, message)`` of the differential-diagnosis section."""
     L = ctx.L
     from ..profile import profile
     if not depression:

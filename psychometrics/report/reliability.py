@@ -13,6 +13,8 @@ __all__ = ["reliability_section"]
 
 
 def reliability_section(ctx: Context, omega_boot: int, seed):
+    """``(data, body, status, message)`` of the reliability section (``omega_boot``
+    resamples for the omega CIs)."""
     from ..omega import omega
     from ..reliability import reliability
     from ..scoring import keyed_items
