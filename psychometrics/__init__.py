@@ -44,10 +44,11 @@ _API = {
     "roc": "diagnostic.curve", "cutoffs": "diagnostic.optimal", "roc_test": "diagnostic.delong",
     "predictive_values": "diagnostic.predictive", "plot_roc": "diagnostic.plots",
     # reports
-    "render_report": "report", "Report": "report", "longstring": "report", "irv": "report",
-    "careless_flags": "report", "group_effects": "report", "apa_fit": "methods",
-    "methods_text": "methods", "write_docx": "report_docx", "likert_bars": "report_figures",
-    "scree_plot": "report_figures", "loadings_plot": "report_figures",
+    "render_report": "report.page", "Report": "report.results", "longstring": "careless",
+    "irv": "careless", "careless_flags": "careless", "group_effects": "effects",
+    "apa_fit": "report.methods", "methods_text": "report.methods", "write_docx": "report.docx",
+    "likert_bars": "report.figures", "scree_plot": "report.figures",
+    "loadings_plot": "report.figures",
     # resampling
     "bootstrap": "resample",
     # item response theory (part 1: the Rasch family by conditional ML)

@@ -283,7 +283,7 @@ def emit(result, args) -> None:
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
-    from .methods import readable_note  # {'EE': 7} -> EE 7: no Python reprs for a user
+    from .report.methods import readable_note  # {'EE': 7} -> EE 7: no Python reprs for a user
     return f"warning: {one_line(readable_note(str(message)))}\n"
 
 

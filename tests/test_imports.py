@@ -99,17 +99,17 @@ def test_no_module_imports_another_modules_private_names():
 # them (shared CFA estimation code and CFAResult in modules of their own; io split into
 # readers and writers). Any other cycle fails the test, and so does one of these reappearing
 # after it was removed (the list must shrink, never grow).
-# (diag branch: the same cycles as on main, reported in another order and rotation because
-# report.py's import of psychometrics.classify now reaches norms before io; norms -> output ->
-# io -> stream -> norms existed on main too, hidden behind io <-> output. Lead: reconcile at
-# merge.)
 KNOWN_CYCLES = [
+    ["psychometrics.factor.cfa", "psychometrics.factor.fiml", "psychometrics.factor.cfa"],
+    ["psychometrics.factor.cfa", "psychometrics.factor.wls", "psychometrics.factor.cfa"],
+    # the io/output/stream/norms loop of main, unchanged; since psychometrics.report became a
+    # package (whose __init__ -> submodule edges are not followed) the walk enters it at norms
+    # rather than io, so it is listed from there, and the norms -> output -> io -> stream -> norms
+    # path that closes through the same modules is now reported too
     ["psychometrics.output", "psychometrics.io", "psychometrics.output"],
     ["psychometrics.io", "psychometrics.stream", "psychometrics.io"],
     ["psychometrics.norms", "psychometrics.output", "psychometrics.io", "psychometrics.stream",
      "psychometrics.norms"],
-    ["psychometrics.factor.cfa", "psychometrics.factor.fiml", "psychometrics.factor.cfa"],
-    ["psychometrics.factor.cfa", "psychometrics.factor.wls", "psychometrics.factor.cfa"],
 ]
 
 

@@ -424,13 +424,13 @@ def test_progress_silent_without_tty(validation, capsys):
 
 
 def test_progress_line_on_a_terminal(monkeypatch, capsys):
-    from psychometrics import report as rmod
+    from psychometrics.report import progress as rmod
     monkeypatch.setattr(rmod.sys.stderr, "isatty", lambda: True, raising=False)
-    bar = rmod._Progress(["a", "b"], None)
+    bar = rmod.Progress(["a", "b"], None)
     bar.step("reading")
     bar.close()
     assert "1/2 reading" in capsys.readouterr().err
-    off = rmod._Progress(["a"], False)
+    off = rmod.Progress(["a"], False)
     off.step("x")
     assert capsys.readouterr().err == ""
 

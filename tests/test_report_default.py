@@ -17,8 +17,8 @@ import pytest
 import psychometrics as pm
 from psychometrics.cli import main
 from psychometrics.io import example_path, read_export
-from psychometrics.methods import apa_fit, apa_number, apa_p
 from psychometrics.report import group_effects, readable_note, render_report
+from psychometrics.report.methods import apa_fit, apa_number, apa_p
 from psychometrics.scoring import keyed_items
 
 QUALTRICS = example_path("mbi-hss-qualtrics.csv")

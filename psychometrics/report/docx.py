@@ -13,7 +13,7 @@ import io
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import ExportError
+from ..errors import ExportError
 
 __all__ = ["write_docx", "html_blocks"]
 

@@ -171,6 +171,16 @@ def methods_text(run: Mapping) -> list[str]:
     'Responses of 10 respondents to the MBI-HSS were scored as su'
     """
     out = []
+    for paragraph in (_scoring_paragraph, _careless_paragraph, _reliability_paragraph,
+                      _cfa_paragraph, _norms_paragraph, _roc_paragraph, _groups_paragraph):
+        text = paragraph(run)
+        if text is not None:
+            out.append(text)
+    return out
+
+
+def _scoring_paragraph(run: Mapping) -> str | None:
+    """How the subscales were scored: rule, minimum answered, prorating, invalid answers."""
     n = run.get("n")
     scoring = run.get("scoring") or {}
     if scoring:
@@ -201,15 +211,23 @@ def methods_text(run: Mapping) -> list[str]:
         if run.get("invalid"):
             text += (f" {run['invalid']} answer(s) outside the response scale were treated as "
                      "missing.")
-        out.append(text)
+        return text
+
+
+def _careless_paragraph(run: Mapping) -> str | None:
+    """The careless-responding screen and its thresholds."""
     careless = run.get("careless")
     if careless:
-        out.append(
+        return (
             "Careless responding was screened with the longest run of identical consecutive "
             f"answers (flagged at {careless['longstring_min']} or more) and the intra-individual "
             f"response variability (flagged at an SD of {careless['irv_max']:.2f} or less; "
             "Curran, 2016); flags were not used to exclude respondents. Incomplete responses "
             "are reported separately.")
+
+
+def _reliability_paragraph(run: Mapping) -> str | None:
+    """Alpha with its CI method, and omega with its bootstrap."""
     rel = run.get("reliability")
     if rel:
         ci = {"feldt": "Feldt's", "duhachek": "Duhachek and Iacobucci's",
@@ -223,7 +241,11 @@ def methods_text(run: Mapping) -> list[str]:
                      f"(psych::omega; pairwise correlations) with {_pct(om.get('level', 0.95))} "
                      f"percentile bootstrap intervals ({om.get('n_boot')} resamples, seed "
                      f"{om.get('seed')})")
-        out.append(text + ".")
+        return text + "."
+
+
+def _cfa_paragraph(run: Mapping) -> str | None:
+    """The CFA: estimator, missing-data handling, n and the APA fit line."""
     cfa = run.get("cfa")
     if cfa:
         est = cfa.get("estimator")
@@ -241,7 +263,11 @@ def methods_text(run: Mapping) -> list[str]:
                 f"(n = {cfa.get('n')} of {cfa.get('n_total')}).")
         if cfa.get("fit_line"):
             text += f" Fit: {cfa['fit_line']}."
-        out.append(text)
+        return text
+
+
+def _norms_paragraph(run: Mapping) -> str | None:
+    """The norm set the scores were compared with, and its band cut-offs."""
     ns = run.get("norms")
     if ns:
         desc = [f"the norm set {ns.get('name') or ns.get('id')} ({ns.get('id')})"]
@@ -253,7 +279,11 @@ def methods_text(run: Mapping) -> list[str]:
             text += f" Source: {ns['source']}."
         if ns.get("cutoffs"):
             text += " Band cut-offs applied: " + "; ".join(ns["cutoffs"]) + "."
-        out.append(text)
+        return text
+
+
+def _roc_paragraph(run: Mapping) -> str | None:
+    """ROC, AUC CIs, the cut-off rule and the predictive values' prevalence."""
     roc = run.get("roc")
     if roc:
         text = (f"Against the criterion {roc.get('criterion')}, the area under the ROC curve was "
@@ -268,13 +298,16 @@ def methods_text(run: Mapping) -> list[str]:
                      f"{100 * float(roc['prevalence']):g}%")
         else:
             text += "; predictive values are at the sample's prevalence"
-        out.append(text + ".")
+        return text + "."
+
+
+def _groups_paragraph(run: Mapping) -> str | None:
+    """Group summaries, suppression and effect sizes."""
     grp = run.get("groups")
     if grp:
-        out.append(f"Scores were summarised by {', '.join(grp['by'])}; groups with fewer than "
-                   f"{grp['min_group']} respondents are not shown. Group differences are "
-                   "described with eta squared (one-way ANOVA) and, for two groups, Hedges' g.")
-    return out
+        return (f"Scores were summarised by {', '.join(grp['by'])}; groups with fewer than "
+                f"{grp['min_group']} respondents are not shown. Group differences are "
+                "described with eta squared (one-way ANOVA) and, for two groups, Hedges' g.")
 
 
 def _pct(level) -> str:
