@@ -263,3 +263,26 @@ def check_positive_int(value, option: str, minimum: int = 1) -> int:
         raise OptionError(f"{option} must be a whole number >= {minimum}; got {value!r}",
                           option, value)
     return int(value)
+
+
+def check_number(text, option: str, *, whole: bool = False, hint: str | None = None):
+    """An option's text as a number (``float``, or ``int`` with ``whole``), else
+    :class:`OptionError` with ``hint`` as its message (default: says what was expected)."""
+    try:
+        return int(text) if whole else float(text)
+    except (TypeError, ValueError):
+        what = "a whole number" if whole else "a number"
+        raise OptionError(hint or f"{option} must be {what}; got {text!r}", option,
+                          text) from None
+
+
+def check_key_value(text, option: str, *, nonempty: bool = False,
+                    hint: str | None = None) -> tuple[str, str]:
+    """Split ``KEY=VALUE`` at the first ``=``, else raise :class:`OptionError` with ``hint``.
+
+    ``nonempty`` also refuses an empty key or value (``=x``, ``x=``).
+    """
+    key, sep, value = str(text).partition("=")
+    if not sep or (nonempty and not (key.strip() and value.strip())):
+        raise OptionError(hint or f"{option} {text!r}: use KEY=VALUE", option, text)
+    return key, value

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import check_positive_int
+from .progress import progress
 from .threads import blas_limited
 
 #: Upper bound on elements of one index batch, to bound memory on large samples.
@@ -109,21 +110,28 @@ def _unique_in_order(a: np.ndarray) -> list:
     return list(a[np.sort(first)])
 
 
-def batches(n: int, n_boot: int, *, seed=None, strata=None, width: int = 1):
+def batches(n: int, n_boot: int, *, seed=None, strata=None, width: int = 1,
+            label: str = "bootstrap"):
     """Yield index matrices that together make ``n_boot`` resamples, bounded in memory.
 
     ``width`` is the number of values per row the statistic touches (e.g. the number of
     items), used to size batches. The concatenation of the yielded batches equals
     ``bootstrap_indices(n, n_boot, seed=seed, strata=strata)`` only in distribution, not
     element-wise; results are reproducible for a given seed and batch layout.
+
+    Each batch advances a progress bar labelled ``label`` (drawn only on a terminal, inside
+    :func:`psychometrics.progress.show_progress`, as the CLI runs its commands).
     """
     g = rng(seed)
     per = max(1, _MAX_BATCH_ELEMENTS // max(1, n * width))
     done = 0
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        yield bootstrap_indices(n, b, seed=g, strata=strata)
-        done += b
+    # one progress update per batch (a terminal bar when switched on; see psychometrics.progress)
+    with progress(n_boot, f"{label} ({n_boot} resamples)") as update:
+        while done < n_boot:
+            b = min(per, n_boot - done)
+            yield bootstrap_indices(n, b, seed=g, strata=strata)
+            done += b
+            update(b)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 
 from .._results import Result
+from .common import add_command, add_output_options, busy
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ class CompareResult(Result):
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "cutoff",
         help="ROC analysis and optimal cut-off of a score against a criterion",
@@ -104,7 +103,6 @@ def _level(series, label: str | None):
 
 
 def run(args: argparse.Namespace):
-    from psychometrics.cli import busy
     from psychometrics.cutoff import cutoffs, roc, roc_test
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
