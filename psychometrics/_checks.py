@@ -286,3 +286,21 @@ def check_key_value(text, option: str, *, nonempty: bool = False,
     if not sep or (nonempty and not (key.strip() and value.strip())):
         raise OptionError(hint or f"{option} {text!r}: use KEY=VALUE", option, text)
     return key, value
+
+
+def check_option(ok: bool, message: str, option: str, value=None) -> None:
+    """Raise :class:`OptionError` with ``message`` unless ``ok``: options that contradict
+    each other or lack a companion (``--scored`` without ``--scale``), stated in one place."""
+    if not ok:
+        raise OptionError(message, option, value)
+
+
+def check_seed(seed):
+    """A bootstrap seed: a whole number >= 0 or a ``numpy.random.Generator`` (returned as is,
+    an int as ``int``); None is left to the caller (:func:`psychometrics.resample.resolve_seed`)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"seed must be a whole number >= 0 or a numpy Generator; got {seed!r}",
+                          "seed", seed)
+    return int(seed)

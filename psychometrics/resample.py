@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import check_level, check_positive_int, check_seed
 from .progress import progress
 from .threads import blas_limited
 
@@ -43,13 +43,7 @@ def resolve_seed(seed=None):
     """
     if seed is None:
         return DEFAULT_SEED
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        from .errors import OptionError
-        raise OptionError(f"seed must be a whole number >= 0 or a numpy Generator; got {seed!r}",
-                          "seed", seed)
-    return int(seed)
+    return check_seed(seed)
 
 
 def seed_record(seed):
@@ -207,8 +201,6 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n: int, *, n_boot: 
     >>> print(res.summary().splitlines()[0])
     Bootstrap: 500 resamples (0 undefined), 95% percentile interval
     """
-    from ._checks import check_level
-
     n_boot = check_positive_int(n_boot, "n_boot")
     level = check_level(level)
     seed = resolve_seed(seed)

@@ -63,14 +63,14 @@ def register(subparsers) -> None:
 
 
 def _data_and_model(args: argparse.Namespace, group: str | None):
+    from psychometrics._checks import check_option
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
     if args.model is not None:
-        if not args.model.replace(";", "").strip():
-            from psychometrics.errors import OptionError
-            raise OptionError("--model is empty; give lavaan syntax such as 'F =~ q1 + q2 + q3'",
-                              "model", args.model)
+        check_option(bool(args.model.replace(";", "").strip()),
+                     "--model is empty; give lavaan syntax such as 'F =~ q1 + q2 + q3'",
+                     "model", args.model)
         return data, args.model.replace(";", "\n")
     from psychometrics.instruments import load_instrument
     from psychometrics.scoring import item_frame

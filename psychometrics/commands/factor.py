@@ -57,16 +57,15 @@ def register(subparsers) -> None:
 
 def _items(args: argparse.Namespace):
 
+    from psychometrics._checks import check_option
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
     if args.items is not None:
         cols = [c.strip() for c in args.items.split(",") if c.strip()]
-        if not cols:
-            from psychometrics.errors import OptionError
-            raise OptionError(f"--items {args.items!r} names no columns; give them as q1,q2,...",
-                              "items", args.items)
+        check_option(bool(cols), f"--items {args.items!r} names no columns; give them as "
+                     "q1,q2,...", "items", args.items)
         missing = [c for c in cols if c not in data.columns]
         if missing:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")
@@ -77,15 +76,15 @@ def _items(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> EFAReport:
-    from psychometrics.errors import DataError
+    from psychometrics._checks import check_option
     from psychometrics.factor.efa import bartlett, efa, kmo, parallel_analysis
 
     items = _items(args)
     with busy(f"parallel analysis ({args.n_iter} simulations)"):
         pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, missing=args.missing)
     nf = args.factors if args.factors is not None else max(1, pa.n_factors)
-    if nf >= items.shape[1]:
-        raise DataError(f"--factors {nf} is too many for {items.shape[1]} items")
+    check_option(nf < items.shape[1], f"--factors {nf} is too many for {items.shape[1]} items",
+                 "factors", nf)
     rotation = None if args.rotation == "none" else args.rotation
     return EFAReport(kmo=kmo(items, missing=args.missing),
                      bartlett=bartlett(items, missing=args.missing), parallel=pa,

@@ -177,13 +177,16 @@ def _list(args):
 
 
 def _show(args):
+    from .._checks import check_key_value
     from ..norms import load_norms
     ns = load_norms(args.norms)
     if args.ci:
         table = norm_cis(ns)
         return table.reset_index() if args.json else table
     if args.table:
-        stratum = dict(s.split("=", 1) for s in (args.stratum or []))
+        stratum = dict(check_key_value(s, "stratum", hint=f"--stratum {s!r}: use VAR=LEVEL, "
+                                                          "e.g. --stratum sex=female")
+                       for s in (args.stratum or []))
         return ns.table(args.table, **stratum)
     return ns
 
@@ -219,8 +222,9 @@ def norm_cis(ns) -> pd.DataFrame:
 
 
 def _build(args: argparse.Namespace):
-    if not args.output:
-        raise DataError("say where to write the norm file with -o OUT.yaml")
+    from .._checks import check_option
+    check_option(bool(args.output), "say where to write the norm file with -o OUT.yaml",
+                 "output")
     if getattr(args, "chunksize", None) is not None:
         return _build_stream(args)
     scores, data = scores_from_args(args)
@@ -255,15 +259,17 @@ def _build_norms(args, scores, data, by, margins):
 
 def _build_stream(args):
     """``norms build --chunksize N``: one pass over a file larger than memory."""
+    from .._checks import check_option
     from ..stream import build_norms_file
-    if args.weights or args.margins or args.smooth or getattr(args, "scored", False):
-        raise DataError("--chunksize builds unweighted norms from the items in one pass; "
-                        "--weights, --margins, --smooth and --scored need the whole file in memory")
+    check_option(not (args.weights or args.margins or args.smooth or getattr(args, "scored", False)),
+                 "--chunksize builds unweighted norms from the items in one pass; --weights, "
+                 "--margins, --smooth and --scored need the whole file in memory", "chunksize",
+                 args.chunksize)
     missing = parse_missing_codes(args.missing_codes)
     strata = parse_norm_by(args.norm_by) or {}
-    if any(name != col for name, col in strata.items()):
-        raise DataError("--chunksize: name each stratum after its column (--norm-by sex); "
-                        "renaming a column needs the in-memory build")
+    check_option(all(name == col for name, col in strata.items()),
+                 "--chunksize: name each stratum after its column (--norm-by sex); renaming a "
+                 "column needs the in-memory build", "norm_by", args.norm_by)
     ns = build_norms_file(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                           by=list(strata) or None, bootstrap=args.bootstrap, seed=args.seed,
                           min_n=args.min_n, keys=args.keys, form=args.form, chunksize=args.chunksize,
@@ -283,17 +289,15 @@ def _classify(args):
 
 
 def _summarise(args):
+    from .._checks import check_key_value, check_number, check_option
     from ..norms import summarise
     scores, data = scores_from_args(args)
     cutoffs = {}
     for c in args.cutoff or []:
-        k, _, v = c.partition("=")
-        try:
-            cutoffs[k] = float(v)
-        except ValueError:
-            raise DataError(f"--cutoff {c!r}: use SUBSCALE=VALUE, e.g. EE=27") from None
+        hint = f"--cutoff {c!r}: use SUBSCALE=VALUE, e.g. EE=27"
+        k, v = check_key_value(c, "cutoff", hint=hint)
+        cutoffs[k] = check_number(v, "cutoff", hint=hint)
     groups = split_list(args.group)
-    if not groups:
-        raise DataError("say which column(s) to group by with --group COLUMN")
+    check_option(bool(groups), "say which column(s) to group by with --group COLUMN", "group")
     return summarise(scores, groups, min_group=args.min_group, cutoffs=cutoffs or None,
                      norms=args.norms, norm_by=parse_norm_by(args.norm_by), data=data)

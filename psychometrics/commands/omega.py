@@ -39,7 +39,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> pd.DataFrame:
-    from psychometrics.errors import DataError, MissingColumnError
+    from psychometrics._checks import check_option
+    from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
     from psychometrics.omega import omega
 
@@ -56,9 +57,8 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
                              form=args.form, keys=args.keys, on_invalid=args.on_invalid)
         wanted = args.subscale or [s for s, b in blocks.items() if b.shape[1] >= 3]
         unknown = [s for s in wanted if s not in blocks]
-        if unknown:
-            raise DataError(f"--subscale {unknown}: not a subscale of {args.instrument} "
-                            f"({', '.join(blocks)})")
+        check_option(not unknown, f"--subscale {unknown}: not a subscale of {args.instrument} "
+                                  f"({', '.join(blocks)})", "subscale", unknown)
         scales = {s: blocks[s] for s in wanted}
     rows = []
     for name, items in scales.items():

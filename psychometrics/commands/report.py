@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import DataError
 from .common import (
     add_command,
     add_group,
@@ -85,14 +84,15 @@ def register(sub) -> None:
 
 
 def run_report(args: argparse.Namespace):
+    from .._checks import check_option
     from ..output import atomic_write, check_format
     from ..report import render_report
 
     require_file(args, "report")
     output = args.output or f"{Path(args.file).stem}-report.html"
     suffix = check_format(output, (".html", ".docx", ".json"))
-    if args.positive is not None and args.criterion is None:
-        raise DataError("--positive needs --criterion COLUMN")
+    check_option(args.positive is None or args.criterion is not None,
+                 "--positive needs --criterion COLUMN", "positive", args.positive)
     missing = parse_missing_codes(args.missing_codes)
     rep = render_report(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                         form=args.form, keys=args.keys, missing_codes=missing,

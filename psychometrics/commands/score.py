@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import DataError, MissingColumnError
+from ..errors import MissingColumnError
 from ..formats import TABLE_FORMATS
 from .common import (
     add_command,
@@ -41,13 +41,14 @@ def score_from_args(args):
 def scores_from_args(args):
     """Score the export, or read ready-made scores with ``--scored``; returns (scores, data)."""
     if getattr(args, "scored", False):
+        from .._checks import check_option
         from ..instruments import load_instrument
         from ..io import read_table
         data = read_table(args.file, id=args.id)
         inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
-        if not getattr(args, "scale", None):
-            raise DataError("--scored: say how the scores in FILE were computed with "
-                            "--scale sum or --scale mean (the scale is never guessed)")
+        check_option(bool(getattr(args, "scale", None)),
+                     "--scored: say how the scores in FILE were computed with --scale sum or "
+                     "--scale mean (the scale is never guessed)", "scale")
         present = [s for s in inst.subscales if s in data.columns]
         if not present:
             raise MissingColumnError(
@@ -173,11 +174,14 @@ STREAM_FROM_BYTES = 200 * 2**20
 def wants_stream(args) -> bool:
     """Whether to score in chunks: asked for, or a Parquet/large CSV file scored to a file."""
     from pathlib import Path
+
+    from .._checks import check_option
     out, src = getattr(args, "output", None), Path(args.file)
     suffixes = (".csv", ".txt", ".tsv", ".parquet", ".pq")
     if getattr(args, "chunksize", None) is not None:
-        if not out or not str(out).lower().endswith(suffixes):
-            raise DataError("--chunksize writes the scores as it reads: give -o OUT.csv or -o OUT.parquet")
+        check_option(bool(out) and str(out).lower().endswith(suffixes),
+                     "--chunksize writes the scores as it reads: give -o OUT.csv or -o "
+                     "OUT.parquet", "chunksize", args.chunksize)
         return True
     if not out or not str(out).lower().endswith(suffixes) or getattr(args, "json", False) \
             or getattr(args, "norms", None) or src.suffix.lower() not in suffixes:
@@ -197,6 +201,7 @@ def _score_stream(args):
 
 
 def _score(args):
+    from .._checks import check_option
     if wants_stream(args):
         return _score_stream(args)
     scores, data = scores_from_args(args)
@@ -210,9 +215,10 @@ def _score(args):
 
             scores = pd.concat([scores, extra], axis=1)
             scores.attrs = attrs
-    elif args.keep or args.keep_all:
-        raise DataError("--keep/--keep-all copy export columns next to new scores; with "
-                        "--scored every column of FILE is kept already")
+    else:
+        check_option(not (args.keep or args.keep_all),
+                     "--keep/--keep-all copy export columns next to new scores; with --scored "
+                     "every column of FILE is kept already", "keep", args.keep)
     report = scores.attrs.get("psychometrics", {})
     for key, what in (("prorated", "prorated (mean of the answered items x their number)"),
                       ("unscored", "not scored (too few items answered)")):
@@ -232,7 +238,8 @@ def _score(args):
             if col not in normed.columns:  # show the stratum beside its norm group
                 normed.insert(len(scores.columns), col, data[col].to_numpy())
         scores = normed
-    elif args.scored:
-        raise DataError("--scored applies norms to scores: give --norms ID")
+    else:
+        check_option(not args.scored, "--scored applies norms to scores: give --norms ID",
+                     "scored")
     args.json_extra = {"invalid": (scores.attrs.get("psychometrics") or {}).get("invalid") or []}
     return scores
