@@ -184,7 +184,7 @@ def align(*objs, names: Sequence[str] | None = None) -> list:
     """
     names = list(names) if names is not None else [f"input {i + 1}" for i in range(len(objs))]
     if len(names) != len(objs):
-        raise ValueError("align: one name per object")
+        raise OptionError("align: one name per object", "names", names)
     present = [(o, nm) for o, nm in zip(objs, names) if o is not None]
     if len(present) < 2:
         return list(objs)
