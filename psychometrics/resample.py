@@ -128,6 +128,29 @@ def batches(n: int, n_boot: int, *, seed=None, strata=None, width: int = 1,
             update(b)
 
 
+def class_batches(n1: int, n0: int, n_boot: int, *, seed=None, width: int = 1,
+                  max_elements: int = _MAX_BATCH_ELEMENTS, label: str = "bootstrap"):
+    """Yield stratified resamples of two classes as (case rows, control rows) index matrices.
+
+    Cases and controls are drawn separately by :func:`bootstrap_indices` from one seeded
+    Generator: the same scheme as ``bootstrap_indices(strata=criterion)`` (pROC's
+    ``stratified = TRUE``), without interleaving the two classes into one matrix, which on
+    10,000 respondents costs more than an AUC itself. A batch holds about ``max_elements``
+    values (``(n1 + n0) * width`` per resample), so memory is bounded and reused; the numbers
+    depend on the seed and on this batch layout. Each batch advances the progress bar
+    labelled ``label``, as in :func:`batches`.
+    """
+    g = rng(seed)
+    per = max(1, max_elements // max(1, (n1 + n0) * width))
+    done = 0
+    with progress(n_boot, f"{label} ({n_boot} resamples)") as update:
+        while done < n_boot:
+            b = min(per, n_boot - done)
+            yield bootstrap_indices(n1, b, seed=g), bootstrap_indices(n0, b, seed=g)
+            done += b
+            update(b)
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     """Bootstrap replicates of a statistic and their percentile interval."""
