@@ -22,6 +22,9 @@ from .commands.printing import check_output, cli_message, emit, one_line, one_li
 from .errors import PsychometricsError
 from .progress import show_progress
 
+#: Characters of an unexpected exception's text shown in the one-line bug message.
+BUG_TEXT = 300
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block): ``error: score: ... (see --help)``."""
@@ -31,6 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``psychometrics`` parser: every command of :data:`~psychometrics.commands.MODULES`,
+    each with ``--limit`` to raise the reading limits."""
     parser = _Parser(
         prog="psychometrics", formatter_class=Formatter,
         description="Score, norm and validate burnout questionnaires (MBI, OLBI, UBOS, CBI, "
@@ -83,6 +88,8 @@ def _flags(parser: argparse.ArgumentParser, argv: list[str] | None) -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command line; returns the exit code (0 done, 2 a user's error, 1 a bug,
+    130 interrupted)."""
     warnings.formatwarning = one_line_warning  # no source lines on a user's terminal
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -110,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place a bug must not become a traceback
         if os.environ.get("PSYCHOMETRICS_DEBUG"):
             raise
-        print(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+        print(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:BUG_TEXT]}); "
               "this is a bug in psychometrics, please report it (set PSYCHOMETRICS_DEBUG=1 "
               "for the traceback)", file=sys.stderr)
         return 1

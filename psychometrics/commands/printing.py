@@ -18,6 +18,11 @@ from ..errors import OptionError, PsychometricsError
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd
 
+#: Longest error message printed: a validation error can list thousands of cells.
+MESSAGE_LIMIT = 600
+#: Lines of the summary of a table written with ``-o``: one screen.
+SUMMARY_LINES = 40
+
 
 def _inputs(args: argparse.Namespace) -> list[str]:
     """Every file-like argument of the command (the export, item maps, key and norm files)."""
@@ -67,7 +72,7 @@ def table_summary(df: pd.DataFrame, path: str) -> str:
             lines.append(f"norm strata: {norms['by']} ({norms.get('matched')})")
         if norms.get("fallback_n"):
             lines.append(f"overall norm by fallback: {norms['fallback_n']} respondent(s)")
-    return "\n".join(lines[:40])
+    return "\n".join(lines[:SUMMARY_LINES])
 
 
 def _as_json(result) -> object:
@@ -122,7 +127,7 @@ def one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {one_line(readable_note(str(message)))}\n"
 
 
-def one_line(message: str, limit: int = 600) -> str:
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
     """A message on one line (a validation error lists several problems on several lines),
     at most ``limit`` characters."""
     text = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
