@@ -184,7 +184,7 @@ def align(*objs, names: Sequence[str] | None = None) -> list:
     """
     names = list(names) if names is not None else [f"input {i + 1}" for i in range(len(objs))]
     if len(names) != len(objs):
-        raise ValueError("align: one name per object")
+        raise OptionError("align: one name per object", "names", names)
     present = [(o, nm) for o, nm in zip(objs, names) if o is not None]
     if len(present) < 2:
         return list(objs)
@@ -263,3 +263,44 @@ def check_positive_int(value, option: str, minimum: int = 1) -> int:
         raise OptionError(f"{option} must be a whole number >= {minimum}; got {value!r}",
                           option, value)
     return int(value)
+
+
+def check_number(text, option: str, *, whole: bool = False, hint: str | None = None):
+    """An option's text as a number (``float``, or ``int`` with ``whole``), else
+    :class:`OptionError` with ``hint`` as its message (default: says what was expected)."""
+    try:
+        return int(text) if whole else float(text)
+    except (TypeError, ValueError):
+        what = "a whole number" if whole else "a number"
+        raise OptionError(hint or f"{option} must be {what}; got {text!r}", option,
+                          text) from None
+
+
+def check_key_value(text, option: str, *, nonempty: bool = False,
+                    hint: str | None = None) -> tuple[str, str]:
+    """Split ``KEY=VALUE`` at the first ``=``, else raise :class:`OptionError` with ``hint``.
+
+    ``nonempty`` also refuses an empty key or value (``=x``, ``x=``).
+    """
+    key, sep, value = str(text).partition("=")
+    if not sep or (nonempty and not (key.strip() and value.strip())):
+        raise OptionError(hint or f"{option} {text!r}: use KEY=VALUE", option, text)
+    return key, value
+
+
+def check_option(ok: bool, message: str, option: str, value=None) -> None:
+    """Raise :class:`OptionError` with ``message`` unless ``ok``: options that contradict
+    each other or lack a companion (``--scored`` without ``--scale``), stated in one place."""
+    if not ok:
+        raise OptionError(message, option, value)
+
+
+def check_seed(seed):
+    """A bootstrap seed: a whole number >= 0 or a ``numpy.random.Generator`` (returned as is,
+    an int as ``int``); None is left to the caller (:func:`psychometrics.resample.resolve_seed`)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"seed must be a whole number >= 0 or a numpy Generator; got {seed!r}",
+                          "seed", seed)
+    return int(seed)

@@ -24,6 +24,7 @@ from .instruments import load_instrument
 from .io.chunks import DEFAULT_CHUNKSIZE, Progress, columns_of, iter_chunks
 from .io.plain import existing_file
 from .norms import norm_set_from_entries, stratum_text, subscale_norm_doc
+from .norms.weights import weighted_quantile_counts
 from .resample import percentile_ci
 from .resample import rng as make_rng
 from .scoring.mapping import resolve_items
@@ -35,7 +36,6 @@ from .scoring.stream import (
     score_chunk,
     score_options,
 )
-from .norms.weights import weighted_quantile_counts
 
 #: Percentiles always estimated beside the requested ones: the quartiles, which the norm set
 #: reports (as :func:`~psychometrics.norms.build_norms` does).

@@ -219,7 +219,7 @@ def test_status_line_only_on_a_terminal(monkeypatch):
     import io
     import sys
 
-    from psychometrics.cli import busy
+    from psychometrics.commands.common import busy
 
     class Tty(io.StringIO):
         def isatty(self):

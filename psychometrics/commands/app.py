@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 
 from ..errors import PsychometricsError
+from .common import add_command
 
 
 def register(sub) -> None:
-    from ..cli import add_command
-
     p = add_command(
         sub, "app", help="the local web app: score, norm and validate in a browser",
         description="Start the web app on this computer (127.0.0.1 only) and open it in the "

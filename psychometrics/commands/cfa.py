@@ -14,27 +14,20 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_command, add_instrument_options, add_output_options, busy, parse_items
+
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help='lavaan syntax, e.g. "EE =~ i1 + i2 + i3; DP =~ i5 + i10"')
-    src.add_argument("--instrument", "-i", help="instrument id or YAML file: fit its own model")
-    p.add_argument("--items", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
-    p.add_argument("--form", help="answer direction of instruments published in two forms")
-    p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
-    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
-                   help="invalid responses: stop with an error, or treat as missing")
+    add_instrument_options(p, instrument_in=src)
     p.add_argument("--missing", choices=["listwise", "fiml", "ml"], default="listwise",
                    help="listwise deletion (default) or full-information ML (fiml, alias ml)")
     p.add_argument("--std-lv", action="store_true",
                    help="fix factor variances to 1 instead of the first loading")
-    p.add_argument("--id", help="column of respondent ids")
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "cfa", help="confirmatory factor analysis (lavaan-compatible fit indices)",
         description="Confirmatory factor analysis as lavaan::cfa: ML, MLR (robust), or "
@@ -70,16 +63,15 @@ def register(subparsers) -> None:
 
 
 def _data_and_model(args: argparse.Namespace, group: str | None):
+    from psychometrics._checks import check_option
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
     if args.model is not None:
-        if not args.model.replace(";", "").strip():
-            from psychometrics.errors import OptionError
-            raise OptionError("--model is empty; give lavaan syntax such as 'F =~ q1 + q2 + q3'",
-                              "model", args.model)
+        check_option(bool(args.model.replace(";", "").strip()),
+                     "--model is empty; give lavaan syntax such as 'F =~ q1 + q2 + q3'",
+                     "model", args.model)
         return data, args.model.replace(";", "\n")
-    from psychometrics.commands.score import parse_items
     from psychometrics.instruments import load_instrument
     from psychometrics.scoring import item_frame
 
@@ -95,7 +87,6 @@ def _data_and_model(args: argparse.Namespace, group: str | None):
 
 
 def run_cfa(args: argparse.Namespace):
-    from psychometrics.cli import busy
     from psychometrics.factor.cfa import cfa
 
     data, model = _data_and_model(args, args.group)
@@ -106,7 +97,6 @@ def run_cfa(args: argparse.Namespace):
 
 
 def run_invariance(args: argparse.Namespace):
-    from psychometrics.cli import busy
     from psychometrics.factor.invariance import invariance
 
     data, model = _data_and_model(args, args.group)

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 
 from .._results import Result
+from .common import add_command, add_output_options, busy
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ class CompareResult(Result):
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "cutoff",
         help="ROC analysis and optimal cut-off of a score against a criterion",
@@ -104,8 +103,7 @@ def _level(series, label: str | None):
 
 
 def run(args: argparse.Namespace):
-    from psychometrics.cli import busy
-    from psychometrics.diagnostic import cutoffs, roc, roc_test
+    from psychometrics.cutoff import cutoffs, roc, roc_test
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
 
@@ -132,7 +130,7 @@ def run(args: argparse.Namespace):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from psychometrics.diagnostic import plot_roc
+        from psychometrics.plots import plot_roc
 
         curve = roc(data[args.score], crit, positive=positive, direction=res.direction,
                     ci_method="bootstrap" if args.n_boot > 0 else "delong", n_boot=max(args.n_boot, 1), seed=args.seed,

@@ -10,6 +10,7 @@ import argparse
 from dataclasses import dataclass
 
 from .._results import Result
+from .common import add_command, add_instrument_options, add_output_options, busy, parse_items
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,6 @@ class EFAReport(Result):
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "efa", help="exploratory factor analysis with KMO, Bartlett and parallel analysis",
         description="Exploratory factor analysis as psych::fa (pairwise correlations, n = all "
@@ -41,15 +40,9 @@ def register(subparsers) -> None:
         examples=["psychometrics efa examples/mbi-hss-qualtrics.csv -i mbi-hss "
                   "--item-map 'Q1_{n}' --on-invalid missing --seed 1",
                   "psychometrics efa data.csv --items A1,A2,A3,A4,A5 --factors 1"])
-    p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--items", help="comma-separated item columns, e.g. A1,A2,A3")
-    src.add_argument("--instrument", "-i", help="instrument id or YAML file: all its items, keyed")
-    p.add_argument("--item-map", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
-    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
-                   help="invalid responses of --instrument: stop with an error, or treat as missing")
-    p.add_argument("--form", help="answer direction of instruments published in two forms")
-    p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
+    add_instrument_options(p, instrument_in=src, items_option="--item-map")
     p.add_argument("--factors", type=int, default=None,
                    help="number of factors (default: parallel analysis' suggestion)")
     p.add_argument("--method", choices=["minres", "ml"], default="minres", help="factoring method (default minres)")
@@ -58,36 +51,32 @@ def register(subparsers) -> None:
     p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise", help="correlations from pairwise (default) or complete rows")
     p.add_argument("--n-iter", type=int, default=20, help="parallel analysis simulations")
     p.add_argument("--seed", type=int, default=None, help="parallel analysis seed")
-    p.add_argument("--id", help="column of respondent ids")
     add_output_options(p)
     p.set_defaults(func=run)
 
 
 def _items(args: argparse.Namespace):
 
+    from psychometrics._checks import check_option
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
 
     data = read_export(args.file, id=args.id)
     if args.items is not None:
         cols = [c.strip() for c in args.items.split(",") if c.strip()]
-        if not cols:
-            from psychometrics.errors import OptionError
-            raise OptionError(f"--items {args.items!r} names no columns; give them as q1,q2,...",
-                              "items", args.items)
+        check_option(bool(cols), f"--items {args.items!r} names no columns; give them as "
+                     "q1,q2,...", "items", args.items)
         missing = [c for c in cols if c not in data.columns]
         if missing:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")
         return data[cols]
-    from psychometrics.commands.score import parse_items
     from psychometrics.scoring import item_frame
     return item_frame(data, args.instrument, items=parse_items(args.item_map), form=args.form,
                       keys=args.keys, id=args.id, on_invalid=args.on_invalid)
 
 
 def run(args: argparse.Namespace) -> EFAReport:
-    from psychometrics.cli import busy
-    from psychometrics.errors import DataError
+    from psychometrics._checks import check_option
     from psychometrics.factor.adequacy import bartlett, kmo
     from psychometrics.factor.efa import efa
     from psychometrics.factor.parallel import parallel_analysis
@@ -96,8 +85,8 @@ def run(args: argparse.Namespace) -> EFAReport:
     with busy(f"parallel analysis ({args.n_iter} simulations)"):
         pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, missing=args.missing)
     nf = args.factors if args.factors is not None else max(1, pa.n_factors)
-    if nf >= items.shape[1]:
-        raise DataError(f"--factors {nf} is too many for {items.shape[1]} items")
+    check_option(nf < items.shape[1], f"--factors {nf} is too many for {items.shape[1]} items",
+                 "factors", nf)
     rotation = None if args.rotation == "none" else args.rotation
     return EFAReport(kmo=kmo(items, missing=args.missing),
                      bartlett=bartlett(items, missing=args.missing), parallel=pa,

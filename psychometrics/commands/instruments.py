@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cli import add_command, add_output_options
+from .common import add_command, add_output_options
 
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_command, add_instrument_options, add_output_options, parse_items
+
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "irt",
         help="item response theory per subscale: Rasch, PCM, RSM or graded response",
@@ -28,8 +28,7 @@ def register(subparsers) -> None:
                   "psychometrics irt examples/mbi-hss-qualtrics.csv -i mbi-hss "
                   "--items examples/mbi-hss-items.yaml --id ResponseId -m grm --dif gender "
                   "--on-invalid missing"])
-    p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
-    p.add_argument("--instrument", "-i", required=True, help="instrument id or YAML file")
+    add_instrument_options(p)
     p.add_argument("--model", "-m", required=True, choices=["rasch", "pcm", "rsm", "grm"],
                    help="rasch (binary items), pcm, rsm (CML) or grm (marginal ML)")
     p.add_argument("--link", choices=["logit", "probit"], default="logit",
@@ -41,18 +40,11 @@ def register(subparsers) -> None:
     p.add_argument("--cutoff", type=float,
                    help="cut-off on the subscale's score as the instrument scores it (sum or "
                         "mean) whose precision to report; with one --subscale")
-    p.add_argument("--items", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
-    p.add_argument("--form", help="answer direction of instruments published in two forms")
-    p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
-    p.add_argument("--id", help="column of respondent ids")
-    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
-                   help="invalid responses: stop with an error, or treat as missing")
     add_output_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace):
-    from psychometrics.commands.score import parse_items
     from psychometrics.io import read_export
     from psychometrics.irt.analysis import irt_analysis
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..cli import add_command, add_group, add_norm_by, add_output_options, busy, split_list
 from ..errors import DataError, NormError
-from .score import (
+from .common import (
+    add_command,
+    add_group,
     add_instrument_options,
+    add_norm_by,
+    add_output_options,
+    add_scoring_options,
+    busy,
     parse_items,
     parse_missing_codes,
     parse_norm_by,
-    scores_from_args,
+    split_list,
 )
+from .score import scores_from_args
 
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd
@@ -31,7 +37,15 @@ def register(sub) -> None:
                   "--norm-by language --margins margins.yaml --seed 1 -o my-norms.yaml"])
     nsub = p.add_subparsers(dest="action", metavar="ACTION")
     nsub.required = True
+    _register_list(nsub)
+    _register_show(nsub)
+    _register_rules(nsub)
+    _register_build(nsub)
+    _register_classify(sub)
+    _register_summarise(sub)
 
+
+def _register_list(nsub) -> None:
     lp = add_command(nsub, "list", help="list the shipped norm and cut-off sets",
                      description="One line per shipped norm set: instrument, population, "
                                  "country, year, n and method.",
@@ -40,6 +54,8 @@ def register(sub) -> None:
     add_output_options(lp)
     lp.set_defaults(func=_list)
 
+
+def _register_show(nsub) -> None:
     sp = add_command(nsub, "show", help="show a norm set: provenance, bands, quartiles, rules",
                      description="A norm set's source, population, year and n, its bands and "
                                  "quartiles per stratum and its rules; --table prints the "
@@ -59,6 +75,8 @@ def register(sub) -> None:
     add_output_options(sp)
     sp.set_defaults(func=_show)
 
+
+def _register_rules(nsub) -> None:
     rp = add_command(nsub, "rules", help="list the classification rules (of an instrument)",
                      description="Every shipped classification rule (burnout rules, risk zones, "
                                  "criteria sets): its id, instrument, whether it needs a norm "
@@ -68,6 +86,8 @@ def register(sub) -> None:
     add_output_options(rp)
     rp.set_defaults(func=_rules)
 
+
+def _register_build(nsub) -> None:
     bp = add_command(nsub, "build", help="build a norm set from a sample and write it as a norm file",
                      description="Score a sample (or read its scores with --scored) and build "
                                  "empirical norms (percentile tables, quartiles and bands with "
@@ -78,6 +98,7 @@ def register(sub) -> None:
                               "--norm-by sex --norm-by language --margins margins.yaml "
                               "--bootstrap 500 --seed 1 -o my-norms.yaml")
     add_instrument_options(bp)
+    add_scoring_options(bp)
     add_norm_by(bp, help="stratum column of the new norms (repeatable or comma-separated); "
                          "STRATUM=COLUMN names the stratum differently from the column")
     bp.add_argument("--scored", action="store_true",
@@ -104,6 +125,8 @@ def register(sub) -> None:
     add_output_options(bp, formats=(".yaml", ".yml", ".json"))
     bp.set_defaults(func=_build)
 
+
+def _register_classify(sub) -> None:
     cp = add_command(sub, "classify", help="classify respondents with a rule (burnout rules, risk zones, bands)",
                      description="Apply a classification rule (see 'psychometrics norms rules') "
                                  "to each respondent: the level, whether it is positive, and "
@@ -111,6 +134,7 @@ def register(sub) -> None:
                      examples="psychometrics classify examples/validation-sample.csv -i mbi-hss "
                               "--id id --rule mbi-hss-overall-ee-or-dp --norms mbi-hss-overall")
     add_instrument_options(cp)
+    add_scoring_options(cp)
     cp.add_argument("--rule", "-r", required=True, help="rule id (see 'psychometrics norms rules')")
     cp.add_argument("--norms", help="norm set for band/quartile conditions (required by the quartile rule)")
     add_norm_by(cp)
@@ -123,6 +147,8 @@ def register(sub) -> None:
     add_output_options(cp)
     cp.set_defaults(func=_classify)
 
+
+def _register_summarise(sub) -> None:
     gp = add_command(sub, "summarise", aliases=("summarize",),
                      help="group summaries with small groups suppressed",
                      description="Mean, SD and n of every subscale per group (--group), with "
@@ -132,6 +158,7 @@ def register(sub) -> None:
                               "--items 'Q1_{n}' --id ResponseId --on-invalid missing "
                               "--group department")
     add_instrument_options(gp)
+    add_scoring_options(gp)
     add_group(gp, required=True)
     gp.add_argument("--min-group", type=int, default=10, help="suppress groups smaller than this (default 10)")
     gp.add_argument("--cutoff", action="append", metavar="SUBSCALE=VALUE", help="report the share at or above VALUE")
@@ -150,13 +177,16 @@ def _list(args):
 
 
 def _show(args):
+    from .._checks import check_key_value
     from ..norms import load_norms
     ns = load_norms(args.norms)
     if args.ci:
         table = norm_cis(ns)
         return table.reset_index() if args.json else table
     if args.table:
-        stratum = dict(s.split("=", 1) for s in (args.stratum or []))
+        stratum = dict(check_key_value(s, "stratum", hint=f"--stratum {s!r}: use VAR=LEVEL, "
+                                                          "e.g. --stratum sex=female")
+                       for s in (args.stratum or []))
         return ns.table(args.table, **stratum)
     return ns
 
@@ -191,16 +221,13 @@ def norm_cis(ns) -> pd.DataFrame:
     return out
 
 
-_split = split_list
-_scores = scores_from_args
-
-
 def _build(args: argparse.Namespace):
-    if not args.output:
-        raise DataError("say where to write the norm file with -o OUT.yaml")
+    from .._checks import check_option
+    check_option(bool(args.output), "say where to write the norm file with -o OUT.yaml",
+                 "output")
     if getattr(args, "chunksize", None) is not None:
         return _build_stream(args)
-    scores, data = _scores(args)
+    scores, data = scores_from_args(args)
     strata = parse_norm_by(args.norm_by) or {}
     renamed = {col: name for name, col in strata.items() if name != col}
     if renamed:  # --norm-by sex=gender: the stratum is called sex, the column is gender
@@ -232,15 +259,17 @@ def _build_norms(args, scores, data, by, margins):
 
 def _build_stream(args):
     """``norms build --chunksize N``: one pass over a file larger than memory."""
+    from .._checks import check_option
     from ..norms_stream import build_norms_file
-    if args.weights or args.margins or args.smooth or getattr(args, "scored", False):
-        raise DataError("--chunksize builds unweighted norms from the items in one pass; "
-                        "--weights, --margins, --smooth and --scored need the whole file in memory")
+    check_option(not (args.weights or args.margins or args.smooth or getattr(args, "scored", False)),
+                 "--chunksize builds unweighted norms from the items in one pass; --weights, "
+                 "--margins, --smooth and --scored need the whole file in memory", "chunksize",
+                 args.chunksize)
     missing = parse_missing_codes(args.missing_codes)
     strata = parse_norm_by(args.norm_by) or {}
-    if any(name != col for name, col in strata.items()):
-        raise DataError("--chunksize: name each stratum after its column (--norm-by sex); "
-                        "renaming a column needs the in-memory build")
+    check_option(all(name == col for name, col in strata.items()),
+                 "--chunksize: name each stratum after its column (--norm-by sex); renaming a "
+                 "column needs the in-memory build", "norm_by", args.norm_by)
     ns = build_norms_file(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                           by=list(strata) or None, bootstrap=args.bootstrap, seed=args.seed,
                           min_n=args.min_n, keys=args.keys, form=args.form, chunksize=args.chunksize,
@@ -254,23 +283,21 @@ def _build_stream(args):
 
 def _classify(args):
     from ..classify import classify
-    scores, data = _scores(args)
+    scores, data = scores_from_args(args)
     return classify(scores, args.rule, norms=args.norms, norm_by=parse_norm_by(args.norm_by), fallback=args.fallback,
                     lang=args.lang, data=data, id=args.id if args.id in scores.columns else None)
 
 
 def _summarise(args):
+    from .._checks import check_key_value, check_number, check_option
     from ..groups import summarise
-    scores, data = _scores(args)
+    scores, data = scores_from_args(args)
     cutoffs = {}
     for c in args.cutoff or []:
-        k, _, v = c.partition("=")
-        try:
-            cutoffs[k] = float(v)
-        except ValueError:
-            raise DataError(f"--cutoff {c!r}: use SUBSCALE=VALUE, e.g. EE=27") from None
+        hint = f"--cutoff {c!r}: use SUBSCALE=VALUE, e.g. EE=27"
+        k, v = check_key_value(c, "cutoff", hint=hint)
+        cutoffs[k] = check_number(v, "cutoff", hint=hint)
     groups = split_list(args.group)
-    if not groups:
-        raise DataError("say which column(s) to group by with --group COLUMN")
+    check_option(bool(groups), "say which column(s) to group by with --group COLUMN", "group")
     return summarise(scores, groups, min_group=args.min_group, cutoffs=cutoffs or None,
                      norms=args.norms, norm_by=parse_norm_by(args.norm_by), data=data)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from .common import add_command, add_instrument_options, add_output_options, busy, parse_items
+
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd
 
 
 def register(subparsers) -> None:
-    from psychometrics.cli import add_command, add_output_options
-
     p = add_command(
         subparsers, "omega", help="McDonald's omega of every subscale (psych::omega), with CIs",
         description="Omega total (and hierarchical, with --n-factors > 1) of every subscale of "
@@ -22,18 +22,11 @@ def register(subparsers) -> None:
         examples=["psychometrics omega examples/mbi-hss-qualtrics.csv -i mbi-hss "
                   "--items 'Q1_{n}' --on-invalid missing --seed 1",
                   "psychometrics omega data.csv --columns A1,A2,A3,A4,A5 --n-boot 0"])
-    p.add_argument("file", help="data file (.csv, .xlsx, .sav)")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--instrument", "-i", help="instrument id or YAML file: each subscale")
+    add_instrument_options(p, instrument_in=src)
     src.add_argument("--columns", help="comma-separated item columns analysed as one scale")
-    p.add_argument("--items", help="item mapping of --instrument: a pattern such as 'Q{n}' or a YAML file")
     p.add_argument("--subscale", action="append", metavar="ID",
                    help="only these subscales (repeatable; default: every subscale with 3+ items)")
-    p.add_argument("--form", help="answer direction of instruments published in two forms")
-    p.add_argument("--keys", help="a key file of your own that replaces the instrument's keys")
-    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
-                   help="invalid responses: stop with an error, or treat as missing")
-    p.add_argument("--id", help="column of respondent ids")
     p.add_argument("--n-factors", type=int, default=1,
                    help="group factors of the Schmid-Leiman solution (default 1: a one-factor "
                         "model per subscale)")
@@ -46,8 +39,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> pd.DataFrame:
-    from psychometrics.cli import busy
-    from psychometrics.errors import DataError, MissingColumnError
+    from psychometrics._checks import check_option
+    from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
     from psychometrics.reliability import omega
 
@@ -59,15 +52,13 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
             raise MissingColumnError(f"{args.file}: no column(s) {missing}")
         scales = {"scale": data[cols]}
     else:
-        from psychometrics.commands.score import parse_items
         from psychometrics.scoring import keyed_items
         blocks = keyed_items(data, args.instrument, items=parse_items(args.items),
                              form=args.form, keys=args.keys, on_invalid=args.on_invalid)
         wanted = args.subscale or [s for s, b in blocks.items() if b.shape[1] >= 3]
         unknown = [s for s in wanted if s not in blocks]
-        if unknown:
-            raise DataError(f"--subscale {unknown}: not a subscale of {args.instrument} "
-                            f"({', '.join(blocks)})")
+        check_option(not unknown, f"--subscale {unknown}: not a subscale of {args.instrument} "
+                                  f"({', '.join(blocks)})", "subscale", unknown)
         scales = {s: blocks[s] for s in wanted}
     rows = []
     for name, items in scales.items():

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from ..cli import add_command, add_norm_by, add_output_options
-from ..errors import DataError
+from .common import add_command, add_norm_by, add_output_options, parse_norm_by, parse_pairs
 
 
 def _pairs(values: list[str] | None, option: str) -> dict:
     """``--norms mbi-hss=mbi-hss-overall`` (repeatable) -> {instrument: value}."""
-    out = {}
-    for v in values or []:
-        inst, sep, val = v.partition("=")
-        if not sep or not inst or not val:
-            raise DataError(f"{option} {v!r}: use INSTRUMENT=VALUE, e.g. {option} 4dkl=4dkl-terluin")
-        out[inst.strip()] = val.strip()
-    return out
+    return parse_pairs(values, option, f"INSTRUMENT=VALUE, e.g. {option} 4dkl=4dkl-terluin")
 
 
 def register(sub) -> None:
@@ -55,8 +48,6 @@ def _profile(args):
     scores = {inst: score(data, inst, items=items.get(inst), id=args.id, form=forms.get(inst),
                           method=methods.get(inst))
               for inst in args.instrument}
-    from .score import parse_norm_by
-
     # strata of a stratified norm set: the columns named with --norm-by, or same-named columns
     # of the export (said in the result's provenance), never a silent fallback to overall
     res = profile(scores, norms=norms or None, lang=args.lang, id=args.id,

@@ -14,9 +14,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import add_command, add_group, add_norm_by, add_output_options, split_list
-from ..errors import DataError
-from .score import parse_items, parse_missing_codes, parse_norm_by
+from .common import (
+    add_command,
+    add_group,
+    add_instrument_options,
+    add_norm_by,
+    add_output_options,
+    parse_items,
+    parse_missing_codes,
+    parse_norm_by,
+    require_file,
+    split_list,
+)
 
 
 def register(sub) -> None:
@@ -38,12 +47,7 @@ def register(sub) -> None:
                   "--group department -o report.html",
                   "psychometrics report examples/validation-sample.csv -i mbi-hss --id id "
                   "--criterion diagnosis --positive burnout --prevalence 0.1 -o report.docx"])
-    p.add_argument("file", help="the export: Qualtrics/LimeSurvey CSV, .xlsx, .sav or plain CSV")
-    p.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
-    p.add_argument("--items", help="item mapping: a pattern such as 'Q1_{n}', a YAML file, or id=col,...")
-    p.add_argument("--id", help="respondent id column")
-    p.add_argument("--form", help="answer-direction form (e.g. OLBI agree-low / agree-high)")
-    p.add_argument("--keys", help="your own key file overriding the instrument's keys")
+    add_instrument_options(p, on_invalid=False, file_after_words=True)
     p.add_argument("--missing-codes", help="codes that mean 'no answer', e.g. -99,99")
     p.add_argument("--source", default="auto",
                    choices=["auto", "qualtrics", "limesurvey", "spss", "csv", "excel"],
@@ -51,7 +55,7 @@ def register(sub) -> None:
     p.add_argument("--norms", help="norm set id or file: bands, classification rules")
     add_norm_by(p, old_by=False)
     add_group(p, help="grouping column for the group summaries and effect sizes (repeatable "
-                      "or comma-separated)", old_nargs="+")
+                      "or comma-separated)", old_by="words")
     p.add_argument("--min-group", type=int, default=10,
                    help="suppress groups with fewer respondents (default 10)")
     p.add_argument("--criterion", help="two-level criterion column (diagnosis): ROC and cut-offs")
@@ -80,13 +84,15 @@ def register(sub) -> None:
 
 
 def run_report(args: argparse.Namespace):
+    from .._checks import check_option
     from ..io.writers import atomic_write, check_format
     from ..report import render_report
 
+    require_file(args, "report")
     output = args.output or f"{Path(args.file).stem}-report.html"
     suffix = check_format(output, (".html", ".docx", ".json"))
-    if args.positive is not None and args.criterion is None:
-        raise DataError("--positive needs --criterion COLUMN")
+    check_option(args.positive is None or args.criterion is not None,
+                 "--positive needs --criterion COLUMN", "positive", args.positive)
     missing = parse_missing_codes(args.missing_codes)
     rep = render_report(args.file, args.instrument, items=parse_items(args.items), id=args.id,
                         form=args.form, keys=args.keys, missing_codes=missing,

@@ -5,94 +5,23 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from ..cli import add_command, add_norm_by, add_output_options
-from ..errors import DataError, MissingColumnError, OptionError
+from ..errors import MissingColumnError
 from ..io.formats import TABLE_FORMATS
+from .common import (
+    add_command,
+    add_instrument_options,
+    add_norm_by,
+    add_output_options,
+    add_scoring_options,
+    add_stream_options,
+    parse_items,
+    parse_min_answered,
+    parse_missing_codes,
+    parse_norm_by,
+)
 
 if TYPE_CHECKING:  # annotations only: `psychometrics --help` must not load pandas
     import pandas as pd
-
-
-def parse_items(value: str | None):
-    """``--items``: a pattern (``Q{n}``), a YAML file, or ``id=col,id=col``."""
-    if value is None or "{" in value or value.endswith((".yaml", ".yml")):
-        return value
-    pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
-    if not all(len(p) == 2 for p in pairs):
-        raise DataError(f"--items {value!r}: use a pattern like 'Q{{n}}', a YAML file, or id=column pairs")
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
-def parse_missing_codes(value: str | None) -> list[float] | None:
-    """``--missing-codes -99,99`` -> [-99.0, 99.0]."""
-    if not value:
-        return None
-    out = []
-    for part in value.split(","):
-        try:
-            out.append(float(part))
-        except ValueError:
-            raise OptionError(f"--missing-codes {value!r}: {part.strip()!r} is not a number; give "
-                              "numbers separated by commas, e.g. -99,99", "missing_codes",
-                              value) from None
-    return out
-
-
-def parse_norm_by(values: list[str] | None) -> dict | None:
-    """``--norm-by sex=gender`` (norm stratum = data column) or ``--norm-by gender``."""
-    if not values:
-        return None
-    out = {}
-    for item in values:
-        for v in str(item).split(","):
-            if not v.strip():
-                continue
-            k, _, col = v.strip().partition("=")
-            out[k.strip()] = (col or k).strip()
-    return out
-
-
-parse_by = parse_norm_by  # the old name, kept for modules that import it
-
-
-def add_instrument_options(p) -> None:
-    """Options shared by every command that reads an export with an instrument."""
-    p.add_argument("file", help="the export: .csv (, or ; and decimal commas), .xlsx or .sav")
-    p.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
-    p.add_argument("--items", help="item mapping: a pattern such as 'Q{n}', a YAML file, or id=col,...")
-    p.add_argument("--id", help="respondent id column")
-    p.add_argument("--form", help="answer-direction form (e.g. OLBI agree-low / agree-high)")
-    p.add_argument("--keys", help="your own key file overriding the instrument's keys")
-    p.add_argument("--missing-codes", help="codes that mean 'no answer', e.g. -99,99")
-    p.add_argument("--on-invalid", choices=["raise", "missing"], default="raise",
-                   help="invalid responses: stop with an error (default) or score them as missing")
-    p.add_argument("--invalid-out", metavar="FILE",
-                   help="write the invalid cells (row, respondent, column, value, problem) to "
-                        "this .csv/.xlsx/.json file")
-    p.add_argument("--min-answered", action="append", metavar="N|SUBSCALE=N",
-                   help="answered items a subscale needs to be scored (default: the "
-                        "instrument's rule); N for all subscales or SUBSCALE=N (repeatable)")
-
-
-def parse_min_answered(values: list[str] | None):
-    """``--min-answered 7`` (every subscale) or ``--min-answered EE=7`` (repeatable)."""
-    if not values:
-        return None
-    out: dict = {}
-    for v in values:
-        key, sep, num = v.rpartition("=")
-        try:
-            n = int(num)
-        except ValueError:
-            raise DataError(f"--min-answered {v!r}: use a whole number, or SUBSCALE=NUMBER "
-                            "such as EE=7") from None
-        if not sep:
-            if len(values) > 1:
-                raise DataError("--min-answered: give one number for all subscales, or "
-                                "SUBSCALE=N per subscale, not both")
-            return n
-        out[key] = n
-    return out
 
 
 def score_from_args(args):
@@ -112,13 +41,14 @@ def score_from_args(args):
 def scores_from_args(args):
     """Score the export, or read ready-made scores with ``--scored``; returns (scores, data)."""
     if getattr(args, "scored", False):
+        from .._checks import check_option
         from ..instruments import load_instrument
         from ..io import read_table
         data = read_table(args.file, id=args.id)
         inst = load_instrument(args.instrument, keys=args.keys, form=args.form, warn=False)
-        if not getattr(args, "scale", None):
-            raise DataError("--scored: say how the scores in FILE were computed with "
-                            "--scale sum or --scale mean (the scale is never guessed)")
+        check_option(bool(getattr(args, "scale", None)),
+                     "--scored: say how the scores in FILE were computed with --scale sum or "
+                     "--scale mean (the scale is never guessed)", "scale")
         present = [s for s in inst.subscales if s in data.columns]
         if not present:
             raise MissingColumnError(
@@ -165,6 +95,7 @@ def register(sub) -> None:
                   "psychometrics score examples/validation-sample.csv -i mbi-hss --id id "
                   "--keep diagnosis sex --norms mbi-hss-overall -o scores.csv"])
     add_instrument_options(p)
+    add_scoring_options(p)
     p.add_argument("--method", choices=["mean", "sum"], help="override the instrument's scoring rule")
     p.add_argument("--keep", action="extend", nargs="+", metavar="COL", default=[],
                    help="also copy these export columns into the output (e.g. a criterion "
@@ -192,12 +123,7 @@ def register(sub) -> None:
                     "columns left unmapped and a likely off-by-one coding (1..7 where the "
                     "instrument says 0..6), with a suggested --items pattern.",
         examples="psychometrics match examples/mbi-hss-qualtrics.csv -i mbi-hss --id ResponseId")
-    m.add_argument("file", help="the export")
-    m.add_argument("--instrument", "-i", required=True, help="instrument id or instrument file")
-    m.add_argument("--items", help="item mapping: a pattern such as 'Q{n}', a YAML file, or id=col,...")
-    m.add_argument("--id", help="respondent id column")
-    m.add_argument("--form", help="answer-direction form")
-    m.add_argument("--keys", help="your own key file")
+    add_instrument_options(m, on_invalid=False)
     add_output_options(m)
     m.set_defaults(func=_match)
 
@@ -242,14 +168,6 @@ def _drop_normed(scores: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def add_stream_options(p) -> None:
-    """``--chunksize``: read a file larger than memory in chunks (psychometrics.scoring.stream)."""
-    p.add_argument("--chunksize", type=int, metavar="N",
-                   help="read the file N respondents at a time, for files larger than memory "
-                        "(.csv/.parquet in, -o .csv/.parquet out); automatic for Parquet and "
-                        "for files over 200 MB")
-
-
 #: Input size from which `score` streams by itself (the in-memory path needs ~5x the file).
 STREAM_FROM_BYTES = 200 * 2**20
 
@@ -257,11 +175,14 @@ STREAM_FROM_BYTES = 200 * 2**20
 def wants_stream(args) -> bool:
     """Whether to score in chunks: asked for, or a Parquet/large CSV file scored to a file."""
     from pathlib import Path
+
+    from .._checks import check_option
     out, src = getattr(args, "output", None), Path(args.file)
     suffixes = (".csv", ".txt", ".tsv", ".parquet", ".pq")
     if getattr(args, "chunksize", None) is not None:
-        if not out or not str(out).lower().endswith(suffixes):
-            raise DataError("--chunksize writes the scores as it reads: give -o OUT.csv or -o OUT.parquet")
+        check_option(bool(out) and str(out).lower().endswith(suffixes),
+                     "--chunksize writes the scores as it reads: give -o OUT.csv or -o "
+                     "OUT.parquet", "chunksize", args.chunksize)
         return True
     if not out or not str(out).lower().endswith(suffixes) or getattr(args, "json", False) \
             or getattr(args, "norms", None) or src.suffix.lower() not in suffixes:
@@ -281,6 +202,7 @@ def _score_stream(args):
 
 
 def _score(args):
+    from .._checks import check_option
     if wants_stream(args):
         return _score_stream(args)
     scores, data = scores_from_args(args)
@@ -294,9 +216,10 @@ def _score(args):
 
             scores = pd.concat([scores, extra], axis=1)
             scores.attrs = attrs
-    elif args.keep or args.keep_all:
-        raise DataError("--keep/--keep-all copy export columns next to new scores; with "
-                        "--scored every column of FILE is kept already")
+    else:
+        check_option(not (args.keep or args.keep_all),
+                     "--keep/--keep-all copy export columns next to new scores; with --scored "
+                     "every column of FILE is kept already", "keep", args.keep)
     report = scores.attrs.get("psychometrics", {})
     for key, what in (("prorated", "prorated (mean of the answered items x their number)"),
                       ("unscored", "not scored (too few items answered)")):
@@ -316,7 +239,8 @@ def _score(args):
             if col not in normed.columns:  # show the stratum beside its norm group
                 normed.insert(len(scores.columns), col, data[col].to_numpy())
         scores = normed
-    elif args.scored:
-        raise DataError("--scored applies norms to scores: give --norms ID")
+    else:
+        check_option(not args.scored, "--scored applies norms to scores: give --norms ID",
+                     "scored")
     args.json_extra = {"invalid": (scores.attrs.get("psychometrics") or {}).get("invalid") or []}
     return scores
