@@ -10,7 +10,8 @@ Install with ``pip install "burnout-psychometrics[app]"`` (Flask). Modules:
 * :mod:`.tasks` - every call into psychometrics, in one place;
 * :mod:`.jobs` - long steps in a worker process, with progress and cancel;
 * :mod:`.security` - localhost-only host/origin checks, CSRF token, response headers;
-* :mod:`.i18n` and ``strings.yaml`` - the interface in English, Dutch and French;
+* :mod:`.i18n` - the interface in English, Dutch and French (its words are
+  ``psychometrics/strings/app.yaml``, read through :mod:`psychometrics.i18n`);
 * :mod:`.server` - start it: a free port, the browser, the private folder removed at exit.
 """
 

@@ -79,6 +79,7 @@ def read(path: str | Path, *, source: str = "auto", id: str | None = None) -> pd
     return pm.read_export(path, source=source, id=id)
 
 
+# duplicate of norms.instrument_forms: lead merges
 def instrument_forms(instrument: str) -> dict[str, str]:
     """Form id -> description for an instrument published with several answer directions."""
     from psychometrics.instruments import data_dir, read_yaml
