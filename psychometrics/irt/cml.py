@@ -151,6 +151,46 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
         The observed information (minus the Hessian), which for CML equals the conditional
         covariance of the category counts given the raw scores.
     """
+    e = _esf(beta, pat)
+    n = pat.counts
+    with np.errstate(divide="ignore"):
+        loggamma = (np.where(e.valid, np.log(np.where(e.valid, e.gamma, 1.0)), 0.0)
+                    - e.rs * e.c[:, None])
+    ll = float(pat.s @ beta - (n * loggamma).sum())
+    w = np.where(n > 0, n / np.where(e.valid, e.gamma, 1.0), 0.0)
+    back = [None] * (e.k + 1)
+    back[e.k] = w
+    for a in range(e.k - 1, -1, -1):
+        back[a] = _shift_add(back[a + 1], e.eps[:, a], pat.m[a], sign=-1)
+    if not hessian:
+        return ll, pat.s - _expected_from_messages(e, back, pat), None
+    prob, nc = _conditional_probabilities(e, pat)
+    expected = nc @ prob
+    grad = pat.s - expected
+    info = -(prob.T * nc) @ prob
+    info[np.diag_indices_from(info)] += expected
+    _add_joint_terms(info, e, back, pat)
+    return ll, grad, info
+
+
+@dataclass(frozen=True)
+class _ESF:
+    """The elementary symmetric functions of every missing-value pattern, with the forward
+    (``pre``) and backward (``suf``) partial products they are built from."""
+
+    k: int                 # items
+    big_r: int             # highest raw score over all items
+    eps: np.ndarray        # patterns x items x categories: exp(beta) (0 where unanswered)
+    pre: np.ndarray        # (k + 1) x patterns x (big_r + 1): ESF of the items before a
+    suf: np.ndarray        # (k + 1) x patterns x (big_r + 1): ESF of the items from a
+    gamma: np.ndarray      # patterns x (big_r + 1): the ESF of all items
+    c: np.ndarray          # per pattern: the shift of theta that keeps gamma in range
+    rs: np.ndarray         # 0..big_r
+    valid: np.ndarray      # patterns x (big_r + 1): raw scores a pattern can reach
+
+
+def _esf(beta: np.ndarray, pat: Patterns) -> _ESF:
+    """Forward and backward ESF of every pattern (an unanswered item is the polynomial 1)."""
     m, k = pat.m, len(pat.m)
     big_m, big_r = int(m.max()), int(m.sum())
     n_pat = len(pat.answered)
@@ -180,33 +220,37 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
     if not np.all(np.isfinite(gamma)) or np.any(gamma[valid] <= 0):
         raise ModelError("CML: the elementary symmetric functions overflowed; the item "
                          "parameters diverge (items answered almost always in one category?)")
+    return _ESF(k=k, big_r=big_r, eps=eps, pre=pre, suf=suf, gamma=gamma, c=c, rs=rs,
+                valid=valid)
+
+
+def _expected_from_messages(e: _ESF, back: list, pat: Patterns) -> np.ndarray:
+    """Expected counts Σ_r n_r P(X_a = h | r) = Σ_p ε_ah Σ_j Pre[a]_j Bk[a+1]_{j+h}
+    (the gradient-only path: no conditional probabilities per cell)."""
+    m, big_r = pat.m, e.big_r
+    expected = np.zeros(big_r)
+    for a in range(e.k):
+        for h in range(1, m[a] + 1):
+            expected[pat.offsets[a] + h - 1] = (
+                e.eps[:, a, h - 1] @ (e.pre[a][:, :big_r + 1 - h] * back[a + 1][:, h:]).sum(1))
+    return expected
+
+
+def _conditional_probabilities(e: _ESF, pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
+    """P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1], for the
+    (pattern, score) cells that occur (rows), and the count of each cell."""
+    m, big_r = pat.m, e.big_r
     n = pat.counts
-    with np.errstate(divide="ignore"):
-        loggamma = np.where(valid, np.log(np.where(valid, gamma, 1.0)), 0.0) - rs * c[:, None]
-    ll = float(pat.s @ beta - (n * loggamma).sum())
-    w = np.where(n > 0, n / np.where(valid, gamma, 1.0), 0.0)
-    back = [None] * (k + 1)
-    back[k] = w
-    for a in range(k - 1, -1, -1):
-        back[a] = _shift_add(back[a + 1], eps[:, a], m[a], sign=-1)
-    if not hessian:
-        # expected counts Σ_r n_r P(X_a = h | r) = Σ_p ε_ah Σ_j Pre[a]_j Bk[a+1]_{j+h}
-        expected = np.zeros(big_r)
-        for a in range(k):
-            for h in range(1, m[a] + 1):
-                expected[pat.offsets[a] + h - 1] = (
-                    eps[:, a, h - 1] @ (pre[a][:, :big_r + 1 - h] * back[a + 1][:, h:]).sum(1))
-        return ll, pat.s - expected, None
-    # conditional category probabilities for the (pattern, score) cells that occur:
-    # P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1]
+    n_pat = len(pat.answered)
     pc, rc = np.nonzero(n)
     nc = n[pc, rc]
-    gc = gamma[pc, rc]
+    gc = e.gamma[pc, rc]
     prob = np.zeros((len(pc), big_r))
-    for a in range(k):
+    for a in range(e.k):
         lo = int(m[:a].sum()) + 1     # Pre[a] has at most lo nonzero coefficients
         hi = big_r - int(m[:a + 1].sum()) + 1
-        left, right = (pre[a], suf[a + 1][:, :hi]) if lo <= hi else (suf[a + 1], pre[a][:, :lo])
+        left, right = ((e.pre[a], e.suf[a + 1][:, :hi]) if lo <= hi
+                       else (e.suf[a + 1], e.pre[a][:, :lo]))
         short = min(lo, hi)
         minus = np.zeros((n_pat, big_r + 1))
         for j in range(short):
@@ -214,27 +258,29 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
         for h in range(1, m[a] + 1):
             t = rc - h
             ok = t >= 0
-            prob[ok, pat.offsets[a] + h - 1] = (eps[pc[ok], a, h - 1] * minus[pc[ok], t[ok]]
+            prob[ok, pat.offsets[a] + h - 1] = (e.eps[pc[ok], a, h - 1] * minus[pc[ok], t[ok]]
                                                 / gc[ok])
-    expected = nc @ prob
-    grad = pat.s - expected
-    info = -(prob.T * nc) @ prob
-    info[np.diag_indices_from(info)] += expected
-    for a in range(k - 1):
-        fwd = pre[a]
+    return prob, nc
+
+
+def _add_joint_terms(info: np.ndarray, e: _ESF, back: list, pat: Patterns) -> None:
+    """The joint terms of the information of items a < b, from the forward messages of the
+    items before b and the backward messages ``Bk[b+1]`` (no per-pair ESF is built)."""
+    m, big_r, n_pat = pat.m, e.big_r, len(pat.answered)
+    for a in range(e.k - 1):
+        fwd = e.pre[a]
         sa = slice(pat.offsets[a], pat.offsets[a] + m[a])
-        for b in range(a + 1, k):
+        for b in range(a + 1, e.k):
             bk = back[b + 1]
             u = np.zeros((n_pat, m[a] + m[b] + 1))
             for sh in range(2, m[a] + m[b] + 1):
                 u[:, sh] = (fwd[:, :big_r + 1 - sh] * bk[:, sh:]).sum(axis=1)
             hk = np.add.outer(np.arange(1, m[a] + 1), np.arange(1, m[b] + 1))
-            joint = ((eps[:, a, :m[a], None] * eps[:, b, None, :m[b]]) * u[:, hk]).sum(axis=0)
+            joint = ((e.eps[:, a, :m[a], None] * e.eps[:, b, None, :m[b]]) * u[:, hk]).sum(axis=0)
             sb = slice(pat.offsets[b], pat.offsets[b] + m[b])
             info[sa, sb] += joint
             info[sb, sa] += joint.T
-            fwd = _shift_add(fwd, eps[:, b], m[b])
-    return ll, grad, info
+            fwd = _shift_add(fwd, e.eps[:, b], m[b])
 
 
 def category_moments(theta: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
