@@ -114,6 +114,17 @@ def irt_analysis(data: pd.DataFrame, instrument, *, model: str = "pcm", link: st
     Returns
     -------
     IRTAnalysis
+
+    References
+    ----------
+    Masters, G. N. (1982). A Rasch model for partial credit scoring. Psychometrika, 47,
+    149-174.
+    Andrich, D. (1978). A rating formulation for ordered response categories. Psychometrika,
+    43, 561-573.
+    Samejima, F. (1969). Estimation of latent ability using a response pattern of graded
+    scores. Psychometrika Monograph 17.
+    Mair, P., & Hatzinger, R. (2007). Extended Rasch modeling: The eRm package. Journal of
+    Statistical Software, 20(9).
     """
     from ..instruments import load_instrument
     from ..scoring import keyed_items

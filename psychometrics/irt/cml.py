@@ -35,6 +35,26 @@ from ..errors import ModelError
 
 MODELS = ("RM", "PCM", "RSM")
 
+# Tolerances of the CML fit (fit_cml) and of the person parameters (solve_theta). The fit
+# stops when no parameter moves more than FIT_TOL (a tenth of a thousandth of the 1e-3 to which
+# the tests compare with eRm); a step is "uphill" when the log-likelihood falls by less than
+# UPHILL_RTOL (relative): round-off at the optimum.
+FIT_TOL = 1e-10
+MAX_NEWTON = 200          # Newton steps of the fit and of solve_theta (both converge in < 20)
+MAX_HALVINGS = 60         # step halvings before a Newton step is given up
+UPHILL_RTOL = 1e-12
+#: Newton steps are capped at this many logits per parameter, so exp() stays in range.
+MAX_STEP = 5.0
+#: Below this step size the exact information replaces the cheap approximation.
+EXACT_INFO_STEP = 1e-3
+#: Estimates beyond this many logits mean the CML estimates do not exist (they run off).
+MAX_ABS_PARAMETER = 30
+#: solve_theta: a person's Newton iteration stops below this step, and the expected raw score
+#: must then equal the observed one to within THETA_RESIDUAL.
+THETA_STEP = 1e-12
+THETA_RESIDUAL = 1e-8
+TINY = 1e-300             # guards a division by the largest step when every step is 0
+
 
 def design_matrix(model: str, m: np.ndarray) -> np.ndarray:
     """eRm's design matrix ``W`` (``β = W η``) with the sum-zero normalisation.
@@ -321,15 +341,15 @@ def solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
     r_max = mask @ top
     theta = np.log(r / (r_max - r))       # the logit of the proportion: a close start
     active = np.arange(len(r))
-    for _ in range(200):
+    for _ in range(MAX_NEWTON):
         if not len(active):
             break
         e, v = _score_moments(theta[active], bpad, mask[active])
         step = np.clip((r[active] - e) / v, -1.0, 1.0)
         theta[active] += step
-        active = active[np.abs(step) >= 1e-12]
+        active = active[np.abs(step) >= THETA_STEP]
     e, v = _score_moments(theta, bpad, mask)
-    if np.max(np.abs(r - e), initial=0.0) > 1e-8:
+    if np.max(np.abs(r - e), initial=0.0) > THETA_RESIDUAL:
         raise ModelError("person parameters: the ML equation for theta did not converge")
     return theta, 1.0 / np.sqrt(v)
 
@@ -400,8 +420,8 @@ class CMLFit:
     design: np.ndarray
 
 
-def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
-            max_iter: int = 200) -> CMLFit:
+def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = FIT_TOL,
+            max_iter: int = MAX_NEWTON) -> CMLFit:
     """Maximise the conditional log-likelihood over ``η``.
 
     Newton-type steps with the exact gradient; the direction uses
@@ -425,14 +445,14 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
             raise ModelError("CML: the information matrix is singular; the item parameters "
                              "are not identified by these data") from None
         # steps are capped at 5 logits per parameter to keep exp() in range
-        scale = min(1.0, 5.0 / max(np.max(np.abs(step)), 1e-300))
-        for _ in range(60):
+        scale = min(1.0, MAX_STEP / max(np.max(np.abs(step)), TINY))
+        for _ in range(MAX_HALVINGS):
             cand = eta + scale * step
             try:
                 ll_new, grad_new, _ = loglik_derivatives(w @ cand, pat, hessian=False)
             except ModelError:
                 ll_new = -np.inf
-            if ll_new >= ll - 1e-12 * abs(ll):
+            if ll_new >= ll - UPHILL_RTOL * abs(ll):
                 break
             scale /= 2
         else:
@@ -442,9 +462,9 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
         if size < tol:
             converged = True
             break
-        if info is None and size < 1e-3:
+        if info is None and size < EXACT_INFO_STEP:
             info = loglik_derivatives(w @ eta, pat)[2]
-    if not converged or not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
+    if not converged or not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > MAX_ABS_PARAMETER:
         # the objective is concave: Newton steps that never settle mean that it keeps rising
         # towards infinite parameters, i.e. the CML estimates do not exist
         raise ModelError(f"CML: no convergence in {iterations} iterations (largest parameter "

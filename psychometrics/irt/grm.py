@@ -408,6 +408,11 @@ def cfa_from_grm(params: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Index item: ``loading`` then ``t1..tm``.
+
+    References
+    ----------
+    Takane, Y., & de Leeuw, J. (1987). On the relationship between item response theory and
+    factor analysis of discretized variables. Psychometrika, 52, 393-408.
     """
     if isinstance(params, GRMResult):
         if params.link != "probit":
@@ -449,6 +454,11 @@ def simulate_grm(a, b, n: int, *, link: str = "logit", seed=None, theta=None,
     -------
     DataFrame, or (DataFrame, ndarray) with ``return_theta``
         ``n`` x items, columns ``i1..iJ``, answers 0..m.
+
+    References
+    ----------
+    Samejima, F. (1969). Estimation of latent ability using a response pattern of graded
+    scores. Psychometrika Monograph 17.
     """
     from ..resample import rng as make_rng
 

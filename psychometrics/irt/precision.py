@@ -86,6 +86,12 @@ def model_curves(model):
                     "information()/expected_score() nor a thresholds table")
 
 
+#: theta_at_raw: the bracket searched (any raw score inside the open range has its theta well
+#: within +-20 logits) and the halvings: 40 / 2^80 is far below 1e-10.
+THETA_BRACKET = 20.0
+BISECTIONS = 80
+
+
 def theta_at_raw(model, raw) -> np.ndarray:
     """The theta whose expected raw score equals ``raw`` (inverse test characteristic curve).
 
@@ -98,9 +104,9 @@ def theta_at_raw(model, raw) -> np.ndarray:
     if bad.any():
         raise DataError(f"raw cut-off {r[bad][0]:g} is outside the open score range "
                         f"({lo:g}, {hi:g}): the extreme scores have no finite theta")
-    a = np.full(r.shape, -20.0)
-    b = np.full(r.shape, 20.0)
-    for _ in range(80):
+    a = np.full(r.shape, -THETA_BRACKET)
+    b = np.full(r.shape, THETA_BRACKET)
+    for _ in range(BISECTIONS):
         mid = (a + b) / 2
         up = expected(mid) < r
         a, b = np.where(up, mid, a), np.where(up, b, mid)
