@@ -53,7 +53,7 @@ _API = {
     "bootstrap": "resample",
     # item response theory (part 1: the Rasch family by conditional ML)
     "rasch": "irt.rasch", "pcm": "irt.rasch", "rsm": "irt.rasch", "RaschResult": "irt.rasch",
-    "LRTestResult": "irt.rasch", "WaldTestResult": "irt.rasch",
+    "LRTestResult": "irt.rasch_tests", "WaldTestResult": "irt.rasch_tests",
     # item response theory (part 2: graded response model, DIF, cut-off precision)
     "grm": "irt.grm", "GRMResult": "irt.grm", "grm_from_cfa": "irt.grm",
     "cfa_from_grm": "irt.grm", "simulate_grm": "irt.grm",

@@ -278,6 +278,63 @@ def test_journey_check_a_sample(browser, server, tmp_path):
     assert "scalar" in drv.find_element(By.ID, "invariance-table").text
 
 
+def _cells(drv, table_id: str) -> list[list[str]]:
+    """The ``data-value`` of every body cell of a page table, row by row."""
+    return [[td.get_attribute("data-value") for td in tr.find_elements(By.CSS_SELECTOR, "td")]
+            for tr in drv.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+
+
+def _same_cells(shown: list[list[str]], want, what: str) -> None:
+    """Page cells (exact ``repr`` of each number) against a DataFrame (index first)."""
+    want = want.reset_index()
+    assert len(shown) == len(want), what
+    for got_row, want_row in zip(shown, want.itertuples(index=False)):
+        assert len(got_row) == len(want_row), what
+        for got, value in zip(got_row, want_row):
+            if isinstance(value, float):
+                if np.isnan(value):
+                    assert got == "", what
+                else:
+                    assert float(got) == pytest.approx(value, rel=0, abs=1e-12), what
+            else:
+                assert got == str(value), what
+
+
+def test_journey_check_a_sample_with_irt(browser, server, tmp_path):
+    """Journey 4 with the IRT option: per subscale the item-person map and information
+    figures (decoded, not broken), the item parameters and the DIF table, equal to
+    ``pm.irt_analysis`` on the same data."""
+    drv = browser
+    upload(drv, server, "check", VALIDATION)
+    pick_instrument(drv, "mbi-hss")
+    Select(drv.find_element(By.ID, "id")).select_by_value("id")
+    click(drv, "#confirm-mapping")
+    wait_for(drv, "#options-form")
+    Select(drv.find_element(By.ID, "group")).select_by_value("sex")
+    Select(drv.find_element(By.ID, "irt")).select_by_value("pcm")
+    click(drv, "#run")
+    wait_for(drv, "#result-title")
+    df = pm.read_export(VALIDATION, id="id")
+    mapping = {f"mbi{n}": f"mbi{n}" for n in range(1, 23)}
+    want = pm.irt_analysis(df, "mbi-hss", model="pcm", dif="sex", items=mapping, id="id",
+                           on_invalid="missing")
+    # the reliability figure, and two figures per subscale (three with flagged DIF items)
+    n_figures = 1 + sum(2 + bool(sub.dif.flagged) for sub in want.subscales.values())
+    result_page_ok(drv, tmp_path, "check-irt", figures=n_figures)
+    assert drv.find_element(By.ID, "irt").is_displayed()
+    for sid, sub in want.subscales.items():
+        block = drv.find_element(By.ID, f"irt-{sid}")
+        imgs = block.find_elements(By.CSS_SELECTOR, "img")
+        assert len(imgs) == 2 + bool(sub.dif.flagged), sid
+        for img in imgs:
+            assert drv.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth > 0", img), sid
+        _same_cells(_cells(drv, f"irt-params-{sid}"),
+                    sub.model.item_params.join(sub.model.thresholds), f"{sid} parameters")
+        _same_cells(_cells(drv, f"irt-dif-{sid}"), sub.dif.table, f"{sid} DIF")
+    assert "DIF by sex" in drv.page_source
+
+
 def test_malformed_upload_shows_the_error_on_the_page(browser, server, tmp_path):
     bad = tmp_path / "answers.csv"
     bad.write_bytes(b'id,q1\n1,2,3,4\n"an unclosed quote')

@@ -1,27 +1,29 @@
-"""The interface's words in English, Dutch and French.
+"""The interface's words in English, Dutch and French: what is app-specific about them.
 
-The app's own strings are data (``strings.yaml``: key -> ``{en, nl, fr}``); words the HTML
-report already translates (sensitivity, Cronbach's alpha, subscale, ...) are taken from
-:data:`psychometrics.report.LABELS`, so the app and the report say the same thing.
+The app's own strings are data, ``psychometrics/strings/app.yaml`` (key -> ``{en, nl, fr}``),
+read through :mod:`psychometrics.i18n` like every other translated text of the package; words
+the HTML report already translates (sensitivity, Cronbach's alpha, subscale, ...) are taken
+from :data:`psychometrics.report.LABELS`, so the app and the report say the same thing. What
+is left here is that order of look-up (the app's strings, then the report's labels) and the
+column-heading rule of :func:`label`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Mapping
 
-import yaml
-
+from psychometrics import i18n as _package_i18n
+from psychometrics.i18n import LANG_NAMES, LANGS, pick
 from psychometrics.report import LABELS
 
-LANGS = ("en", "nl", "fr")
-LANG_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+DOMAIN = "app"  # psychometrics/strings/app.yaml
+
+__all__ = ["LANGS", "LANG_NAMES", "strings", "translate", "label"]
 
 
-@lru_cache(maxsize=1)
-def strings() -> dict[str, dict[str, str]]:
-    """key -> {lang: text} from ``strings.yaml``."""
-    return yaml.safe_load((Path(__file__).parent / "strings.yaml").read_text(encoding="utf-8"))
+def strings() -> Mapping[str, Mapping[str, str]]:
+    """key -> {lang: text}: the app's own strings (``psychometrics/strings/app.yaml``)."""
+    return _package_i18n.strings(DOMAIN)
 
 
 def translate(key: str, lang: str, **values) -> str:
@@ -30,9 +32,12 @@ def translate(key: str, lang: str, **values) -> str:
     so a missing translation is found by the tests, not shown as a raw key."""
     own = strings().get(key)
     if own is not None:
-        text = own.get(lang) or own["en"]
+        text = pick(own, lang)
     else:
-        text = LABELS.get(lang, LABELS["en"]).get(key) or LABELS["en"][key]
+        if key not in LABELS["en"]:
+            raise KeyError(key)
+        text = pick({code: labels[key] for code, labels in LABELS.items() if key in labels},
+                    lang)
     return text.format(**values) if values else text
 
 

@@ -79,6 +79,7 @@ def read(path: str | Path, *, source: str = "auto", id: str | None = None) -> pd
     return pm.read_export(path, source=source, id=id)
 
 
+# duplicate of norms.instrument_forms: lead merges
 def instrument_forms(instrument: str) -> dict[str, str]:
     """Form id -> description for an instrument published with several answer directions."""
     from psychometrics.instruments import data_dir, read_yaml
@@ -427,6 +428,7 @@ def run_check(path: str, setup: Setup, *, group: str | None = None, estimator: s
             irt_res = pm.irt_analysis(frame, setup.instrument, model=irt, dif=group,
                                       items=setup.items, form=setup.form, id=setup.id,
                                       on_invalid="missing")
+        irt_figures = _irt_figures(irt_res) if irt_res is not None else {}
     tab = rel.table
     fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(tab), 2.8))
     err = np.vstack([tab["alpha"] - tab["ci_low"], tab["ci_high"] - tab["alpha"]])
@@ -434,7 +436,21 @@ def run_check(path: str, setup: Setup, *, group: str | None = None, estimator: s
     ax.set_ylim(0, 1)
     ax.set_ylabel("alpha")
     return {"reliability": rel, "cfa": fit, "invariance": inv, "irt": irt_res,
-            "warnings": _warned(caught), "figures": [_png(fig)]}
+            "irt_figures": irt_figures, "warnings": _warned(caught), "figures": [_png(fig)]}
+
+
+def _irt_figures(analysis) -> dict[str, list[str]]:
+    """Per subscale: the item-person map, the information curves and, when items are
+    flagged, the DIF figure (:func:`psychometrics.plot_item_person_map`, ``plot_information``,
+    ``plot_dif``), as base64 PNG."""
+    out = {}
+    for sid, sub in analysis.subscales.items():
+        pngs = [_png(pm.plot_item_person_map(sub.model, title=sid)),
+                _png(pm.plot_information(sub.model, title=sid))]
+        if sub.dif is not None and sub.dif.flagged:
+            pngs.append(_png(pm.plot_dif(sub.dif)))
+        out[sid] = pngs
+    return out
 
 
 # ---- a no-op, to start the worker machinery before the first real job ----------------------

@@ -103,7 +103,7 @@ def _level(series, label: str | None):
 
 
 def run(args: argparse.Namespace):
-    from psychometrics.cutoff import cutoffs, roc, roc_test
+    from psychometrics.diagnostic import cutoffs, roc, roc_test
     from psychometrics.errors import MissingColumnError
     from psychometrics.io import read_export
 

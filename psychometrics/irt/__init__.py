@@ -3,8 +3,10 @@ graded response model by marginal ML (``grm``), DIF (``dif``) and the precision 
 (``cutoff_precision``, ``classification_accuracy``).
 
 Submodules: ``cml`` (elementary symmetric functions and conditional ML estimation),
-``rasch`` (results and the public ``rasch``, ``pcm``, ``rsm``), ``grm`` (graded response model,
-ordinal CFA conversion, simulation), ``ordinal_logistic`` (proportional-odds regression),
+``rasch`` (results and the public ``rasch``, ``pcm``, ``rsm``), ``rasch_checks`` (eRm's input
+checks), ``rasch_tests`` (the LR and Wald test results), ``grm`` (graded response model: options
+and result, ordinal CFA conversion, simulation), ``grm_engine`` (its EM and information),
+``ordinal_logistic`` (proportional-odds regression),
 ``dif``, ``precision``, ``plots`` (item-person map, information, DIF), ``analysis`` (a model
 per subscale of an instrument: the ``irt`` command) and ``report`` (the report section).
 The public names are reached through ``psychometrics`` (lazy ``_API`` table).

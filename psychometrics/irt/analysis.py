@@ -114,18 +114,41 @@ def irt_analysis(data: pd.DataFrame, instrument, *, model: str = "pcm", link: st
     Returns
     -------
     IRTAnalysis
+
+    References
+    ----------
+    Masters, G. N. (1982). A Rasch model for partial credit scoring. Psychometrika, 47,
+    149-174.
+    Andrich, D. (1978). A rating formulation for ordered response categories. Psychometrika,
+    43, 561-573.
+    Samejima, F. (1969). Estimation of latent ability using a response pattern of graded
+    scores. Psychometrika Monograph 17.
+    Mair, P., & Hatzinger, R. (2007). Extended Rasch modeling: The eRm package. Journal of
+    Statistical Software, 20(9).
     """
     from ..instruments import load_instrument
     from ..scoring import keyed_items
-    from .dif import dif as dif_fn
-    from .grm import grm
-    from .precision import cutoff_precision
-    from .rasch import pcm, rasch, rsm
 
     check_choice(model, _MODELS, "model")
     check_choice(link, ("logit", "probit"), "link")
     alpha = check_level(alpha, "alpha")
     inst = load_instrument(instrument, keys=keys, form=form)
+    own = _subscales(inst, subscales, cutoff)
+    if dif is not None and dif not in data.columns:
+        raise MissingColumnError(f"{source or 'data'}: no DIF group column {dif!r}")
+    blocks = keyed_items(data, inst, items=items, id=id, on_invalid=on_invalid, subscales=own)
+    values = np.unique(np.asarray(inst.scale.scored_values, float))
+    out = {}
+    for sid, frame in blocks.items():
+        out[sid] = _fit_subscale(sid, frame, inst, values, model=model, link=link,
+                                 groups=None if dif is None else data.loc[frame.index, dif],
+                                 alpha=alpha, cutoff=cutoff)
+    return IRTAnalysis(instrument=inst.id, model=model, subscales=out, source=source)
+
+
+def _subscales(inst, subscales, cutoff) -> list:
+    """The subscales to fit: the instrument's own (non-composite, non-secondary) ones or the
+    ones asked for; a cut-off needs exactly one."""
     own = [s for s, sub in inst.subscales.items() if not sub.composite and not sub.secondary]
     if subscales:
         unknown = [s for s in subscales if s not in inst.subscales]
@@ -136,46 +159,51 @@ def irt_analysis(data: pd.DataFrame, instrument, *, model: str = "pcm", link: st
     if cutoff is not None and len(own) != 1:
         raise DataError(f"a cut-off belongs to one subscale: choose one of {own} "
                         "(--subscale)")
-    if dif is not None and dif not in data.columns:
-        raise MissingColumnError(f"{source or 'data'}: no DIF group column {dif!r}")
-    blocks = keyed_items(data, inst, items=items, id=id, on_invalid=on_invalid, subscales=own)
-    values = np.unique(np.asarray(inst.scale.scored_values, float))
+    return own
+
+
+def _fit_subscale(sid: str, frame: pd.DataFrame, inst, values: np.ndarray, *, model: str,
+                  link: str, groups, alpha: float, cutoff) -> SubscaleIRT:
+    """One subscale: its model on the scored items (ranks for the Rasch family), DIF by
+    ``groups`` and the precision at ``cutoff``."""
+    from .dif import dif as dif_fn
+    from .grm import grm
+    from .rasch import pcm, rasch, rsm
+
     steps = np.diff(values)
     even = bool(steps.size) and np.allclose(steps, steps[0])
-    out = {}
-    for sid, frame in blocks.items():
-        sub = inst.subscales[sid]
-        if model == "grm":
-            offset, step = 0.0, 1.0           # the GRM's categories are the scored values
-            x = frame
-        else:
-            # CML needs categories 0, 1, 2, ...: the rank of each scored value on the scale
-            offset, step = float(values[0]), float(steps[0]) if even else np.nan
-            x = pd.DataFrame(np.where(frame.isna(), np.nan,
-                                      np.searchsorted(values, frame.to_numpy(float))),
-                             index=frame.index, columns=frame.columns)
-        if model == "grm":
-            fitted = grm(x, link=link)
-        else:
-            fitted = {"rasch": rasch, "pcm": pcm, "rsm": rsm}[model](x, name=sid)
-        d = None
-        if dif is not None:
-            d = dif_fn(x, data.loc[x.index, dif],
-                       model="logistic" if model == "grm" else model, alpha=alpha)
-        prec = None
-        if cutoff is not None:
-            # the cut-off is on the subscale's score (a sum or a mean of the scored items);
-            # the models' raw score is the sum of the categories
-            k = len(frame.columns)
-            total = float(cutoff) * (k if sub.scoring == "mean" else 1)
-            if np.isnan(step):
-                raise DataError(f"{inst.id}: the scored values {values.tolist()} are not "
-                                "evenly spaced, so a score cut-off has no raw-score "
-                                "equivalent for a Rasch-family model; use model='grm'")
-            prec = cutoff_precision(fitted, (total - offset * k) / step, scale="raw")
-            prec = replace(prec, cutoff=float(cutoff),
-                           raw=(prec.raw * step + offset * k) / (k if sub.scoring == "mean"
-                                                                 else 1))
-        out[sid] = SubscaleIRT(subscale=sid, items=list(frame.columns), offset=offset,
-                               step=step, model=fitted, dif=d, precision=prec)
-    return IRTAnalysis(instrument=inst.id, model=model, subscales=out, source=source)
+    if model == "grm":
+        offset, step = 0.0, 1.0           # the GRM's categories are the scored values
+        x = frame
+        fitted = grm(x, link=link)
+    else:
+        # CML needs categories 0, 1, 2, ...: the rank of each scored value on the scale
+        offset, step = float(values[0]), float(steps[0]) if even else np.nan
+        x = pd.DataFrame(np.where(frame.isna(), np.nan,
+                                  np.searchsorted(values, frame.to_numpy(float))),
+                         index=frame.index, columns=frame.columns)
+        fitted = {"rasch": rasch, "pcm": pcm, "rsm": rsm}[model](x, name=sid)
+    d = None
+    if groups is not None:
+        d = dif_fn(x, groups, model="logistic" if model == "grm" else model, alpha=alpha)
+    prec = None
+    if cutoff is not None:
+        prec = _precision(fitted, cutoff, inst, sid, values, len(frame.columns), offset, step)
+    return SubscaleIRT(subscale=sid, items=list(frame.columns), offset=offset, step=step,
+                       model=fitted, dif=d, precision=prec)
+
+
+def _precision(fitted, cutoff: float, inst, sid: str, values: np.ndarray, k: int,
+               offset: float, step: float):
+    """The precision at a cut-off on the subscale's score (a sum or a mean of the scored
+    items), through the models' raw score (the sum of the categories)."""
+    from .precision import cutoff_precision
+
+    per = k if inst.subscales[sid].scoring == "mean" else 1
+    total = float(cutoff) * per
+    if np.isnan(step):
+        raise DataError(f"{inst.id}: the scored values {values.tolist()} are not "
+                        "evenly spaced, so a score cut-off has no raw-score "
+                        "equivalent for a Rasch-family model; use model='grm'")
+    prec = cutoff_precision(fitted, (total - offset * k) / step, scale="raw")
+    return replace(prec, cutoff=float(cutoff), raw=(prec.raw * step + offset * k) / per)

@@ -35,6 +35,26 @@ from ..errors import ModelError
 
 MODELS = ("RM", "PCM", "RSM")
 
+# Tolerances of the CML fit (fit_cml) and of the person parameters (solve_theta). The fit
+# stops when no parameter moves more than FIT_TOL (a tenth of a thousandth of the 1e-3 to which
+# the tests compare with eRm); a step is "uphill" when the log-likelihood falls by less than
+# UPHILL_RTOL (relative): round-off at the optimum.
+FIT_TOL = 1e-10
+MAX_NEWTON = 200          # Newton steps of the fit and of solve_theta (both converge in < 20)
+MAX_HALVINGS = 60         # step halvings before a Newton step is given up
+UPHILL_RTOL = 1e-12
+#: Newton steps are capped at this many logits per parameter, so exp() stays in range.
+MAX_STEP = 5.0
+#: Below this step size the exact information replaces the cheap approximation.
+EXACT_INFO_STEP = 1e-3
+#: Estimates beyond this many logits mean the CML estimates do not exist (they run off).
+MAX_ABS_PARAMETER = 30
+#: solve_theta: a person's Newton iteration stops below this step, and the expected raw score
+#: must then equal the observed one to within THETA_RESIDUAL.
+THETA_STEP = 1e-12
+THETA_RESIDUAL = 1e-8
+TINY = 1e-300             # guards a division by the largest step when every step is 0
+
 
 def design_matrix(model: str, m: np.ndarray) -> np.ndarray:
     """eRm's design matrix ``W`` (``β = W η``) with the sum-zero normalisation.
@@ -151,6 +171,46 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
         The observed information (minus the Hessian), which for CML equals the conditional
         covariance of the category counts given the raw scores.
     """
+    e = _esf(beta, pat)
+    n = pat.counts
+    with np.errstate(divide="ignore"):
+        loggamma = (np.where(e.valid, np.log(np.where(e.valid, e.gamma, 1.0)), 0.0)
+                    - e.rs * e.c[:, None])
+    ll = float(pat.s @ beta - (n * loggamma).sum())
+    w = np.where(n > 0, n / np.where(e.valid, e.gamma, 1.0), 0.0)
+    back = [None] * (e.k + 1)
+    back[e.k] = w
+    for a in range(e.k - 1, -1, -1):
+        back[a] = _shift_add(back[a + 1], e.eps[:, a], pat.m[a], sign=-1)
+    if not hessian:
+        return ll, pat.s - _expected_from_messages(e, back, pat), None
+    prob, nc = _conditional_probabilities(e, pat)
+    expected = nc @ prob
+    grad = pat.s - expected
+    info = -(prob.T * nc) @ prob
+    info[np.diag_indices_from(info)] += expected
+    _add_joint_terms(info, e, back, pat)
+    return ll, grad, info
+
+
+@dataclass(frozen=True)
+class _ESF:
+    """The elementary symmetric functions of every missing-value pattern, with the forward
+    (``pre``) and backward (``suf``) partial products they are built from."""
+
+    k: int                 # items
+    big_r: int             # highest raw score over all items
+    eps: np.ndarray        # patterns x items x categories: exp(beta) (0 where unanswered)
+    pre: np.ndarray        # (k + 1) x patterns x (big_r + 1): ESF of the items before a
+    suf: np.ndarray        # (k + 1) x patterns x (big_r + 1): ESF of the items from a
+    gamma: np.ndarray      # patterns x (big_r + 1): the ESF of all items
+    c: np.ndarray          # per pattern: the shift of theta that keeps gamma in range
+    rs: np.ndarray         # 0..big_r
+    valid: np.ndarray      # patterns x (big_r + 1): raw scores a pattern can reach
+
+
+def _esf(beta: np.ndarray, pat: Patterns) -> _ESF:
+    """Forward and backward ESF of every pattern (an unanswered item is the polynomial 1)."""
     m, k = pat.m, len(pat.m)
     big_m, big_r = int(m.max()), int(m.sum())
     n_pat = len(pat.answered)
@@ -180,33 +240,37 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
     if not np.all(np.isfinite(gamma)) or np.any(gamma[valid] <= 0):
         raise ModelError("CML: the elementary symmetric functions overflowed; the item "
                          "parameters diverge (items answered almost always in one category?)")
+    return _ESF(k=k, big_r=big_r, eps=eps, pre=pre, suf=suf, gamma=gamma, c=c, rs=rs,
+                valid=valid)
+
+
+def _expected_from_messages(e: _ESF, back: list, pat: Patterns) -> np.ndarray:
+    """Expected counts Σ_r n_r P(X_a = h | r) = Σ_p ε_ah Σ_j Pre[a]_j Bk[a+1]_{j+h}
+    (the gradient-only path: no conditional probabilities per cell)."""
+    m, big_r = pat.m, e.big_r
+    expected = np.zeros(big_r)
+    for a in range(e.k):
+        for h in range(1, m[a] + 1):
+            expected[pat.offsets[a] + h - 1] = (
+                e.eps[:, a, h - 1] @ (e.pre[a][:, :big_r + 1 - h] * back[a + 1][:, h:]).sum(1))
+    return expected
+
+
+def _conditional_probabilities(e: _ESF, pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
+    """P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1], for the
+    (pattern, score) cells that occur (rows), and the count of each cell."""
+    m, big_r = pat.m, e.big_r
     n = pat.counts
-    with np.errstate(divide="ignore"):
-        loggamma = np.where(valid, np.log(np.where(valid, gamma, 1.0)), 0.0) - rs * c[:, None]
-    ll = float(pat.s @ beta - (n * loggamma).sum())
-    w = np.where(n > 0, n / np.where(valid, gamma, 1.0), 0.0)
-    back = [None] * (k + 1)
-    back[k] = w
-    for a in range(k - 1, -1, -1):
-        back[a] = _shift_add(back[a + 1], eps[:, a], m[a], sign=-1)
-    if not hessian:
-        # expected counts Σ_r n_r P(X_a = h | r) = Σ_p ε_ah Σ_j Pre[a]_j Bk[a+1]_{j+h}
-        expected = np.zeros(big_r)
-        for a in range(k):
-            for h in range(1, m[a] + 1):
-                expected[pat.offsets[a] + h - 1] = (
-                    eps[:, a, h - 1] @ (pre[a][:, :big_r + 1 - h] * back[a + 1][:, h:]).sum(1))
-        return ll, pat.s - expected, None
-    # conditional category probabilities for the (pattern, score) cells that occur:
-    # P(X_a = h | r) = ε_ah γ^{(-a)}_{r-h} / γ_r with γ^{(-a)} = Pre[a] * Suf[a+1]
+    n_pat = len(pat.answered)
     pc, rc = np.nonzero(n)
     nc = n[pc, rc]
-    gc = gamma[pc, rc]
+    gc = e.gamma[pc, rc]
     prob = np.zeros((len(pc), big_r))
-    for a in range(k):
+    for a in range(e.k):
         lo = int(m[:a].sum()) + 1     # Pre[a] has at most lo nonzero coefficients
         hi = big_r - int(m[:a + 1].sum()) + 1
-        left, right = (pre[a], suf[a + 1][:, :hi]) if lo <= hi else (suf[a + 1], pre[a][:, :lo])
+        left, right = ((e.pre[a], e.suf[a + 1][:, :hi]) if lo <= hi
+                       else (e.suf[a + 1], e.pre[a][:, :lo]))
         short = min(lo, hi)
         minus = np.zeros((n_pat, big_r + 1))
         for j in range(short):
@@ -214,27 +278,29 @@ def loglik_derivatives(beta: np.ndarray, pat: Patterns, hessian: bool = True):
         for h in range(1, m[a] + 1):
             t = rc - h
             ok = t >= 0
-            prob[ok, pat.offsets[a] + h - 1] = (eps[pc[ok], a, h - 1] * minus[pc[ok], t[ok]]
+            prob[ok, pat.offsets[a] + h - 1] = (e.eps[pc[ok], a, h - 1] * minus[pc[ok], t[ok]]
                                                 / gc[ok])
-    expected = nc @ prob
-    grad = pat.s - expected
-    info = -(prob.T * nc) @ prob
-    info[np.diag_indices_from(info)] += expected
-    for a in range(k - 1):
-        fwd = pre[a]
+    return prob, nc
+
+
+def _add_joint_terms(info: np.ndarray, e: _ESF, back: list, pat: Patterns) -> None:
+    """The joint terms of the information of items a < b, from the forward messages of the
+    items before b and the backward messages ``Bk[b+1]`` (no per-pair ESF is built)."""
+    m, big_r, n_pat = pat.m, e.big_r, len(pat.answered)
+    for a in range(e.k - 1):
+        fwd = e.pre[a]
         sa = slice(pat.offsets[a], pat.offsets[a] + m[a])
-        for b in range(a + 1, k):
+        for b in range(a + 1, e.k):
             bk = back[b + 1]
             u = np.zeros((n_pat, m[a] + m[b] + 1))
             for sh in range(2, m[a] + m[b] + 1):
                 u[:, sh] = (fwd[:, :big_r + 1 - sh] * bk[:, sh:]).sum(axis=1)
             hk = np.add.outer(np.arange(1, m[a] + 1), np.arange(1, m[b] + 1))
-            joint = ((eps[:, a, :m[a], None] * eps[:, b, None, :m[b]]) * u[:, hk]).sum(axis=0)
+            joint = ((e.eps[:, a, :m[a], None] * e.eps[:, b, None, :m[b]]) * u[:, hk]).sum(axis=0)
             sb = slice(pat.offsets[b], pat.offsets[b] + m[b])
             info[sa, sb] += joint
             info[sb, sa] += joint.T
-            fwd = _shift_add(fwd, eps[:, b], m[b])
-    return ll, grad, info
+            fwd = _shift_add(fwd, e.eps[:, b], m[b])
 
 
 def category_moments(theta: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
@@ -275,15 +341,15 @@ def solve_theta(r: np.ndarray, bpad: np.ndarray, mask: np.ndarray):
     r_max = mask @ top
     theta = np.log(r / (r_max - r))       # the logit of the proportion: a close start
     active = np.arange(len(r))
-    for _ in range(200):
+    for _ in range(MAX_NEWTON):
         if not len(active):
             break
         e, v = _score_moments(theta[active], bpad, mask[active])
         step = np.clip((r[active] - e) / v, -1.0, 1.0)
         theta[active] += step
-        active = active[np.abs(step) >= 1e-12]
+        active = active[np.abs(step) >= THETA_STEP]
     e, v = _score_moments(theta, bpad, mask)
-    if np.max(np.abs(r - e), initial=0.0) > 1e-8:
+    if np.max(np.abs(r - e), initial=0.0) > THETA_RESIDUAL:
         raise ModelError("person parameters: the ML equation for theta did not converge")
     return theta, 1.0 / np.sqrt(v)
 
@@ -354,8 +420,8 @@ class CMLFit:
     design: np.ndarray
 
 
-def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
-            max_iter: int = 200) -> CMLFit:
+def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = FIT_TOL,
+            max_iter: int = MAX_NEWTON) -> CMLFit:
     """Maximise the conditional log-likelihood over ``η``.
 
     Newton-type steps with the exact gradient; the direction uses
@@ -379,14 +445,14 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
             raise ModelError("CML: the information matrix is singular; the item parameters "
                              "are not identified by these data") from None
         # steps are capped at 5 logits per parameter to keep exp() in range
-        scale = min(1.0, 5.0 / max(np.max(np.abs(step)), 1e-300))
-        for _ in range(60):
+        scale = min(1.0, MAX_STEP / max(np.max(np.abs(step)), TINY))
+        for _ in range(MAX_HALVINGS):
             cand = eta + scale * step
             try:
                 ll_new, grad_new, _ = loglik_derivatives(w @ cand, pat, hessian=False)
             except ModelError:
                 ll_new = -np.inf
-            if ll_new >= ll - 1e-12 * abs(ll):
+            if ll_new >= ll - UPHILL_RTOL * abs(ll):
                 break
             scale /= 2
         else:
@@ -396,9 +462,9 @@ def fit_cml(pat: Patterns, w: np.ndarray, *, tol: float = 1e-10,
         if size < tol:
             converged = True
             break
-        if info is None and size < 1e-3:
+        if info is None and size < EXACT_INFO_STEP:
             info = loglik_derivatives(w @ eta, pat)[2]
-    if not converged or not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > 30:
+    if not converged or not np.all(np.isfinite(eta)) or np.max(np.abs(eta)) > MAX_ABS_PARAMETER:
         # the objective is concave: Newton steps that never settle mean that it keeps rising
         # towards infinite parameters, i.e. the CML estimates do not exist
         raise ModelError(f"CML: no convergence in {iterations} iterations (largest parameter "

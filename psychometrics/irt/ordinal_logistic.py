@@ -33,6 +33,18 @@ class OrdinalFit:
     iterations: int
 
 
+#: Floor of a category probability before its log (an empty category stays finite).
+TINY = 1e-300
+#: Starting intercepts: cumulative proportions clipped to [CLIP, 1 - CLIP] (finite logits).
+CLIP = 1e-6
+#: Convergence: the log-likelihood changed by less than ``tol`` (relative) and no parameter
+#: moved more than STEP_TOL; a step is uphill when the log-likelihood falls by less than
+#: UPHILL_RTOL (relative): round-off at the optimum.
+STEP_TOL = 1e-7
+UPHILL_RTOL = 1e-12
+MAX_HALVINGS = 40
+
+
 def _pieces(y, X, alpha, beta):
     """log-likelihood terms and the derivatives of log P(Y = y) w.r.t. (alpha, beta)."""
     m = alpha.size
@@ -43,7 +55,7 @@ def _pieces(y, X, alpha, beta):
     Fu, Fl = special.expit(eu), special.expit(el)
     # P = Fu - Fl computed on the side without cancellation
     P = np.where(el > 0, special.expit(-el) - special.expit(-eu), Fu - Fl)
-    P = np.maximum(P, 1e-300)
+    P = np.maximum(P, TINY)
     fu, fl = Fu * (1 - Fu), Fl * (1 - Fl)
     fpu, fpl = fu * (1 - 2 * Fu), fl * (1 - 2 * Fl)
     n, p = X.shape
@@ -74,12 +86,17 @@ def fit_ordinal_logistic(y: np.ndarray, X: np.ndarray, *, max_iter: int = 100,
         Categories 0..m (every category should occur; empty ones have no finite intercept).
     X : 2-D array
         Predictors (no constant column); may have zero columns (the null model).
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. JRSS B, 42, 109-142.
+    Agresti, A. (2010). *Analysis of Ordinal Categorical Data* (2nd ed.). Wiley, ch. 3.
     """
     y = np.asarray(y, int)
     X = np.asarray(X, float).reshape(y.size, -1)
     m = int(y.max())
     cum = np.array([(y >= k).mean() for k in range(1, m + 1)])
-    alpha = special.logit(np.clip(cum, 1e-6, 1 - 1e-6))
+    alpha = special.logit(np.clip(cum, CLIP, 1 - CLIP))
     beta = np.zeros(X.shape[1])
     ll, g, H = _pieces(y, X, alpha, beta)
     for it in range(1, max_iter + 1):  # noqa: B007 (reported as iterations)
@@ -88,18 +105,18 @@ def fit_ordinal_logistic(y: np.ndarray, X: np.ndarray, *, max_iter: int = 100,
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(-H, g, rcond=None)[0]
         t = 1.0
-        for _ in range(40):
+        for _ in range(MAX_HALVINGS):
             a_new = alpha + t * step[:m]
             b_new = beta + t * step[m:]
             if np.all(np.diff(a_new) < 0):
                 ll_new, g_new, H_new = _pieces(y, X, a_new, b_new)
-                if ll_new >= ll - 1e-12 * abs(ll):
+                if ll_new >= ll - UPHILL_RTOL * abs(ll):
                     break
             t /= 2
         else:
             raise ConvergenceError("ordinal logistic regression: no step improves the "
                                    "likelihood (separated data?)")
-        done = abs(ll_new - ll) < tol * max(1.0, abs(ll)) and np.max(np.abs(t * step)) < 1e-7
+        done = abs(ll_new - ll) < tol * max(1.0, abs(ll)) and np.max(np.abs(t * step)) < STEP_TOL
         alpha, beta, ll, g, H = a_new, b_new, ll_new, g_new, H_new
         if done:
             break

@@ -86,6 +86,12 @@ def model_curves(model):
                     "information()/expected_score() nor a thresholds table")
 
 
+#: theta_at_raw: the bracket searched (any raw score inside the open range has its theta well
+#: within +-20 logits) and the halvings: 40 / 2^80 is far below 1e-10.
+THETA_BRACKET = 20.0
+BISECTIONS = 80
+
+
 def theta_at_raw(model, raw) -> np.ndarray:
     """The theta whose expected raw score equals ``raw`` (inverse test characteristic curve).
 
@@ -98,9 +104,9 @@ def theta_at_raw(model, raw) -> np.ndarray:
     if bad.any():
         raise DataError(f"raw cut-off {r[bad][0]:g} is outside the open score range "
                         f"({lo:g}, {hi:g}): the extreme scores have no finite theta")
-    a = np.full(r.shape, -20.0)
-    b = np.full(r.shape, 20.0)
-    for _ in range(80):
+    a = np.full(r.shape, -THETA_BRACKET)
+    b = np.full(r.shape, THETA_BRACKET)
+    for _ in range(BISECTIONS):
         mid = (a + b) / 2
         up = expected(mid) < r
         a, b = np.where(up, mid, a), np.where(up, b, mid)
@@ -108,6 +114,9 @@ def theta_at_raw(model, raw) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ Rudner
+#: Fewest quadrature nodes for the model form (as the GRM's ``n_points``).
+MIN_NODES = 5
+
 def _class_probs(centre, sd, cuts):
     """P(value in class k) for N(centre, sd^2) and classes split by ``cuts``: n x (C + 1)."""
     z = (cuts[None, :] - centre[:, None]) / sd[:, None]
@@ -248,7 +257,12 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
 
     References
     ----------
-    Rudner (2001, 2005); Lee (2010). See the module docstring.
+    Rudner, L. M. (2001). Computing the expected proportions of misclassified examinees.
+    Practical Assessment, Research & Evaluation, 7(14).
+    Rudner, L. M. (2005). Expected classification accuracy. Practical Assessment, Research &
+    Evaluation, 10(13).
+    Lee, W.-C. (2010). Classification consistency and accuracy for complex assessments using
+    item response theory. Journal of Educational Measurement, 47, 1-17.
 
     Examples
     --------
@@ -259,29 +273,39 @@ def classification_accuracy(theta, se=None, cutoffs=0.0, *, scale: str = "theta"
     """
     check_choice(scale, ("theta", "raw"), "scale")
     if se is None and not isinstance(theta, (np.ndarray, pd.Series, list, tuple)):
-        model = theta
-        info, _, _, _ = model_curves(model)
-        cuts = _check_cuts(cutoffs)
-        if scale == "raw":
-            cuts = np.sort(theta_at_raw(model, cuts))
-        n_points = check_positive_int(n_points, "n_points", minimum=5)
-        mean, sd_pop, how = _population(model, population)
-        x, w = np.polynomial.hermite_e.hermegauss(n_points)
-        x, w = mean + sd_pop * x, w / w.sum()
-        sd = 1.0 / np.sqrt(info(x))
-        P = _class_probs(x, sd, cuts)                      # node x observed class
-        true = np.searchsorted(cuts, x, side="right")      # true class of each node
-        C = cuts.size + 1
-        table = np.zeros((C, C))
-        np.add.at(table, true, w[:, None] * P)
-        consistency = float(np.sum(w * np.sum(P ** 2, axis=1)))
-        return _finish(table, cuts, f"model: population {how} (mean {mean:.3g}, SD "
-                                    f"{sd_pop:.3g}), SE = 1/sqrt(I(theta))", 0, consistency)
+        return _model_form(theta, cutoffs, scale, n_points, population)
     if scale != "theta":
         raise DataError("scale='raw' needs a fitted model (theta = the model, se omitted)")
     if se is None:
         raise DataError("classification_accuracy: give se with ability estimates, or a "
                         "fitted model as theta")
+    return _respondents_form(theta, se, cutoffs)
+
+
+def _model_form(model, cutoffs, scale: str, n_points: int, population) -> ClassificationResult:
+    """Rudner (2001): true theta over a normal population (Gauss-Hermite nodes), an estimate
+    given theta ``N(theta, 1 / I(theta))``."""
+    info, _, _, _ = model_curves(model)
+    cuts = _check_cuts(cutoffs)
+    if scale == "raw":
+        cuts = np.sort(theta_at_raw(model, cuts))
+    n_points = check_positive_int(n_points, "n_points", minimum=MIN_NODES)
+    mean, sd_pop, how = _population(model, population)
+    x, w = np.polynomial.hermite_e.hermegauss(n_points)
+    x, w = mean + sd_pop * x, w / w.sum()
+    sd = 1.0 / np.sqrt(info(x))
+    P = _class_probs(x, sd, cuts)                      # node x observed class
+    true = np.searchsorted(cuts, x, side="right")      # true class of each node
+    C = cuts.size + 1
+    table = np.zeros((C, C))
+    np.add.at(table, true, w[:, None] * P)
+    consistency = float(np.sum(w * np.sum(P ** 2, axis=1)))
+    return _finish(table, cuts, f"model: population {how} (mean {mean:.3g}, SD "
+                                f"{sd_pop:.3g}), SE = 1/sqrt(I(theta))", 0, consistency)
+
+
+def _respondents_form(theta, se, cutoffs) -> ClassificationResult:
+    """Rudner (2005): each respondent's true theta ``N(estimate, se^2)``."""
     t = check_vector(theta, name="theta", allow_nan=True)
     s = check_vector(se, name="se", allow_nan=True)
     if t.size != s.size:
