@@ -6,6 +6,8 @@
    allowed; reaching into a name that starts with ``_`` is not.)
 2. Imports between the package's modules form no cycle (a deferred import inside a function
    counts too: it is still a dependency).
+3. Imports run one way through the layers of README "Design" (LAYERS below): a module never
+   imports a layer above its own.
 Each rule is also checked to fail on a planted violation, so the test can fail.
 """
 
@@ -95,26 +97,8 @@ def test_no_module_imports_another_modules_private_names():
     assert private_reach_ins() == []
 
 
-# Deferred (function-level) imports that still close a loop; the restructure of issue 11 removes
-# them (shared CFA estimation code and CFAResult in modules of their own; io split into
-# readers and writers). Any other cycle fails the test, and so does one of these reappearing
-# after it was removed (the list must shrink, never grow).
-KNOWN_CYCLES = [
-    ["psychometrics.factor.cfa", "psychometrics.factor.fiml", "psychometrics.factor.cfa"],
-    ["psychometrics.factor.cfa", "psychometrics.factor.wls", "psychometrics.factor.cfa"],
-    # the io/output/stream/norms loop of main, unchanged; since psychometrics.report became a
-    # package (whose __init__ -> submodule edges are not followed) the walk enters it at norms
-    # rather than io, so it is listed from there, and the norms -> output -> io -> stream -> norms
-    # path that closes through the same modules is now reported too
-    ["psychometrics.output", "psychometrics.io", "psychometrics.output"],
-    ["psychometrics.io", "psychometrics.stream", "psychometrics.io"],
-    ["psychometrics.norms", "psychometrics.output", "psychometrics.io", "psychometrics.stream",
-     "psychometrics.norms"],
-]
-
-
-def test_no_import_cycles_beyond_the_known_ones():
-    assert cycles() == KNOWN_CYCLES
+def test_no_import_cycles():
+    assert cycles() == []
 
 
 def _plant(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -130,3 +114,61 @@ def test_the_checks_fail_on_planted_violations(tmp_path):
                              "b.py": "def f():\n    from . import a\n_secret = 1\n"})
     assert private_reach_ins(root) == ["psychometrics.a:1 imports psychometrics.b._secret"]
     assert cycles(root) == [["psychometrics.a", "psychometrics.b", "psychometrics.a"]]
+
+
+# The layers of README "Design", lowest first. A module may import its own layer and the layers
+# below it, never one above (a deferred import inside a function counts too).
+LAYERS = [
+    ("foundation", ["errors", "_checks", "_results", "_frozen", "limits", "threads",
+                    "distributions", "i18n", "resample", "progress", "strings", "schemas"]),
+    ("instruments", ["instruments"]),
+    ("scoring and io", ["io", "scoring"]),
+    ("statistics", ["norms", "groups", "careless", "effects", "reliability", "factor",
+                    "diagnostic", "classify", "irt",
+                    "norms_stream"]),
+    ("figures and report", ["report"]),
+    ("commands, cli and app", ["commands", "cli", "app"]),
+]
+
+
+def layer_of(module: str) -> int:
+    """The rank of ``module`` (``psychometrics.x.y``) in LAYERS; the package itself is the top."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return len(LAYERS)
+    for rank, (_, names) in enumerate(LAYERS):
+        if parts[1] in names:
+            return rank
+    raise AssertionError(f"{module} is in no layer of README 'Design': add it to LAYERS")
+
+
+def upward_imports(root: Path = PACKAGE) -> list[str]:
+    top = root.name
+    modules = {_module_name(p, root) for p in root.rglob("*.py")}
+    bad = []
+    for importer, target, name, line in imports_of(root):
+        if not target.startswith(top) or importer == top:
+            continue
+        dep = f"{target}.{name}" if name and f"{target}.{name}" in modules else target
+        if dep == top:
+            continue
+        if layer_of(dep) > layer_of(importer):
+            bad.append(f"{importer}:{line} imports {dep} "
+                       f"({LAYERS[layer_of(importer)][0]} -> {LAYERS[layer_of(dep)][0]})")
+    return sorted(set(bad))
+
+
+def test_every_module_is_in_a_layer():
+    for path in PACKAGE.rglob("*.py"):
+        layer_of(_module_name(path, PACKAGE))
+
+
+def test_imports_run_one_way():
+    assert upward_imports() == []
+
+
+def test_the_layer_check_fails_on_a_planted_violation(tmp_path):
+    root = _plant(tmp_path, {"__init__.py": "", "errors.py": "from .report import render\n",
+                             "report.py": "from .errors import Oops\n"})
+    assert upward_imports(root) == [
+        "psychometrics.errors:1 imports psychometrics.report (foundation -> figures and report)"]

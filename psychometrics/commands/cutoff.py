@@ -130,7 +130,7 @@ def run(args: argparse.Namespace):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from psychometrics.plots import plot_roc
+        from psychometrics.diagnostic import plot_roc
 
         curve = roc(data[args.score], crit, positive=positive, direction=res.direction,
                     ci_method="bootstrap" if args.n_boot > 0 else "delong", n_boot=max(args.n_boot, 1), seed=args.seed,
