@@ -79,17 +79,15 @@ def read(path: str | Path, *, source: str = "auto", id: str | None = None) -> pd
     return pm.read_export(path, source=source, id=id)
 
 
-# duplicate of norms.instrument_forms: lead merges
 def instrument_forms(instrument: str) -> dict[str, str]:
-    """Form id -> description for an instrument published with several answer directions."""
-    from psychometrics.instruments import data_dir, read_yaml
+    """Form id -> description for an instrument published with several answer directions
+    (the forms from :func:`psychometrics.norms.instrument_forms`; an unknown id is an error)."""
+    from psychometrics.norms import instrument_forms as forms_of
 
-    path = data_dir("instruments") / f"{instrument}.yaml"
-    if not path.exists():
+    if instrument not in pm.list_instruments():
         raise InstrumentError(f"unknown instrument {instrument!r}; shipped instruments: "
                               f"{', '.join(pm.list_instruments())}")
-    forms = read_yaml(path).get("forms") or {}
-    return {k: str(v.get("description", k)) for k, v in forms.items()}
+    return {k: str(v.get("description", k)) for k, v in forms_of(instrument).items()}
 
 
 def load(instrument: str, form: str | None = None):

@@ -232,12 +232,6 @@ def comparison_instruments() -> list[str]:
     return out
 
 
-# duplicate of norms.instrument_forms: lead merges
-def instrument_forms(iid: str) -> list[str]:
-    """The ids of the forms an instrument file declares (empty when it has none)."""
-    return list(read_yaml(data_dir("instruments") / f"{iid}.yaml").get("forms") or {})
-
-
 def _elevated(role: str, higher_is: str, idx: np.ndarray, k: int) -> np.ndarray:
     """Nullable elevation from band indices (-1 = no band): comparison scales above their
     lowest band; burnout scales in the upper half of their bands (the middle band of an odd

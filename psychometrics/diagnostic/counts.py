@@ -73,13 +73,9 @@ def class_batches(n1: int, n0: int, n_boot: int, seed, width: int = 1):
     arrays of that size the caller builds per resample (counts, curve points), so a batch
     holds fewer resamples when each costs more.
     """
-    g = resample.rng(seed)
-    per = max(1, BATCH_ELEMENTS // max(1, (n1 + n0) * width))
-    done = 0
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        yield (resample.bootstrap_indices(n1, b, seed=g), resample.bootstrap_indices(n0, b, seed=g))
-        done += b
+    # one resampling engine: resample.class_batches draws them (and drives the progress bar)
+    yield from resample.class_batches(n1, n0, n_boot, seed=seed, width=width,
+                                      max_elements=BATCH_ELEMENTS)
 
 
 def auc_boot(code1: np.ndarray, code0: np.ndarray, k: int, i1: np.ndarray, i0: np.ndarray):
