@@ -179,15 +179,21 @@ def _blocks(fh, size: int = READ_BLOCK):
         yield block
 
 
-def check_shape(p: Path, df: pd.DataFrame, limits: Limits) -> None:
-    """Rows, columns and cell lengths of a table just read."""
-    rows, cols = df.shape
+def check_dimensions(p: Path, rows: int, cols: int, limits: Limits) -> None:
+    """Rows, columns and cells of a table (read, or announced by a file's metadata) within
+    the reading limits."""
     if rows > limits.max_rows:
         raise exceeded(f"{p}: rows", "max_rows", rows, limits.max_rows)
     if cols > limits.max_columns:
         raise exceeded(f"{p}: columns", "max_columns", cols, limits.max_columns)
     if rows * cols > limits.max_cells:
         raise exceeded(f"{p}: cells (rows x columns)", "max_cells", rows * cols, limits.max_cells)
+
+
+def check_shape(p: Path, df: pd.DataFrame, limits: Limits) -> None:
+    """Rows, columns and cell lengths of a table just read."""
+    rows, cols = df.shape
+    check_dimensions(p, rows, cols, limits)
     for j in range(cols):  # loop over columns; each is checked vectorised
         s = df.iloc[:, j]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -476,12 +482,7 @@ def read_sav_file(p: Path, *, user_missing: bool, limits: Limits):
     try:
         _, meta = pyreadstat.read_sav(str(p), metadataonly=True)
         rows, cols = int(meta.number_rows or 0), int(meta.number_columns or 0)
-        if rows > limits.max_rows:
-            raise exceeded(f"{p}: rows", "max_rows", rows, limits.max_rows)
-        if cols > limits.max_columns:
-            raise exceeded(f"{p}: columns", "max_columns", cols, limits.max_columns)
-        if rows * cols > limits.max_cells:
-            raise exceeded(f"{p}: cells (rows x columns)", "max_cells", rows * cols, limits.max_cells)
+        check_dimensions(p, rows, cols, limits)
         width = sum(max(8, int(w or 8)) for w in (meta.variable_storage_width or {}).values())
         if rows * width > limits.max_bytes:
             raise exceeded(f"{p}: uncompressed data size in bytes", "max_bytes", rows * width,
