@@ -27,9 +27,8 @@ from .._checks import check_unique_ids
 from .._results import Result, format_table, jsonable
 from ..errors import DataError, NormError
 from ..i18n import FALLBACK, pick, strings, text
-from ..instruments import data_dir, list_instruments, load_instrument, read_yaml
-from ..norms import apply_norm_set, list_norms, load_norms
-from ..norms import instrument_forms as norm_instrument_forms
+from ..instruments import data_dir, list_instruments, read_yaml
+from ..norms import apply_norm_set, instrument_for_metadata, list_norms, load_norms
 from .rules import classify, get_rule, list_rules
 
 _COMPARISON = ("depression", "anxiety", "distress", "somatization")
@@ -225,8 +224,7 @@ def comparison_instruments() -> list[str]:
         if isinstance(subs, dict) and not any(isinstance(s, dict) and s.get("construct") in ("depression", "anxiety")
                                               for s in subs.values()):
             continue
-        forms = doc.get("forms") if isinstance(doc, dict) else None
-        inst = load_instrument(iid, warn=False, form=next(iter(forms or {}), None))
+        inst = instrument_for_metadata(iid)
         if any(s.construct in ("depression", "anxiety") for s in inst.subscales.values()):
             out.append(iid)
     return out
@@ -409,8 +407,7 @@ def profile(scores, *, norms=None, lang: str = "en", id: str | None = None,
         pos = union.get_indexer(keys)
         info = frame.attrs.get("psychometrics") or {}
         # names and directions of the subscales do not depend on the answer-direction form
-        forms = norm_instrument_forms(inst_id)
-        inst = load_instrument(inst_id, form=info.get("form") or next(iter(forms), None), warn=False)
+        inst = instrument_for_metadata(inst_id, info.get("form"))
         subs = [s for s in inst.subscales if s in frame.columns]
         if inst.doc.get("family") == "criteria":
             used[inst_id] = None
