@@ -136,3 +136,14 @@ def test_quantile_counts_batch_equals_row_by_row():
 
 def test_nan_ignored():
     np.testing.assert_array_equal(weighted_quantile([np.nan, 1, 2, 3], [0.5]), [2])
+
+
+def test_type1_quantile_where_q_times_n_rounds_above_a_whole_number():
+    # Found by hypothesis: 0.28 * 25 is 7.000000000000001 in doubles, so R's
+    # quantile(c(rep(0, 7), rep(1, 18)) / 4, 0.28, type = 1) and numpy give 0.25; a relative
+    # slack on unweighted counts gave 0. Equal weights give the same as none.
+    x = np.array([0] * 7 + [1] * 18, float) / 4
+    assert weighted_quantile(x, [0.28])[0] == 0.25
+    assert weighted_quantile(x, [0.28], weights=np.full(25, 0.3))[0] == 0.25
+    # bootstrap-style counts are whole numbers: the same exact comparison
+    assert weighted_quantile_counts(np.array([0.0, 0.25]), np.array([[7.0, 18.0]]), [0.28])[0, 0] == 0.25

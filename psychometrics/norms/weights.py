@@ -31,6 +31,9 @@ SHARE_SUM_TOL = 1e-6
 #: Relative slack when comparing a cumulative weight with p * total, so that 0.25 * 4 == 1 is
 #: not lost to rounding in the cumulative sums (about 4500 double-precision ulps).
 QUANTILE_REL_TOL = 1e-12
+#: Counts within this relative distance of a whole number are whole (bootstrap and unweighted
+#: counts are exact; raked weights are far from whole numbers).
+WHOLE_UNITS_TOL = 1e-9
 
 
 def _level_key(v) -> str:
@@ -187,6 +190,8 @@ def weighted_quantile(x, q, weights=None) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
     keep = ~np.isnan(x)
+    if keep.any() and w[keep][0] > 0 and np.all(w[keep] == w[keep][0]):
+        w = np.ones_like(x)  # equal weights are no weights: count respondents, exactly
     values, codes = np.unique(x[keep], return_inverse=True)
     if values.size == 0:
         return np.full(np.shape(q), np.nan)
@@ -211,14 +216,22 @@ def weighted_quantile_counts(values: np.ndarray, counts: np.ndarray, q) -> np.nd
         NaN for a distribution with zero total weight.
     """
     q = np.asarray(q, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    # Where a distribution's weights are whole numbers (unweighted data, bootstrap counts;
+    # weighted_quantile turns equal weights into ones), the cumulative sums are exact and the comparison with q * total is R's and numpy's to the last bit
+    # (quantile(c(rep(0, 7), rep(1, 18)), 0.28, type = 1) is 1, as 0.28 * 25 > 7 in doubles).
+    # Other weights get a relative slack, so that 0.25 * 4 == 1 is not lost to rounding.
+    whole = np.all(np.abs(counts - np.round(counts)) <= WHOLE_UNITS_TOL * np.maximum(counts, 1),
+                   axis=1)
+    counts = np.where(whole[:, None], np.round(counts), counts)
+    slack = np.where(whole, 0.0, QUANTILE_REL_TOL)[:, None]
     cum = np.cumsum(counts, axis=1)
     total = cum[:, -1]
-    # smallest j with cum[j] >= q * total, with a relative tolerance so that 0.25 * 4 == 1
-    # is not lost to rounding in the cumulative sums
+    # smallest j with cum[j] >= q * total
     flat = q.ravel()
     out = np.empty((counts.shape[0], flat.size))
     for i, p in enumerate(flat):  # loop over the few probabilities; a (b, u) comparison each
-        pos = (cum < (p * (1 - QUANTILE_REL_TOL)) * total[:, None]).sum(axis=1)
+        pos = (cum < (p * (1 - slack)) * total[:, None]).sum(axis=1)
         out[:, i] = values[np.minimum(pos, values.size - 1)]
     out[total <= 0] = np.nan
     return out.reshape((counts.shape[0],) + q.shape)
