@@ -261,3 +261,15 @@ def test_sav_has_value_labels_in_band_order_and_variable_labels(tmp_path, capsys
 def test_folder_as_output_is_refused(tmp_path):
     with pytest.raises(ExportError, match="is a folder"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path)
+
+
+def test_an_output_name_too_long_for_the_file_system_is_a_one_line_error(tmp_path, capsys):
+    # found by the fuzz suite at 200 examples: `-o xxx...x` (300 characters) was an internal error
+    from psychometrics.cli import main
+
+    src = tmp_path / "s.csv"
+    src.write_text("id,EE\na,10\nb,20\n")
+    code = main(["summarise", str(src), "--scored", "--scale", "sum", "-i", "mbi-hss",
+                 "-o", str(tmp_path / ("x" * 300 + ".csv"))])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot be written" in err and "internal error" not in err

@@ -54,7 +54,11 @@ def check_format(path: str | Path, formats: Iterable[str]) -> str:
     """
     formats = tuple(formats)
     p = Path(path)
-    if p.is_dir():
+    try:
+        is_dir = p.is_dir()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise ExportError(f"-o {str(p)[:80]!r}: cannot be written ({exc.strerror})") from None
+    if is_dir:
         raise ExportError(f"-o {p}: is a folder; give a file name ending in {', '.join(formats)}")
     suffix = p.suffix.lower()
     if suffix not in formats:
