@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InstrumentError, NormError
+from ..errors import InstrumentError, NormError, PsychometricsError
 from ..instruments import data_dir, read_yaml, validate
 from .normset import NormSet
 
@@ -144,8 +144,8 @@ def load_norms(norms: str | Path | NormSet) -> NormSet:
         return _load_file(str(p.resolve()), p.stat().st_mtime)
     except NormError:
         raise
-    # Broad on purpose: whatever goes wrong reading a user's norm file (read_yaml's
-    # InstrumentError/LimitError, an OSError, a deeply nested file's RecursionError) reaches
-    # the caller as one NormError naming the file; tests/test_fuzz.py feeds mutated files.
-    except Exception as exc:  # noqa: BLE001
+    # What can go wrong reading a user's norm file (read_yaml's InstrumentError/LimitError,
+    # an OSError, a deeply nested file's RecursionError) reaches the caller as one NormError
+    # naming the file; a bug in the package is not dressed up as a bad file.
+    except (PsychometricsError, OSError, RecursionError) as exc:
         raise NormError(str(exc)) from None
