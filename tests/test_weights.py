@@ -147,3 +147,10 @@ def test_type1_quantile_where_q_times_n_rounds_above_a_whole_number():
     assert weighted_quantile(x, [0.28], weights=np.full(25, 0.3))[0] == 0.25
     # bootstrap-style counts are whole numbers: the same exact comparison
     assert weighted_quantile_counts(np.array([0.0, 0.25]), np.array([[7.0, 18.0]]), [0.28])[0, 0] == 0.25
+
+
+@pytest.mark.parametrize("weights", [[np.nan, 1, 1], [-1, 1, 1], [1, 1], [np.inf, 1, 1]])
+def test_weighted_quantile_refuses_weights_it_cannot_use(weights):
+    # a NaN weight used to give a quantile as if it were not there
+    with pytest.raises(DataError, match="weights"):
+        weighted_quantile([1, 2, 3], [0.5], weights=weights)

@@ -189,6 +189,8 @@ def weighted_quantile(x, q, weights=None) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != x.shape or not np.all(np.isfinite(w) & (w >= 0)):
+        raise DataError("weights must be one finite, non-negative value per observation")
     keep = ~np.isnan(x)
     if keep.any() and w[keep][0] > 0 and np.all(w[keep] == w[keep][0]):
         w = np.ones_like(x)  # equal weights are no weights: count respondents, exactly
