@@ -81,7 +81,7 @@ def ours(df: pd.DataFrame, boot: int) -> dict:
     items = df[[f"mbi{i}" for i in range(1, 23)]]
     return {
         "score": lambda: pm.score(items, "mbi-hss", method="mean"),
-        "alpha_boot": lambda: pm.alpha(df[EE], ci="bootstrap", n_boot=boot, seed=1),
+        "alpha_boot": lambda: pm.alpha(df[EE], ci_method="bootstrap", n_boot=boot, seed=1),
         "auc_boot": lambda: pm.roc(df["ee_sum"], df["case"], positive=1, n_boot=boot, seed=1),
         "efa": lambda: pm.efa(items, 3, method="minres", rotation="oblimin"),
         "parallel": lambda: pm.parallel_analysis(items, n_iter=20, seed=1),

@@ -99,6 +99,22 @@ def bootstrap_indices(n: int, n_boot: int, *, seed=None, strata=None) -> np.ndar
     return idx
 
 
+def frequency_weights(idx: np.ndarray, n: int) -> np.ndarray:
+    """How often each of ``n`` rows was drawn in each resample: ``idx (b, n) -> (b, n)`` floats.
+
+    A statistic that is a sum over rows of a resample equals ``weights @ values`` on the
+    original rows, one matrix product for a whole batch instead of copying ``x[idx]``.
+
+    Examples
+    --------
+    >>> frequency_weights(np.array([[0, 0, 2], [1, 2, 2]]), 3).tolist()
+    [[2.0, 0.0, 1.0], [0.0, 1.0, 2.0]]
+    """
+    b = idx.shape[0]
+    return np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(),
+                       minlength=b * n).reshape(b, n).astype(float)
+
+
 def _unique_in_order(a: np.ndarray) -> list:
     _, first = np.unique(a, return_index=True)
     return list(a[np.sort(first)])
@@ -128,27 +144,58 @@ def batches(n: int, n_boot: int, *, seed=None, strata=None, width: int = 1,
             update(b)
 
 
-def class_batches(n1: int, n0: int, n_boot: int, *, seed=None, width: int = 1,
-                  max_elements: int = _MAX_BATCH_ELEMENTS, label: str = "bootstrap"):
-    """Yield stratified resamples of two classes as (case rows, control rows) index matrices.
+def class_count_batches(cases, controls, n_boot: int, *, seed=None, width: int = 1,
+                        max_elements: int = _MAX_BATCH_ELEMENTS, label: str = "bootstrap"):
+    """Yield stratified resamples of two classes as counts per distinct score.
 
-    Cases and controls are drawn separately by :func:`bootstrap_indices` from one seeded
-    Generator: the same scheme as ``bootstrap_indices(strata=criterion)`` (pROC's
-    ``stratified = TRUE``), without interleaving the two classes into one matrix, which on
-    10,000 respondents costs more than an AUC itself. A batch holds about ``max_elements``
-    values (``(n1 + n0) * width`` per resample), so memory is bounded and reused; the numbers
-    depend on the seed and on this batch layout. Each batch advances the progress bar
-    labelled ``label``, as in :func:`batches`.
+    ``cases[l]`` and ``controls[l]`` count the cases and controls with the l-th distinct score.
+    Each yielded pair ``(c, d)`` holds, one row per resample, how many of the resampled cases
+    and controls have each score. Drawing ``n1`` cases with replacement and counting them per
+    score is a multinomial draw with probabilities ``cases / n1``, so one ``multinomial`` per
+    class and resample gives exactly the distribution of pROC's stratified resampling of
+    respondents (``stratified = TRUE``: the class sizes stay fixed), with other random draws;
+    it costs one draw per distinct score instead of one per respondent (200,000 respondents
+    with 55 distinct sums: ~10 times faster). A class with fewer than
+    :data:`MULTINOMIAL_RATIO` respondents per distinct score (a continuous marker) is resampled
+    respondent by respondent and counted, which is then cheaper. Cases then controls are drawn
+    from one seeded Generator; a batch holds about ``max_elements`` values, and each advances
+    the progress bar labelled ``label``, as in :func:`batches`.
+
+    Examples
+    --------
+    >>> c, d = next(class_count_batches([20, 10, 0], [10, 30, 10], 4, seed=1))
+    >>> c.shape, c.sum(axis=1).tolist(), d.sum(axis=1).tolist(), c[:, 2].tolist()
+    ((4, 3), [30, 30, 30, 30], [50, 50, 50, 50], [0, 0, 0, 0])
     """
     g = rng(seed)
-    per = max(1, max_elements // max(1, (n1 + n0) * width))
+    cases, controls = (np.asarray(v, dtype=np.int64) for v in (cases, controls))
+    k = cases.size
+    n_max = max(int(cases.sum()), int(controls.sum()))
+    per = max(1, max_elements // max(1, 2 * max(k, n_max if k * MULTINOMIAL_RATIO > n_max else 0)
+                                     * width))
     done = 0
     with progress(n_boot, f"{label} ({n_boot} resamples)") as update:
         while done < n_boot:
             b = min(per, n_boot - done)
-            yield bootstrap_indices(n1, b, seed=g), bootstrap_indices(n0, b, seed=g)
+            yield _resampled_counts(g, cases, b), _resampled_counts(g, controls, b)
             done += b
             update(b)
+
+
+#: Respondents per distinct score from which a class's resamples are drawn as multinomial
+#: counts (one binomial per score); with fewer (a continuous marker: nearly every score
+#: distinct), drawing the respondents and counting them is cheaper (3x at 200,000).
+MULTINOMIAL_RATIO = 8
+
+
+def _resampled_counts(g: np.random.Generator, counts: np.ndarray, b: int) -> np.ndarray:
+    """``b`` resamples of ``counts.sum()`` respondents, counted per score: (b, k) ints."""
+    n, k = int(counts.sum()), counts.size
+    if k * MULTINOMIAL_RATIO <= n:
+        return g.multinomial(n, counts / max(n, 1), size=b)
+    codes = np.repeat(np.arange(k), counts)           # each respondent's score index
+    drawn = codes[g.integers(0, n, size=(b, n))] + (np.arange(b) * k)[:, None]
+    return np.bincount(drawn.ravel(), minlength=b * k).reshape(b, k)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from scipy import stats
 from psychometrics import resample
 from psychometrics.diagnostic import cutoffs, predictive_values, roc, roc_test
 from psychometrics.diagnostic.counts import Counts as _Counts
-from psychometrics.diagnostic.counts import class_batches as _class_batches
+from psychometrics.diagnostic.counts import class_count_batches as _class_count_batches
 from psychometrics.diagnostic.curve import _roc_boot
 from psychometrics.diagnostic.optimal import _cutoff_boot
 from psychometrics.errors import DataError, OptionError
@@ -215,20 +215,21 @@ def test_bootstrap_same_seed_same_result():
     assert (e.boot_ci_low, e.boot_ci_high) != (a.boot_ci_low, a.boot_ci_high)
 
 
-def _resamples(n1, n0, n_boot, seed):
-    return [(i1, i0) for i1, i0 in _class_batches(n1, n0, n_boot, seed)]
+def _resamples(cnt, n_boot, seed):
+    """Each stratified resample written out as respondents: (scores, is_case) per resample."""
+    (c, d), = list(_class_count_batches(cnt, n_boot, seed))
+    return [(np.r_[np.repeat(cnt.u, c[r]), np.repeat(cnt.u, d[r])],
+             np.r_[np.ones(c[r].sum(), bool), np.zeros(d[r].sum(), bool)]) for r in range(n_boot)]
 
 
 def test_vectorised_bootstrap_auc_equals_per_resample_auc():
     from sklearn.metrics import roc_auc_score
     x = ASAH["s100b"].to_numpy()
     y = (ASAH["outcome"] == "Poor").to_numpy()
-    reps = _roc_boot(_Counts.of(x, y), y, 50, 3, None, "specificity", False, False)["auc"]
-    x1, x0 = x[y], x[~y]
-    (i1, i0), = _resamples(y.sum(), (~y).sum(), 50, 3)
-    for r in range(50):
-        xs = np.r_[x1[i1[r]], x0[i0[r]]]
-        ys = np.r_[np.ones(i1.shape[1]), np.zeros(i0.shape[1])]
+    cnt = _Counts.of(x, y)
+    reps = _roc_boot(cnt, 50, 3, None, "specificity", False, False)["auc"]
+    for r, (xs, ys) in enumerate(_resamples(cnt, 50, 3)):
+        assert (ys.sum(), (~ys).sum()) == (y.sum(), (~y).sum())   # class sizes kept
         assert abs(reps[r] - roc_auc_score(ys, xs)) < 1e-12
 
 
@@ -241,12 +242,9 @@ def test_vectorised_cutoff_bootstrap_equals_per_resample_cutoffs(method, kw, thr
     y = (ASAH["outcome"] == "Poor").to_numpy()
     opts = dict(min_sensitivity=None, min_specificity=None, cost_fp=1.0, cost_fn=1.0,
                 prevalence=None) | kw
-    reps = _cutoff_boot(_Counts.of(x, y), y, 20, 5, method, opts, ">=", thresholds, "median")
-    (i1, i0), = _resamples(y.sum(), (~y).sum(), 20, 5)
-    x1, x0 = x[y], x[~y]
-    for r in range(20):
-        xs = np.r_[x1[i1[r]], x0[i0[r]]]
-        ys = np.r_[np.ones(i1.shape[1], bool), np.zeros(i0.shape[1], bool)]
+    cnt = _Counts.of(x, y)
+    reps = _cutoff_boot(cnt, 20, 5, method, opts, ">=", thresholds, "median")
+    for r, (xs, ys) in enumerate(_resamples(cnt, 20, 5)):
         one = cutoffs(xs, ys, method=method, thresholds=thresholds, n_boot=0, **kw)
         assert reps[r] == pytest.approx(one.best["cutoff"], abs=1e-12)
 
@@ -536,15 +534,25 @@ def test_cli_cutoff_text_prevalence_and_errors(capsys):
     assert code == 2 and "positive" in capsys.readouterr().err
 
 
-def test_class_batches_are_the_engines_stratified_resamples():
-    # cases first, one batch: the same draws as resample.bootstrap_indices(strata=criterion)
-    y = np.r_[np.ones(7, bool), np.zeros(11, bool)]
-    (i1, i0), = _resamples(7, 11, 25, 9)
-    idx = resample.bootstrap_indices(18, 25, seed=9, strata=y)
-    np.testing.assert_array_equal(idx[:, :7], i1)
-    np.testing.assert_array_equal(idx[:, 7:], i0 + 7)
-    sizes = [a.shape[0] for a, _ in _class_batches(2000, 3000, 2000, 1)]
-    assert sum(sizes) == 2000 and len(sizes) > 1  # bounded batches
+@pytest.mark.parametrize("ratio", [0, 10**6])   # multinomial counts / counted respondents
+def test_class_count_batches_have_the_distribution_of_resampled_respondents(monkeypatch, ratio):
+    monkeypatch.setattr(resample, "MULTINOMIAL_RATIO", ratio)
+    # counts per score of n1 cases drawn with replacement: multinomial(n1, cases / n1), the
+    # same distribution as resampling respondents within each class (pROC stratified = TRUE)
+    x = np.r_[np.repeat([1.0, 2, 3], [5, 3, 2]), np.repeat([1.0, 2, 3], [1, 6, 13])]
+    y = np.r_[np.ones(10, bool), np.zeros(20, bool)]
+    cnt = _Counts.of(x, y)
+    c, d = (np.concatenate(v) for v in zip(*_class_count_batches(cnt, 40_000, 4)))
+    assert (c.sum(axis=1) == 10).all() and (d.sum(axis=1) == 20).all()
+    idx = resample.bootstrap_indices(30, 40_000, seed=5, strata=y)  # respondents resampled
+    codes = cnt.code[idx]
+    c_idx = np.stack([(codes[:, :10] == level).sum(axis=1) for level in range(3)], axis=1)
+    np.testing.assert_allclose(c.mean(axis=0), [5, 3, 2], atol=0.03)       # n1 p
+    np.testing.assert_allclose(c.var(axis=0), 10 * np.array([.25, .21, .16]), rtol=0.03)
+    np.testing.assert_allclose(c.var(axis=0), c_idx.var(axis=0), rtol=0.04)
+    sizes = [a.shape[0] for a, _ in _class_count_batches(_Counts.of(np.arange(5000.0), np.arange(5000) < 2000),
+                                                         1000, 1)]
+    assert sum(sizes) == 1000 and len(sizes) > 1  # bounded batches
 
 
 # --------------------------------------------------------------------------------------------

@@ -93,3 +93,17 @@ def test_instrument_forms_and_metadata_instrument():
                                        (3000, 12), (10**6, 12)])
 def test_age_groups_are_one_per_250_respondents_between_3_and_12(n, groups):
     assert continuous.age_groups(n) == groups
+
+
+def test_norms_for_roles_prefilters_without_validating_every_file(monkeypatch):
+    from psychometrics.classify.conditions import instrument_roles
+    from psychometrics.norms import catalogue, norms_for_roles
+
+    assert norms_for_roles(instrument_roles("mbi-hss")) == ["quartile-rule"]
+    assert norms_for_roles(["exhaustion"]) == []            # the rule needs all three roles
+    catalogue._load_file.cache_clear()
+    loaded = []
+    real = catalogue._load_file.__wrapped__
+    monkeypatch.setattr(catalogue, "_load_file", lambda path, mtime: loaded.append(path) or real(path, mtime))
+    norms_for_roles(["exhaustion", "distance", "competence"])
+    assert loaded == []   # the roles are read from each file's header, no file is validated

@@ -34,13 +34,27 @@ def test_stratified_indices_keep_each_stratum_in_place():
         resample.bootstrap_indices(5, 2, strata=strata[:4])
 
 
-def test_class_batches_draw_cases_then_controls_from_one_generator():
-    got = list(resample.class_batches(6, 4, 25, seed=3, max_elements=100))
-    assert [(a.shape, b.shape) for a, b in got] == [((10, 6), (10, 4))] * 2 + [((5, 6), (5, 4))]
+def test_class_count_batches_draw_cases_then_controls_from_one_generator(monkeypatch):
+    monkeypatch.setattr(resample, "MULTINOMIAL_RATIO", 0)   # counts drawn per score
+    got = list(resample.class_count_batches([3, 0, 3], [1, 2, 1], 25, seed=3, max_elements=60))
+    assert [(a.shape, b.shape) for a, b in got] == [((10, 3), (10, 3))] * 2 + [((5, 3), (5, 3))]
     g = np.random.default_rng(3)  # the same scheme written out
     for a, b in got:
-        np.testing.assert_array_equal(a, g.integers(0, 6, size=a.shape))
-        np.testing.assert_array_equal(b, g.integers(0, 4, size=b.shape))
+        np.testing.assert_array_equal(a, g.multinomial(6, [.5, 0, .5], size=a.shape[0]))
+        np.testing.assert_array_equal(b, g.multinomial(4, [.25, .5, .25], size=b.shape[0]))
+        assert (a[:, 1] == 0).all()   # a score no case has is never drawn for a case
+
+
+def test_class_count_batches_count_drawn_respondents_when_scores_are_mostly_distinct():
+    # 6 cases over 3 scores: fewer than MULTINOMIAL_RATIO per score, so respondents are drawn
+    got = list(resample.class_count_batches([3, 0, 3], [1, 2, 1], 25, seed=3))
+    g = np.random.default_rng(3)
+    cases, controls = np.array([0, 0, 0, 2, 2, 2]), np.array([0, 1, 1, 2])
+    for a, b in got:
+        want_a = cases[g.integers(0, 6, size=(a.shape[0], 6))]
+        want_b = controls[g.integers(0, 4, size=(b.shape[0], 4))]
+        np.testing.assert_array_equal(a, [np.bincount(r, minlength=3) for r in want_a])
+        np.testing.assert_array_equal(b, [np.bincount(r, minlength=3) for r in want_b])
 
 
 def test_bootstrap_counts_undefined_replicates():

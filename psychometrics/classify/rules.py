@@ -62,6 +62,7 @@ from ..norms import (
     check_scale_range,
     list_norms,
     load_norms,
+    norms_for_roles,
     resolve_norm_by,
     resolve_scales,
 )
@@ -168,12 +169,10 @@ def all_rules(instrument: str | None = None) -> list[Rule]:
         ns = load_norms(nid)
         rules += [_make_rule(r, ns.id, ns.applies_to) for r in ns.rules]
     if instrument is not None:  # rules written over roles apply to every instrument with them
-        roles = set(instrument_roles(instrument))
-        for nid in list_norms():
-            ns = load_norms(nid)
-            wanted = set(ns.doc.get("applies_to_roles") or [])
-            if nid not in own and wanted and wanted <= roles:
-                rules += [_make_rule(r, ns.id, [instrument]) for r in ns.rules]
+        for nid in norms_for_roles(instrument_roles(instrument)):
+            if nid not in own:
+                rules += [_make_rule(r, load_norms(nid).id, [instrument])
+                          for r in load_norms(nid).rules]
     if instrument is not None:
         path = None
         try:

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import resample
 
-__all__ = ["Counts", "tp_fp", "midpoints", "cutoff_labels", "class_batches", "auc_boot",
-           "boot_counts", "curve_points", "BATCH_ELEMENTS"]
+__all__ = ["Counts", "tp_fp", "midpoints", "cutoff_labels", "class_count_batches", "auc_counts",
+           "curve_points", "BATCH_ELEMENTS"]
 
 #: Values per bootstrap batch ((cases + controls) x resamples x the caller's ``width``): 4M
 #: int64 indices are 32 MB, a bound on the memory of one batch (the project's choice) that still
@@ -62,45 +62,30 @@ def cutoff_labels(u: np.ndarray, direction: str, thresholds: str) -> np.ndarray:
     return lab if direction == ">=" else -lab
 
 
-def class_batches(n1: int, n0: int, n_boot: int, seed, width: int = 1):
-    """Stratified resamples as (case rows, control rows) index matrices, in batches.
+def class_count_batches(cnt: Counts, n_boot: int, seed, width: int = 1):
+    """Stratified resamples as (cases, controls) per distinct value, one row per resample.
 
-    Cases and controls are drawn separately by :func:`psychometrics.resample.bootstrap_indices`
-    from one seeded Generator: the same scheme as ``bootstrap_indices(strata=criterion)``
-    (pROC's ``stratified = TRUE``), without interleaving the two classes into one matrix,
-    which on 10,000 respondents costs more than the AUC itself. Batches hold about
+    The one resampling engine draws them (:func:`psychometrics.resample.class_count_batches`:
+    a multinomial per class, the distribution of resampling respondents within each class, as
+    pROC's ``stratified = TRUE``) and drives the progress bar. Batches hold about
     :data:`BATCH_ELEMENTS` values so that memory is bounded and reused; ``width`` is how many
-    arrays of that size the caller builds per resample (counts, curve points), so a batch
+    arrays of that size the caller builds per resample (curve points, objectives), so a batch
     holds fewer resamples when each costs more.
     """
-    # one resampling engine: resample.class_batches draws them (and drives the progress bar)
-    yield from resample.class_batches(n1, n0, n_boot, seed=seed, width=width,
-                                      max_elements=BATCH_ELEMENTS)
+    yield from resample.class_count_batches(cnt.cases, cnt.controls, n_boot, seed=seed,
+                                            width=width, max_elements=BATCH_ELEMENTS)
 
 
-def auc_boot(code1: np.ndarray, code0: np.ndarray, k: int, i1: np.ndarray, i0: np.ndarray):
-    """AUC of each resample from cumulative control counts per distinct value."""
-    b = i1.shape[0]
-    off = np.arange(b, dtype=np.int64)[:, None] * (k + 1)
-    keys = code0[i0]
-    keys += off + 1
-    # cz[r, l] = number of controls of resample r with a value below level l
-    cz = np.bincount(keys.ravel(), minlength=b * (k + 1)).reshape(b, k + 1)
-    np.cumsum(cz, axis=1, out=cz)
-    kc = code1[i1]
-    kc += off
-    flat = cz.ravel()
-    # twice a case's placement = #controls below + #controls at or below
-    return (flat[kc].sum(axis=1) + flat[kc + 1].sum(axis=1)) / (2.0 * i1.shape[1] * i0.shape[1])
+def auc_counts(c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """AUC of each row of counts per distinct value (ascending): cases ``c``, controls ``d``.
 
-
-def boot_counts(code1: np.ndarray, code0: np.ndarray, k: int, i1: np.ndarray, i0: np.ndarray):
-    """Cases and controls per distinct value, one row per resample."""
-    b = i1.shape[0]
-    off = np.arange(b, dtype=np.int64)[:, None] * k
-    c = np.bincount((off + code1[i1]).ravel(), minlength=b * k).reshape(b, k)
-    d = np.bincount((off + code0[i0]).ravel(), minlength=b * k).reshape(b, k)
-    return c, d
+    A case's placement is the share of controls below it plus half the share tied with it
+    (Mann-Whitney), so the AUC is ``sum_l c_l (D_{<l} + D_{<=l}) / (2 n1 n0)``.
+    """
+    below_or_at = np.cumsum(d, axis=-1)
+    below = below_or_at - d
+    n1, n0 = c.sum(axis=-1), below_or_at[..., -1]
+    return (c * (below + below_or_at)).sum(axis=-1) / (2.0 * n1 * n0)
 
 
 def curve_points(c: np.ndarray, d: np.ndarray):

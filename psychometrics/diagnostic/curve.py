@@ -31,7 +31,7 @@ from ..errors import DataError
 from ..resample import percentile_ci
 from ..threads import blas_limited
 from .auc import delong_var, placements
-from .counts import Counts, auc_boot, boot_counts, class_batches, curve_points, cutoff_labels, tp_fp
+from .counts import Counts, auc_counts, class_count_batches, curve_points, cutoff_labels, tp_fp
 from .inputs import (
     THRESHOLDS,
     UNSET,
@@ -262,7 +262,7 @@ def roc(score, criterion, *, positive=None, direction: str = ">=", ci_method: st
     boot = {}
     if ci_method == "bootstrap":
         n_boot = check_positive_int(n_boot, "n_boot")
-        boot = _bootstrap_cis(cnt, y, n_boot, seed, level, partial, partial_focus,
+        boot = _bootstrap_cis(cnt, n_boot, seed, level, partial, partial_focus,
                               partial_correct, band)
 
     return ROCResult(
@@ -302,10 +302,10 @@ def _partial_auc(cnt: Counts, partial: tuple[float, float], focus: str, correct:
     return float(mcclish(pauc, *partial)) if correct else pauc
 
 
-def _bootstrap_cis(cnt: Counts, y, n_boot, seed, level, partial, focus, correct,
+def _bootstrap_cis(cnt: Counts, n_boot, seed, level, partial, focus, correct,
                    band) -> dict:
     """Percentile CIs of the AUC (and the partial AUC), and the band, as ROCResult fields."""
-    reps = _roc_boot(cnt, y, n_boot, seed, partial, focus, correct, band)
+    reps = _roc_boot(cnt, n_boot, seed, partial, focus, correct, band)
     out = dict(zip(("boot_ci_low", "boot_ci_high"),
                    (float(v) for v in percentile_ci(reps["auc"], level))))
     if partial is not None:
@@ -318,20 +318,17 @@ def _bootstrap_cis(cnt: Counts, y, n_boot, seed, level, partial, focus, correct,
     return out
 
 
-def _roc_boot(cnt: Counts, y, n_boot, seed, partial, focus, correct, band) -> dict:
+def _roc_boot(cnt: Counts, n_boot, seed, partial, focus, correct, band) -> dict:
     """Replicates of the AUC (and partial AUC, and the band) in one pass over the resamples."""
-    code1, code0 = cnt.code[y].astype(np.int64), cnt.code[~y].astype(np.int64)
-    k = cnt.u.size
     need_curve = band or partial is not None
     out: dict[str, list] = {"auc": [], "partial": [], "band": []}
-    # width 4 with a curve (counts, curve points per resample), 1 for the AUC alone: a batch
-    # takes fewer resamples when each holds more arrays
-    for i1, i0 in class_batches(code1.size, code0.size, n_boot, seed,
-                                width=4 if need_curve else 1):
-        out["auc"].append(auc_boot(code1, code0, k, i1, i0))
+    # width 4 with a curve (curve points per resample), 1 for the AUC alone: a batch takes
+    # fewer resamples when each holds more arrays
+    for c, d in class_count_batches(cnt, n_boot, seed, width=4 if need_curve else 1):
+        out["auc"].append(auc_counts(c, d))
         if not need_curve:
             continue
-        sp, se = curve_points(*boot_counts(code1, code0, k, i1, i0))
+        sp, se = curve_points(c, d)
         if partial is not None:
             a = partial_area(sp, se, partial[0], partial[1], focus)
             out["partial"].append(mcclish(a, *partial) if correct else a)

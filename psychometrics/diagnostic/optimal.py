@@ -22,7 +22,7 @@ from ..resample import percentile_ci
 from ..threads import blas_limited
 from .accuracy import CI_METHODS, accuracy_table
 from .auc import delong_var, placements
-from .counts import Counts, boot_counts, class_batches, cutoff_labels, tp_fp
+from .counts import Counts, class_count_batches, cutoff_labels, tp_fp
 from .inputs import (
     THRESHOLDS,
     UNSET,
@@ -284,7 +284,7 @@ def cutoffs(score, criterion, *, method: str = "youden", positive=None, directio
 
     c_lo = c_hi = None
     if n_boot:
-        reps = _cutoff_boot(cnt, y, n_boot, seed, method, opts, direction, thresholds, break_ties)
+        reps = _cutoff_boot(cnt, n_boot, seed, method, opts, direction, thresholds, break_ties)
         lo_, hi_ = percentile_ci(reps, level)
         c_lo, c_hi = float(lo_), float(hi_)
 
@@ -339,16 +339,14 @@ def _best_row(best_cut, s, y, direction, thresholds, level, ci_method, method, o
     return best
 
 
-def _cutoff_boot(cnt: Counts, y, n_boot, seed, method, opts, direction, thresholds,
+def _cutoff_boot(cnt: Counts, n_boot, seed, method, opts, direction, thresholds,
                  break_ties) -> np.ndarray:
     """Optimal cut-off of every stratified resample (vectorised over resamples)."""
-    code1, code0 = cnt.code[y].astype(np.int64), cnt.code[~y].astype(np.int64)
-    n1, n0, k = code1.size, code0.size, cnt.u.size
+    n1, n0 = int(cnt.cases.sum()), int(cnt.controls.sum())
     reps = []
     # width 8: each resample holds several arrays here (counts, positives, objectives, labels),
     # so a batch takes fewer resamples and its memory stays near BATCH_ELEMENTS
-    for i1, i0 in class_batches(n1, n0, n_boot, seed, width=8):
-        c, d = boot_counts(code1, code0, k, i1, i0)
+    for c, d in class_count_batches(cnt, n_boot, seed, width=8):
         tp, fp = tp_fp(c, d)
         prim, sec = _objective(tp, fp, n1, n0, method, **opts)
         # a resample chooses among the values it contains (and "no one positive")

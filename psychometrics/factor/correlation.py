@@ -9,9 +9,14 @@ correlation matrices at once for the bootstrap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-__all__ = ["pairwise_cov", "pairwise_corr", "pairwise_counts", "batched_corr", "smc"]
+from ..resample import frequency_weights
+
+__all__ = ["pairwise_cov", "pairwise_corr", "pairwise_counts", "batched_corr", "resampled_corr",
+           "smc"]
 
 # psych's ``Pinv`` keeps the singular values above sqrt(machine epsilon) times the largest
 PINV_TOL = float(np.sqrt(np.finfo(float).eps))
@@ -87,18 +92,97 @@ def pairwise_corr(x) -> np.ndarray:
     if x.ndim == 2 and x.shape[0] > 1 and not np.isnan(x).any():
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.clip(batched_corr(x), -1.0, 1.0)   # complete data: one product
-    n, s, ss, sxy = _moments(x)
+    return _corr_from_moments(*_moments(x))
+
+
+def _corr_from_moments(n, s, ss, sxy) -> np.ndarray:
+    """Pairwise correlations from the pairwise sums of :func:`_moments` (any common centre)."""
     st = np.swapaxes(s, -1, -2)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - s * st / n
         vi = ss - s * s / n                          # var of i over rows with j observed
+        # an item constant over the pair's rows has vi = 0 up to rounding of the two sums
+        # (~eps * ss): R gives NA there, not a correlation of rounding noise (+-1)
+        vi = np.where(vi <= _CONSTANT * ss, 0.0, vi)
         vj = np.swapaxes(vi, -1, -2)
-        r = cov / np.sqrt(vi * vj)
+        r = np.where((vi > 0) & (vj > 0), cov, np.nan) / np.sqrt(vi * vj)
     k = r.shape[-1]
     diag = np.isfinite(np.diagonal(r, axis1=-2, axis2=-1))
     idx = np.arange(k)
     r[..., idx, idx] = np.where(diag, 1.0, np.nan)
     return np.clip(r, -1.0, 1.0)
+
+
+#: Relative size of a pairwise variance below which the item is constant over the pair's rows
+#: (the cancellation error of ``ss - s**2 / n`` is a few ulps of ``ss``).
+_CONSTANT = 64 * np.finfo(float).eps
+
+#: Values of one block of per-row products in :func:`resampled_corr` (bounds its memory).
+_BLOCK_ELEMENTS = 4_000_000
+
+
+def resampled_corr(x) -> Callable[[np.ndarray], np.ndarray]:
+    """A bootstrap statistic: ``idx (b, n) -> pairwise_corr(x[idx])``, shape (b, k, k).
+
+    Resamples are never copied. Each is a row of frequency weights
+    (:func:`psychometrics.resample.frequency_weights`) and every pairwise sum is one product
+    ``weights @ A`` with ``A`` holding per-respondent values, centred on the whole sample's
+    means. Respondents who answered every item need only ``1, x_i, x_i x_j``; those with a
+    missing answer add the pair indicators and the values restricted to each pair, as in
+    :func:`pairwise_corr`. On 50,000 respondents this is ~30 times faster than
+    ``pairwise_corr(x[idx])``, and equal to it to rounding (``tests/test_correlation.py``).
+    """
+    x = np.asarray(x, dtype=float)
+    n, k = x.shape
+    observed = ~np.isnan(x)
+    centre = np.nanmean(np.where(observed.any(axis=0), x, 0.0), axis=0)
+    x0 = np.where(observed, x - centre, 0.0)
+    iu, ju = np.triu_indices(k)
+    full = observed.all(axis=1)
+    xc, xi, mi = x0[full], x0[~full], observed[~full].astype(float)
+
+    def complete_values(rows: slice) -> np.ndarray:
+        v = xc[rows]
+        return np.hstack([np.ones((v.shape[0], 1)), v, v[:, iu] * v[:, ju]])
+
+    def incomplete_values(rows: slice) -> np.ndarray:
+        v, m = xi[rows], mi[rows]
+        pair = (m[:, :, None] * m[:, None, :]).reshape(len(v), k * k)
+        s = (v[:, :, None] * m[:, None, :]).reshape(len(v), k * k)
+        ss = (v[:, :, None] ** 2 * m[:, None, :]).reshape(len(v), k * k)
+        return np.hstack([pair, s, ss, v[:, iu] * v[:, ju]])
+
+    def weighted_sums(w: np.ndarray, make, n_rows: int, width: int) -> np.ndarray:
+        out = np.zeros((w.shape[0], width))
+        step = max(1, _BLOCK_ELEMENTS // width)
+        for start in range(0, n_rows, step):
+            rows = slice(start, start + step)
+            out += w[:, rows] @ make(rows)
+        return out
+
+    q = iu.size
+
+    def statistic(idx: np.ndarray) -> np.ndarray:
+        b = idx.shape[0]
+        w = frequency_weights(idx, n)
+        c = weighted_sums(w[:, full], complete_values, xc.shape[0], 1 + k + q)
+        cross = np.empty((b, k, k))
+        cross[:, iu, ju] = c[:, 1 + k:]
+        cross[:, ju, iu] = c[:, 1 + k:]
+        npair = np.broadcast_to(c[:, :1, None], (b, k, k)).copy()
+        s = np.broadcast_to(c[:, 1:1 + k, None], (b, k, k)).copy()
+        ss = np.broadcast_to(np.diagonal(cross, axis1=1, axis2=2)[:, :, None], (b, k, k)).copy()
+        if xi.shape[0]:
+            d = weighted_sums(w[:, ~full], incomplete_values, xi.shape[0], 3 * k * k + q)
+            npair += d[:, :k * k].reshape(b, k, k)
+            s += d[:, k * k:2 * k * k].reshape(b, k, k)
+            ss += d[:, 2 * k * k:3 * k * k].reshape(b, k, k)
+            extra = d[:, 3 * k * k:]
+            cross[:, iu, ju] += extra
+            cross[:, ju[iu != ju], iu[iu != ju]] += extra[:, iu != ju]
+        return _corr_from_moments(npair, s, ss, cross)
+
+    return statistic
 
 
 def batched_corr(x: np.ndarray) -> np.ndarray:

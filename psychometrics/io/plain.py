@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import ExportError
 from ..limits import Limits, exceeded
@@ -431,6 +430,9 @@ def read_excel_file(p: Path, *, sheet, id: str | None, dtype=None, skip: int = 0
                 nrows=None, limits: Limits) -> pd.DataFrame:
     """``pd.read_excel`` after :func:`_check_xlsx`, its many errors turned into ExportError;
     error cells and formulas without a value are listed in ``attrs["unreadable_cells"]``."""
+    # openpyxl (0.1 s to import) only when a workbook is read, not for every CSV or report
+    from openpyxl.utils.exceptions import InvalidFileException
+
     suffix = p.suffix.lower()
     bad: list = []
     if suffix in (".xlsx", ".xlsm"):

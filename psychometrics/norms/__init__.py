@@ -37,7 +37,7 @@ asked to convert them explicitly.
 
 from .apply import apply_norm_set, apply_norms, band_edge_texts, norm_groups, norm_provenance
 from .build import build_norms, norm_set_from_entries, subscale_norm_doc
-from .catalogue import list_norms, load_norms, norm_catalogue
+from .catalogue import list_norms, load_norms, norm_catalogue, norms_for_roles
 from .meta import instrument_for_metadata, instrument_forms
 from .normset import (
     Band,
@@ -57,7 +57,7 @@ __all__ = [
     "EDGE_TOL", "PR_CLIP", "Band", "NoQuartilesWarning", "NormEntry", "NormSet", "SubscaleNorm",
     "UncertainNormWarning", "apply_norm_set", "apply_norms", "band_edge_texts", "build_norms",
     "check_scale_range", "instrument_for_metadata", "instrument_forms", "list_norms",
-    "load_norms", "norm_catalogue", "norm_groups", "norm_provenance", "norm_set_from_entries",
+    "load_norms", "norm_catalogue", "norm_groups", "norms_for_roles", "norm_provenance", "norm_set_from_entries",
     "percentile_rank", "rake", "resolve_norm_by", "resolve_scales", "stanine_from_pr",
     "stratum_text", "subscale_norm_doc", "t_from_pr", "weighted_quantile",
     "weighted_quantile_counts",

@@ -66,19 +66,48 @@ def list_norms(instrument: str | None = None) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def _targets(path: str, stamp: int) -> tuple[str, ...] | None:
     """The instrument ids a norm file names (``instrument/id``, ``applies_to``), unvalidated;
     None when the file does not have that shape (then :func:`load_norms` says what is wrong)."""
+    head = _header(path, stamp)
+    return None if head is None else head[0]
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _header(path: str, stamp: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(instrument ids, ``applies_to_roles``) of a norm file, read without validating it;
+    None when the file does not have that shape."""
     try:
         doc = read_yaml(Path(path))
     except InstrumentError:
         return None
-    inst = doc.get("instrument") if isinstance(doc, dict) else None
-    also = doc.get("applies_to") if isinstance(doc, dict) else None
-    if not isinstance(inst, dict) or not isinstance(inst.get("id"), str) or not isinstance(also or [], list):
+    if not isinstance(doc, dict):
         return None
-    return (inst["id"], *map(str, also or []))
+    inst, also, roles = doc.get("instrument"), doc.get("applies_to"), doc.get("applies_to_roles")
+    if (not isinstance(inst, dict) or not isinstance(inst.get("id"), str)
+            or not isinstance(also or [], list) or not isinstance(roles or [], list)):
+        return None
+    return (inst["id"], *map(str, also or [])), tuple(map(str, roles or []))
+
+
+def norms_for_roles(roles) -> list[str]:
+    """Ids of the shipped norm sets whose rules are written over roles (``applies_to_roles``)
+    that are all among ``roles``. Files are pre-filtered without validation, as in
+    :func:`list_norms`; the sets returned are validated when they are loaded.
+
+    Examples
+    --------
+    >>> norms_for_roles([])
+    []
+    """
+    have, out = set(roles), []
+    for p in _shipped():
+        head = _header(str(p), p.stat().st_mtime_ns)
+        wanted = set(head[1] if head is not None
+                     else load_norms(p).doc.get("applies_to_roles") or [])
+        if wanted and wanted <= have:
+            out.append(p.stem)
+    return out
 
 
 def norm_catalogue(instrument: str | None = None) -> pd.DataFrame:

@@ -180,10 +180,7 @@ def _boot_alpha_stat(x: np.ndarray):
     q = iu.size
 
     def stat(idx: np.ndarray) -> np.ndarray:
-        b = idx.shape[0]
-        w = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(),
-                        minlength=b * n).reshape(b, n).astype(float)
-        s = w @ a
+        s = resample.frequency_weights(idx, n) @ a
         with np.errstate(invalid="ignore", divide="ignore"):
             if complete:  # n - 1 denominators cancel in the ratio
                 tr = (s[:, k:2 * k] - s[:, :k] ** 2 / n).sum(axis=1)

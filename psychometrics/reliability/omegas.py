@@ -32,7 +32,7 @@ import pandas as pd
 from .._checks import check_choice, check_items
 from .._results import Result, format_table
 from ..errors import ConvergenceError, DataError
-from ..factor.correlation import pairwise_corr
+from ..factor.correlation import resampled_corr
 from ..factor.efa import correlation_matrix, fa_core, fit_psi, smc, unrotated
 from ..factor.rotation import oblimin, promax_core
 from ..resample import bootstrap, resolve_seed, seed_record
@@ -288,9 +288,11 @@ def _bootstrap(x, nf, fm, rotation, missing, level, n_boot, seed) -> dict:
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
 
+    corr = resampled_corr(x)
+
     def statistic(idx):
         # correlations of the whole batch at once; the factor fits are iterative (one each)
-        rs = pairwise_corr(x[idx])
+        rs = corr(idx)
         out = np.full((len(idx), len(_STATS)), np.nan)
         for b, r in enumerate(rs):
             if np.isnan(r).any():
@@ -303,8 +305,8 @@ def _bootstrap(x, nf, fm, rotation, missing, level, n_boot, seed) -> dict:
         return out
 
     seed = resolve_seed(seed)
-    res = bootstrap(statistic, x.shape[0], n_boot=n_boot, seed=seed, level=level,
-                    width=x.shape[1])
+    # a resample costs its index row and two rows of frequency weights (see resampled_corr)
+    res = bootstrap(statistic, x.shape[0], n_boot=n_boot, seed=seed, level=level, width=4)
     out = {k: {"low": float(res.ci_low[j]), "high": float(res.ci_high[j])}
            for j, k in enumerate(_STATS)}
     out["level"], out["n_boot"], out["n_failed"] = level, n_boot, res.n_failed
