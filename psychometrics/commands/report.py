@@ -12,6 +12,7 @@ The HTML page is written by this handler (``-o`` ending in ``.html``; default
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .common import (
@@ -74,6 +75,9 @@ def register(sub) -> None:
     p.add_argument("--omega-boot", type=int, default=200,
                    help="bootstrap resamples for the omega CIs (default 200; 0: no CI)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--n-jobs", type=int, default=None,
+                   help="processes computing the sections side by side (default: one per core, "
+                        "at most 4; 1: one after another); the report is the same")
     p.add_argument("--title", help="page title")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     p.add_argument("--strict", action="store_true",
@@ -81,6 +85,19 @@ def register(sub) -> None:
                         "--by, --criterion or --norms always does)")
     add_output_options(p, formats=(".html", ".docx", ".json"))
     p.set_defaults(func=run_report)
+
+
+#: The report's sections run in at most this many processes by default (eight sections, of
+#: which four carry nearly all the work).
+MAX_JOBS = 4
+
+
+def _n_jobs(asked: int | None) -> int | None:
+    """``--n-jobs``, or one process per core this program may use, at most :data:`MAX_JOBS`."""
+    if asked is not None:
+        return asked  # render_report checks it (a whole number >= 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_JOBS, cores or 1))
 
 
 def run_report(args: argparse.Namespace):
@@ -103,7 +120,7 @@ def run_report(args: argparse.Namespace):
                         cfa_missing=args.cfa_missing, n_boot=args.n_boot,
                         omega_boot=args.omega_boot, prevalence=args.prevalence,
                         seed=args.seed, title=args.title,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, n_jobs=_n_jobs(args.n_jobs))
     if suffix in (".html", ".docx"):
         atomic_write(output, rep.save)  # never a half-written report (.docx by its extension)
         rep.meta["output"] = str(output)  # shown by summary(); meta is a plain dict

@@ -40,6 +40,7 @@ from .irt_section import IRT_TITLE, irt_section
 from .labels import LABELS, LANGS
 from .markup import esc
 from .methods_section import methods_section
+from .parallel import Job, run_sections
 from .profile import depression_scores, profile_section
 from .progress import Progress
 from .quality import quality_section
@@ -73,7 +74,7 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                   cfa_missing: str = "auto", n_boot: int = 1000, omega_boot: int = 200,
                   seed=0, prevalence: float | None = None, depression="auto",
                   title: str | None = None, progress: bool | None = None,
-                  irt=None) -> Report:
+                  irt=None, n_jobs: int | None = 1) -> Report:
     """Render the whole analysis of one export as a self-contained HTML report.
 
     Parameters
@@ -133,6 +134,11 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
     irt : str or dict, optional
         Opt-in IRT section: a model name (``"pcm"``, ``"grm"``...) or options of
         :func:`psychometrics.irt_analysis` (``{"model": "pcm", "dif": "language"}``).
+    n_jobs : int or None
+        Processes that compute the sections side by side (default 1: one after another). On
+        Linux, from a program with a single Python thread, the sections run in up to
+        ``n_jobs`` forked workers; the report is the same byte for byte
+        (:mod:`psychometrics.report.parallel`). The CLI uses up to 4.
 
     Returns
     -------
@@ -176,7 +182,9 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
 
     cfa_missing = _check_options(lang, cfa_missing, omega_boot, prevalence)
     L = LABELS[lang]
-    bar = Progress(_STEPS, progress)
+    if n_jobs is not None:
+        n_jobs = check_positive_int(n_jobs, "n_jobs")
+    bar = Progress(_STEPS + (("irt",) if irt is not None else ()), progress)
     try:
         bar.step("reading the export")
         frame, path = _read(data, id=id, source=source)
@@ -185,36 +193,31 @@ def render_report(data, instrument, *, items=None, id: str | None = None,
                                              norm_by=norm_by)
         norm_error = _apply_norms(ctx, norms)
         careless = _careless(ctx, longstring_min, irv_max)
-        sections = []
-
-        def run(sid, title, fn):
-            sections.append(run_section(sid, title, fn, ctx))
-
         bar.step("data quality")
-        run("quality", L["quality"], lambda c: quality_section(c, match, careless, scoring_notes))
-        bar.step("score distributions")
-        run("distributions", L["distributions"], distributions_section)
-        bar.step("reliability")
-        run("reliability", L["reliability"], lambda c: reliability_section(c, omega_boot, seed))
-        bar.step(f"CFA ({estimator}) and parallel analysis")
-        run("factor", L["factor"], lambda c: factor_section(c, estimator, cfa_missing, seed))
-        bar.step("classification")
+        quality = run_section("quality", L["quality"],
+                              lambda c: quality_section(c, match, careless, scoring_notes), ctx)
         if norm_error is not None:
-            def _norm_failed(c):
+            def classification(c):
                 raise DataError(norm_error)
-            run("classification", L["classification"], _norm_failed)
         else:
-            run("classification", L["classification"], classification_section)
-        bar.step(f"ROC and cut-offs ({n_boot} bootstrap resamples)")
-        run("criterion", L["criterion"],
-            lambda c: criterion_section(c, criterion, positive, n_boot, seed, prevalence))
-        bar.step("group summaries")
-        run("groups", L["groups"], lambda c: groups_section(c, by, min_group))
-        bar.step("profile")
-        run("profile", L["profile"], lambda c: profile_section(
-            c, depression_scores(frame, depression, id=id)))
+            classification = classification_section
+        jobs: list[Job] = [
+            ("distributions", L["distributions"], distributions_section, "score distributions"),
+            ("reliability", L["reliability"], lambda c: reliability_section(c, omega_boot, seed),
+             "reliability"),
+            ("factor", L["factor"], lambda c: factor_section(c, estimator, cfa_missing, seed),
+             f"CFA ({estimator}) and parallel analysis"),
+            ("classification", L["classification"], classification, "classification"),
+            ("criterion", L["criterion"],
+             lambda c: criterion_section(c, criterion, positive, n_boot, seed, prevalence),
+             f"ROC and cut-offs ({n_boot} bootstrap resamples)"),
+            ("groups", L["groups"], lambda c: groups_section(c, by, min_group), "group summaries"),
+            ("profile", L["profile"],
+             lambda c: profile_section(c, depression_scores(frame, depression, id=id)), "profile"),
+        ]
         if irt is not None:  # opt-in: psychometrics.irt.report builds the section
-            run("irt", IRT_TITLE, lambda c: irt_section(c, irt))
+            jobs.append(("irt", IRT_TITLE, lambda c: irt_section(c, irt), "IRT"))
+        sections = [quality, *run_sections(jobs, ctx, n_jobs=n_jobs, step=bar.step)]
     finally:
         bar.close()
     sections.insert(0, methods_section(ctx, sections, criterion, by, min_group, prevalence))
