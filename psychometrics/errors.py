@@ -97,3 +97,22 @@ def describe_rows(respondents: Sequence, positions: Sequence[int], limit: int = 
              for r, p in zip(respondents[:limit], positions[:limit])]
     more = len(positions) - limit
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+_PACKAGE_DIR = __file__.rsplit("errors.py", 1)[0]
+
+
+def warn_at_caller(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the first frame outside the package.
+
+    A fixed ``stacklevel`` breaks whenever a call passes through one more package frame (the
+    BLAS-limiting decorator, a helper shared by two public functions), and the warning then
+    names a line of the package instead of the user's own call.
+    """
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 2     # level 2: the caller of this function
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -127,3 +127,19 @@ def test_icc_p_value_is_renamed_pvalue():
     assert "pvalue" in res.to_dict() and "p_value" not in res.to_dict()
     assert "pvalue" in res.table.columns
     assert _deprecated(lambda: res.p_value) == res.pvalue
+
+
+def test_scale_warnings_name_the_users_call_not_the_package():
+    # the BLAS decorator and shared helpers add frames: a fixed stacklevel pointed at threads.py
+    g = np.random.default_rng(0)
+    f = g.normal(size=300)
+    x = pd.DataFrame({"a": f + g.normal(size=300), "b": f + g.normal(size=300),
+                      "c": -f + g.normal(size=300), "d": f + g.normal(size=300)})
+    twice = x.assign(e=x["a"])
+    for call in (lambda: pm.alpha(x), lambda: pm.item_analysis(x), lambda: pm.alpha(twice),
+                 lambda: pm.alpha(-x[["a", "b"]].assign(c=x["c"]))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught and all(w.filename == __file__ for w in caught), \
+            [(w.filename, str(w.message)[:40]) for w in caught]

@@ -140,7 +140,7 @@ def reliability(data: pd.DataFrame, instrument, *, items=None, missing: Missing 
     for sid, block in blocks.items():
         a = alpha(block, ci_method=ci_method, level=level, n_boot=n_boot, seed=seed, missing=missing)
         tab = item_analysis(block, missing=missing, warn=False)
-        warn_negative_items(tab, f"{inst.id} {sid}", stacklevel=3)
+        warn_negative_items(tab, f"{inst.id} {sid}")
         alphas[sid], tables[sid] = a, tab
         rows[sid] = {"k": a.k, "n": a.n, "alpha": a.alpha, "ci_low": a.ci_low,
                      "ci_high": a.ci_high, "std_alpha": a.std_alpha, "g6": a.g6,

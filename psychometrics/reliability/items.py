@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from .._checks import identical_items
+from ..errors import warn_at_caller
 from ..threads import blas_limited
 from .scale import (
     Missing,
@@ -130,27 +129,26 @@ def item_table(fit: ScaleFit, max_codes: int = MAX_CODES) -> pd.DataFrame:
 
 def warn_degenerate(fit: ScaleFit, alpha_: float) -> None:
     """psych's hints: items correlating negatively with the rest ("reverse?"), a negative
-    alpha, identical items (called by alpha only: the stack levels count its frames)."""
+    alpha, identical items; each warning names the user's call (:func:`warn_at_caller`)."""
     table = item_table(fit)
     if alpha_ < 0 and not table["negative"].any():
-        warnings.warn(f"alpha is negative ({alpha_:.2f}): the items do not measure one thing in one "
-                      "direction; check the reverse keys", UserWarning, stacklevel=3)
-    warn_negative_items(table, f"alpha = {alpha_:.2f}" if alpha_ < 0 else "",
-                        stacklevel=4)
+        warn_at_caller(f"alpha is negative ({alpha_:.2f}): the items do not measure one thing "
+                       "in one direction; check the reverse keys")
+    warn_negative_items(table, f"alpha = {alpha_:.2f}" if alpha_ < 0 else "")
     pairs = identical_items(fit.cor, fit.columns)
     if pairs:
-        warnings.warn(f"identical items (r = 1): {pairs[:5]}; an item entered twice makes alpha "
-                      "meaningless", UserWarning, stacklevel=3)
+        warn_at_caller(f"identical items (r = 1): {pairs[:5]}; an item entered twice makes alpha "
+                       "meaningless")
 
 
-def warn_negative_items(table: pd.DataFrame, label: str = "", stacklevel: int = 3) -> None:
+def warn_negative_items(table: pd.DataFrame, label: str = "") -> None:
     """Warn about the items of an :func:`item_analysis` table with a negative item-rest r."""
     neg = table.index[table["negative"]]
     if len(neg):
         where = f"{label}: " if label else ""
         vals = ", ".join(f"{i} ({table.at[i, 'r_drop']:.2f})" for i in neg)
-        warnings.warn(f"{where}item(s) correlating negatively with the rest of the scale: {vals}; "
-                      "a reverse key is probably missing", UserWarning, stacklevel=stacklevel)
+        warn_at_caller(f"{where}item(s) correlating negatively with the rest of the scale: {vals}; "
+                       "a reverse key is probably missing")
 
 
 @blas_limited
