@@ -91,19 +91,33 @@ def ours(df: pd.DataFrame, boot: int) -> dict:
     }
 
 
-def time_ours(tasks: dict, only: list[str], repeat: int = 3) -> dict:
-    """Median of ``repeat`` runs per task (ours take 0.03-3 s, where one disturbed run on a
-    shared machine moves a ratio a lot; R's runs take 1-100 s and are timed once)."""
+def time_ours(tasks: dict, only: list[str], repeat: int = 3, min_seconds: float = 1.0,
+              max_repeat: int = 25) -> dict:
+    """Median of at least ``repeat`` runs per task, repeated until ``min_seconds`` have passed
+    (at most ``max_repeat`` runs).
+
+    Ours take 0.03-3 s, where one disturbed run on a shared machine moves a ratio a lot; R's
+    runs take 1-100 s and are timed once. A 30 ms task with three runnable processes on two
+    cores waits a whole scheduler slice (several ms) in some runs and none in others, so its
+    busy time is only meaningful over many runs."""
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in only:
-            times = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
+            times: list[float] = []
+            cpu = wall = 0.0
+            start = time.perf_counter()
+            while len(times) < repeat or (time.perf_counter() - start < min_seconds
+                                          and len(times) < max_repeat):
+                t0, c0 = time.perf_counter(), time.process_time()
                 tasks[name]()
                 times.append(time.perf_counter() - t0)
+                cpu, wall = cpu + time.process_time() - c0, wall + times[-1]
             out[name] = sorted(times)[len(times) // 2]
+            # the share of a core the task got: 1 idle for single-threaded work; busy, 2/3
+            # with perfect balancing of 3 runnable processes on 2 cores, 1/2 when the
+            # scheduler keeps us on a core with a spinner
+            out[name + ":share"] = cpu / wall if wall else float("nan")
     return out
 
 
@@ -131,20 +145,24 @@ def main() -> None:
     csv = Path("/tmp") / f"bench-vs-r-{a.rows}.csv"
     df.to_csv(csv, index=False)
     tasks = ours(df, a.boot)
-    time_ours(ours(df.head(2000), 20), only, repeat=1)  # warm-up: imports and caches, as R loads its packages
+    time_ours(ours(df.head(2000), 20), only, repeat=1, min_seconds=0)  # warm-up: imports and caches, as R loads its packages
     results = {}
     for label, n in [("idle", 0)] + ([("busy", n_busy)] if n_busy else []):
         with busy(n):
             results[label] = (time_ours(tasks, only), {} if a.no_r else time_r(csv, a.boot, only))
     print(f"{a.rows:,} x 22 items; bootstraps {a.boot} resamples; busy = {n_busy} spinning processes;"
-          " ours: median of 3 runs, R: one run")
+          " ours: median of >= 3 runs (short tasks: of those in 1 s, up to 25), R: one run")
     print(f"{'task':<11}{'ours idle':>10}{'R idle':>9}{'R/ours':>8}{'ours busy':>11}{'R busy':>9}"
-          f"{'R/ours':>8}{'target':>8}{'busy/idle':>10}")
+          f"{'R/ours':>8}{'target':>8}{'busy/idle':>10}{'R b/i':>7}{'core':>6}")
     for t in only:
         oi, ri = results["idle"][0].get(t, np.nan), results["idle"][1].get(t, np.nan)
         ob, rb = results.get("busy", ({}, {}))[0].get(t, np.nan), results.get("busy", ({}, {}))[1].get(t, np.nan)
         print(f"{t:<11}{oi:10.3f}{ri:9.2f}{ri / oi:7.1f}x{ob:11.3f}{rb:9.2f}{rb / ob:7.1f}x"
-              f"{TARGET[t]:7d}x{ob / oi:9.1f}x")
+              f"{TARGET[t]:7d}x{ob / oi:9.1f}x{rb / ri:6.1f}x"
+              f"{results.get('busy', ({}, {}))[0].get(t + ':share', np.nan):6.2f}")
+    print("busy/idle: ours, then R's (R b/i) in the same run; core: the share of a core our task "
+          "got while busy (CPU time / wall time: 0.67 = a fair third lost, 0.5 = sharing one core "
+          "with a spinner)")
 
 
 if __name__ == "__main__":

@@ -90,15 +90,21 @@ def check_items(items, *, min_items: int = 1, min_rows: int = 1,
     cols = [str(c) for c in df.columns]
     if len(cols) < min_items:
         raise DataError(f"{name}: need at least {min_items} item(s), got {len(cols)}")
-    values = np.column_stack([_numeric_column(df.iloc[:, j], cols[j]) for j in range(len(cols))]) \
-        if cols else np.empty((len(df), 0))
+    if cols and all(isinstance(t, np.dtype) and t.kind in "fiu" for t in df.dtypes):
+        # plain numpy numbers (the usual item matrix): one copy of the whole block instead of
+        # a column at a time and a stack (a third of a 200k x 22 CFA's time, issue 15)
+        values = df.to_numpy(dtype=float, copy=True)
+    else:
+        values = np.column_stack([_numeric_column(df.iloc[:, j], cols[j])
+                                  for j in range(len(cols))]) if cols else np.empty((len(df), 0))
     index = df.index
     if np.isinf(values).any():
         r, c = np.argwhere(np.isinf(values))[0]
         raise DataError(f"column {cols[c]!r}: infinite value at {describe_rows([index[r]], [r])}")
     if listwise:
         keep = ~np.isnan(values).any(axis=1)
-        values, index = values[keep], index[keep]
+        if not keep.all():
+            values, index = values[keep], index[keep]
     answered = (~np.isnan(values)).any(axis=1).sum()
     if answered < min_rows:
         raise DataError(f"{name}: need at least {min_rows} respondent(s) with answers, got {answered}")

@@ -158,6 +158,25 @@ def test_listwise_deletion_counts_rows():
     assert res.n == 298
 
 
+def test_listwise_by_group_with_repeated_index_labels():
+    """Rows are dropped by position: a frame whose index labels repeat (concatenated exports)
+    fits as the same frame with a fresh index (it raised an IndexError)."""
+    hs = _data("hs")
+    hs.loc[[0, 5, 9], "x3"] = np.nan
+    fresh = cfa(hs, HS_MODEL, group="school")
+    repeated = cfa(hs.set_index(pd.Index(np.arange(len(hs)) // 2)), HS_MODEL, group="school")
+    assert repeated.n == fresh.n == 298
+    assert repeated["chisq"] == pytest.approx(fresh["chisq"], rel=1e-12)
+
+
+def test_no_complete_respondent_is_an_error():
+    hs = _data("hs")
+    hs.loc[hs.index % 2 == 0, "x1"] = np.nan
+    hs.loc[hs.index % 2 == 1, "x9"] = np.nan
+    with pytest.raises(DataError, match="no respondent answered all"):
+        cfa(hs, HS_MODEL)
+
+
 def test_errors_name_the_problem():
     hs = _data("hs")
     with pytest.raises(MissingColumnError, match="x10"):

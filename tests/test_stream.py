@@ -235,3 +235,14 @@ def test_cli_norms_build_in_one_pass(tmp_path):
         for sid in ("EE", "DP", "PA"):
             assert eg["subscales"][sid]["distribution"] == ew["subscales"][sid]["distribution"]
             assert eg["subscales"][sid]["quantiles"] == ew["subscales"][sid]["quantiles"]
+
+
+@pytest.mark.parametrize("as_path", [str, lambda p: p])
+def test_score_given_a_path_names_the_readers(tmp_path, as_path):
+    """pm.score on a file path does not guess a reader: it says which two to use."""
+    path = tmp_path / "export.csv"
+    _export(5).to_csv(path, index=False)
+    from psychometrics.errors import DataError
+    with pytest.raises(DataError, match=r"read_export.*score_file") as err:
+        pm.score(as_path(path), "mbi-hss")
+    assert "export.csv" in str(err.value)

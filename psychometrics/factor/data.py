@@ -53,17 +53,21 @@ def prepare_data(data, observed: list, group: str | None, missing: str) -> CFADa
     else:
         labels = None
         gvals = np.zeros(len(frame), dtype=int)
-    items = check_items(frame if group is None else frame[observed],
-                        listwise=(missing == "listwise"), min_items=1)
+    items = check_items(frame if group is None else frame[observed], min_items=1)
+    X, index = items.values, items.index
     if missing == "listwise":
-        keep = frame.index.isin(items.index)
-        gvals = gvals[keep]
-    X = items.values
+        # by position, not by index label: labels may repeat in a user's frame
+        keep = ~np.isnan(X).any(axis=1)
+        if not keep.any():
+            raise DataError(f"no respondent answered all of the model's items {observed[:30]} "
+                            "(missing='listwise'; missing='fiml' uses incomplete respondents)")
+        if not keep.all():
+            X, index, gvals = X[keep], index[keep], gvals[keep]
     out = CFAData([], labels, [], [], [], [], observed)
     for lab in (labels if labels is not None else [0]):
         sel = gvals == lab
         Xg = X[sel] if labels is not None else X
-        idx = items.index[sel] if labels is not None else items.index
+        idx = index[sel] if labels is not None else index
         if missing == "fiml":
             # FIML uses every respondent with at least one answered model item
             answered = ~np.isnan(Xg).all(axis=1)

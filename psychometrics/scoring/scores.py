@@ -19,6 +19,7 @@ over the instrument's columns and subscales):
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 
@@ -230,6 +231,12 @@ def _check_subscales(inst: Instrument, subscales) -> list[str]:
 
 
 def _prepare(data, instrument, items, id, on_invalid, missing_codes, keys, form, subscales=None):
+    if isinstance(data, (str, os.PathLike)):
+        # A path is a file to read first, and which reader is a choice the caller makes:
+        # read_export knows survey-tool headers, score_file streams files of any size.
+        raise DataError(f"score() takes a DataFrame, not the path {str(data)!r}: read the export "
+                        "first (pm.read_export(path)), or score the file in chunks with "
+                        "pm.score_file(path, instrument, output) when it is larger than memory")
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     check_choice(on_invalid, _ON_INVALID, "on_invalid")  # options first, before any file is read
