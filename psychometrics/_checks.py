@@ -111,6 +111,17 @@ def check_items(items, *, min_items: int = 1, min_rows: int = 1,
     return ItemMatrix(values=values, columns=cols, index=index)
 
 
+def respondent_labels(frame: pd.DataFrame) -> pd.Index:
+    """Who each row is, for error messages: the values of the id column that
+    :func:`~psychometrics.scoring.score` recorded in ``attrs["psychometrics"]["id"]`` while it
+    is still a column with one value per row, else the frame's index. Never a column picked
+    by its name."""
+    idcol = (frame.attrs.get("psychometrics") or {}).get("id")
+    if idcol is not None and idcol in frame.columns and getattr(frame[idcol], "ndim", 2) == 1:
+        return pd.Index(frame[idcol].to_numpy())
+    return frame.index
+
+
 def identical_items(r: np.ndarray, columns, tol: float = 1e-10) -> list[tuple[str, str]]:
     """Pairs of items whose correlation is +-1 (one item entered twice, or a copy): the
     correlation matrix is then singular and factor or reliability results are not meaningful."""

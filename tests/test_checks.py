@@ -21,6 +21,7 @@ from psychometrics._checks import (
     check_unique_ids,
     check_vector,
     identical_items,
+    respondent_labels,
 )
 from psychometrics.errors import DataError, DuplicateIdError, OptionError
 
@@ -208,3 +209,31 @@ def test_check_seed():
     for bad in (-1, 1.0, "1", True):
         with pytest.raises(OptionError, match="seed must be a whole number >= 0"):
             check_seed(bad)
+
+
+def test_respondent_labels_use_the_recorded_id_column_only():
+    df = pd.DataFrame({"rid": ["a", "b"], "x": [1, 2]}, index=[10, 11])
+    assert list(respondent_labels(df)) == [10, 11]          # no record: the index
+    df.attrs["psychometrics"] = {"id": "rid"}
+    assert list(respondent_labels(df)) == ["a", "b"]
+    df.attrs["psychometrics"] = {"id": "gone"}               # recorded but no longer a column
+    assert list(respondent_labels(df)) == [10, 11]
+    twice = pd.concat([df[["rid"]], df[["rid"]]], axis=1)    # repeated name: not one value per row
+    twice.attrs["psychometrics"] = {"id": "rid"}
+    assert list(respondent_labels(twice)) == [10, 11]
+    df.attrs["psychometrics"] = {"id": None}                 # score() without id=
+    assert list(respondent_labels(df)) == [10, 11]
+
+
+def test_check_items_numeric_block_equals_column_by_column():
+    """The one-copy path for plain numeric frames gives what the per-column path gives."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.integers(0, 5, 50), "b": rng.normal(size=50),
+                       "c": rng.integers(0, 3, 50).astype(np.int8)})
+    df.loc[[3, 7], "b"] = np.nan
+    fast = check_items(df, listwise=True)
+    slow = check_items(df.astype({"a": "Int64"}), listwise=True)   # extension dtype: per column
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert list(fast.index) == list(slow.index) and len(fast.index) == 48
+    fast.values[0, 0] = 99                                   # a copy: the caller's frame is untouched
+    assert df.iloc[0, 0] != 99

@@ -336,8 +336,14 @@ def test_stratified_norms_and_errors(cbi_scores):
     np.testing.assert_allclose(out.loc[f, "PB_pr"], exp)
     odd = cbi_scores.copy()
     odd.loc[odd.index[3], "sex"] = "x"
-    with pytest.raises(NormError, match=r"i3 \(row 4\).*'sex': 'x'"):
+    # named by the id column score() recorded, which a researcher can look up
+    with pytest.raises(NormError, match=r"R003 \(row 4\).*'sex': 'x'"):
         pm.apply_norms(odd, ns, by={"sex": "sex"})
+    # without the record (attrs dropped, e.g. by a concat of differing parts): the index
+    bare = odd.copy()
+    bare.attrs = {}
+    with pytest.raises(NormError, match=r"i3 \(row 4\).*'sex': 'x'"):
+        pm.apply_norms(bare, ns, norm_by={"sex": "sex"}, scale="mean")
     fb = pm.apply_norms(odd, ns, by={"sex": "sex"}, fallback="overall")
     np.testing.assert_allclose(fb["PB_pr"].iloc[3], percentile_rank([odd["PB"].iloc[3]], cbi_scores["PB"])[0])
     with pytest.raises(NormError, match="not strata"):
@@ -611,3 +617,11 @@ def test_data_with_other_respondents_is_refused(cbi_scores):
         pm.summarise(scores, "sex", subscales=["PB"], data=other)
     with pytest.raises(DataError, match="not of the same respondents"):
         pm.summarise(scores, "sex", subscales=["PB"], data=cbi_scores[["sex"]].iloc[:-1])
+
+
+def test_out_of_range_scores_are_named_by_the_recorded_id(cbi_scores):
+    ns = pm.build_norms(cbi_scores, bootstrap=0, min_n=10)
+    odd = cbi_scores.copy()
+    odd.loc[odd.index[3], "PB"] = 1000.0
+    with pytest.raises(DataError, match=r"1000 at R003 \(row 4\)"):
+        pm.apply_norms(odd, ns)

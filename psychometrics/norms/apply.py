@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice, check_vector
+from .._checks import check_choice, check_vector, respondent_labels
 from ..errors import DataError, NormError
 from .catalogue import load_norms
 from .normset import NormSet, SubscaleNorm
@@ -113,14 +113,15 @@ def apply_norm_set(scores: pd.DataFrame, ns: NormSet, *, norm_by=None, fallback=
     factors = scale_factors(scores, ns, subs, convert, scales)
     by, matched = match_strata(scores, data, ns, norm_by)
     strata, cov = stratum_columns(scores, data, ns, by)
-    entry, fell_back = assign_entries(ns, strata, scores.index, fallback)
+    who = respondent_labels(scores)  # errors name respondents by the id score() recorded
+    entry, fell_back = assign_entries(ns, strata, who, fallback)
     covariate = cov.get(ns.covariate) if ns.covariate else None
     res = _Applied(entry=entry, fell_back=fell_back, norm_by=by, matched=matched, scales=scales)
     ranges = possible_ranges(ns, subs)
     for sid in subs:  # loop over subscales and strata; everything inside is vectorised
         raw = check_vector(scores[sid], name=sid, allow_nan=True)
         x = raw * factors[sid]
-        check_possible_range(x, sid, ranges.get(sid), scores.index)
+        check_possible_range(x, sid, ranges.get(sid), who)
         check_scale_range(scores, ns, sid, raw, scales[sid])
         _norm_subscale(res, ns, sid, x, covariate, lang)
     return res, subs

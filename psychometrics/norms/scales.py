@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice
+from .._checks import check_choice, respondent_labels
 from ..errors import DataError, InstrumentError, NormError, describe_rows
 from .meta import instrument_for_metadata
 from .normset import NormSet
@@ -74,7 +74,7 @@ def check_scale_range(scores: pd.DataFrame, ns: NormSet, sid: str, x: np.ndarray
         pos = np.flatnonzero(bad)
         raise NormError(f"subscale {sid!r}: {bad.sum()} score(s) outside the {lo:g}..{hi:g} a "
                         f"{scale} of its items can take, e.g. {x[pos[0]]:g} at "
-                        f"{describe_rows(list(scores.index[pos]), list(pos))}. Are these really "
+                        f"{describe_rows(list(respondent_labels(scores)[pos]), list(pos))}. Are these really "
                         f"{scale}s? Rescore with score() or give the right scale=")
 
 

@@ -362,7 +362,7 @@ def score(data: pd.DataFrame, instrument, *, items=None, id: str | None = None,
                       "respondents; their scores are missing", stacklevel=2)
     result.attrs["psychometrics"] = {
         "instrument": inst.id, "version": inst.version, "form": inst.form,
-        "keys_source": inst.keys_source, "items": mapping,
+        "keys_source": inst.keys_source, "id": id, "items": mapping,
         "scoring": rules, "min_answered": dict(zip(subs, mins.astype(int).tolist())),
         "invalid": cells, "prorated": prorated, "unscored": unscored,
         "missing_codes": _missing_codes(missing_codes),
