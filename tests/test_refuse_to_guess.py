@@ -478,3 +478,11 @@ def test_concat_scores_keeps_a_consistent_record(valid):
         pm.concat_scores([a, sums])
     with pytest.raises(DataError, match="no record"):
         pm.concat_scores([a, pd.DataFrame({"EE": [1.0]})])
+
+
+def test_concat_scores_keeps_the_id_only_when_every_part_shares_it(valid):
+    a, b = _two_mean_scored_exports(valid)
+    assert pm.concat_scores([a, b]).attrs["psychometrics"]["id"] == "id"
+    other = b.rename(columns={"id": "rid"})
+    other.attrs = {"psychometrics": {**b.attrs["psychometrics"], "id": "rid"}}
+    assert pm.concat_scores([a, other]).attrs["psychometrics"]["id"] is None

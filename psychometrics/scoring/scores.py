@@ -527,6 +527,8 @@ def concat_scores(frames, **kwargs) -> pd.DataFrame:
         return {k: int(sum((m.get(key) or {}).get(k, 0) for m in metas)) for k in keys}
     out.attrs = {"psychometrics": {
         **first, "items": [m.get("items") for m in metas],
+        # the id column names respondents in later errors only if every part has the same one
+        "id": metas[0].get("id") if len({m.get("id") for m in metas}) == 1 else None,
         "invalid": [c for m in metas for c in (m.get("invalid") or [])],
         "prorated": total("prorated"), "unscored": total("unscored"),
         "missing_codes": sorted({c for m in metas for c in (m.get("missing_codes") or [])}),
