@@ -21,10 +21,11 @@ import pandas as pd
 from scipy import special
 
 from .._results import Result, format_table
-from ..errors import DataError, ModelError, OptionError, describe_rows
+from ..errors import DataError, ModelError
 from ..threads import blas_limited
 from . import cml
 from .rasch_checks import check_answers, check_connected
+from .rasch_split import excluded_in_groups, split_groups
 from .rasch_tests import LRTestResult, WaldTestResult
 
 _MODEL_NAMES = {"RM": "Rasch model", "PCM": "partial credit model", "RSM": "rating scale model"}
@@ -288,77 +289,11 @@ class RaschResult(Result):
     # ---------------------------------------------------------------- tests
     def _groups(self, split):
         """Group codes (0..G-1) per used row and the group labels, as eRm splits."""
-        x = self._fit.x
-        raw = np.nansum(x, axis=1)
-        n = len(x)
-        if isinstance(split, str):
-            if split not in ("median", "mean"):
-                raise OptionError("split must be 'median', 'mean' or a grouping vector (one "
-                                  f"value per respondent); got {split!r}", "split", split)
-            if np.isnan(x).any():
-                # eRm: the cut is taken within each missing-value pattern
-                p_row = cml.prepare(x, self._fit.m).pattern_of_row
-                cut = np.zeros(n)
-                for p in np.unique(p_row):
-                    sel = p_row == p
-                    cut[sel] = np.median(raw[sel]) if split == "median" else raw[sel].mean()
-                high = raw > cut if split == "median" else raw >= cut
-            else:
-                cut = np.median(raw) if split == "median" else raw.mean()
-                high = raw > cut
-            return high.astype(int), ["low", "high"], split
-        if isinstance(split, pd.Series):
-            if split.index.has_duplicates or self.data.index.has_duplicates:
-                raise DataError("split: cannot align a Series on duplicated respondent ids; "
-                                "pass an array with one value per row, in row order")
-            missing_ids = self.data.index.difference(split.index)
-            if len(missing_ids):
-                raise DataError(f"split: no value for respondent(s) {list(missing_ids[:5])}")
-            values = split.reindex(self.data.index)
-            label = str(split.name) if split.name is not None else "group"
-        else:
-            arr = np.asarray(split, dtype=object).ravel()
-            if len(arr) == n:
-                values = pd.Series(arr, index=self.data.index)
-            elif len(arr) == n + len(self.rows_dropped):
-                values = pd.Series(arr[self.kept], index=self.data.index)
-            else:
-                raise DataError(f"split has {len(arr)} values; the model has {n} respondents")
-            label = "group"
-        if values.isna().any():
-            pos = np.flatnonzero(values.isna().to_numpy())
-            raise DataError(f"split: missing group at {describe_rows(list(values.index[pos]), list(pos))}")
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            # the categories' own order, as R's factor levels
-            observed = set(values)
-            levels = [c for c in values.cat.categories if c in observed]
-        else:
-            try:
-                levels = sorted(pd.unique(values))
-            except TypeError:
-                raise DataError("split mixes numbers and text "
-                                f"({sorted(map(repr, pd.unique(values)))[:6]}); give one kind "
-                                "of group label") from None
-        codes = pd.Categorical(values, categories=levels).codes
-        if len(levels) < 2:
-            raise DataError(f"split: need at least two groups, got {levels}")
-        return codes, [str(v) for v in levels], label
+        return split_groups(self._fit.x, self._fit.m, split, self.data.index,
+                            len(self.rows_dropped), self.kept)
 
     def _excluded_in_groups(self, codes: np.ndarray, n_groups: int) -> list[int]:
-        """eRm's ``datcheck.LRtest``: items that cannot be estimated in some group."""
-        x, m = self._fit.x, self._fit.m
-        out = set()
-        cats_full = [set(np.unique(x[~np.isnan(x[:, j]), j])) for j in range(x.shape[1])]
-        for g in range(n_groups):
-            xg = x[codes == g]
-            for j in range(x.shape[1]):
-                col = xg[~np.isnan(xg[:, j]), j]
-                if (len(col) == 0 or col.sum() == 0 or col.min() != 0
-                        or (self.model == "RSM" and col.max() != m.max())
-                        or (self.model == "PCM" and set(np.unique(col)) != cats_full[j])
-                        or (self.model == "RM" and col.min() == col.max())):
-                    out.add(j)
-        return sorted(out)
+        return excluded_in_groups(self._fit.x, self._fit.m, self.model, codes, n_groups)
 
     def _group_fits(self, split, test: str):
         codes, labels, name = self._groups(split)
