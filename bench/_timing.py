@@ -20,13 +20,22 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     return _best_of(fn, repeat)
 
 
-def _best_of(fn: Callable[[], object], repeat: int) -> float:
+def _times(fn: Callable[[], object], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return times
+
+
+def _best_of(fn: Callable[[], object], repeat: int) -> float:
+    return min(_times(fn, repeat))
+
+
+def median_of(fn: Callable[[], object], repeat: int = 7) -> float:
+    """Median wall time of ``repeat`` calls (in the current load: idle or inside ``busy``)."""
+    return sorted(_times(fn, repeat))[repeat // 2]
 
 
 def semopy_fit_time(data, model: str, obj: str) -> float:

@@ -11,21 +11,11 @@ buy almost nothing idle and lose a great deal when another program holds a core.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
-from _timing import busy, busy_arg  # bench/_timing.py, beside this script
+from _timing import busy, busy_arg, median_of  # bench/_timing.py, beside this script
 from threadpoolctl import threadpool_info, threadpool_limits
-
-
-def median_time(fn, repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
 
 
 def main() -> None:
@@ -50,9 +40,9 @@ def main() -> None:
             with busy(n):
                 # pm's own calls limit BLAS inside; blas_threads(None) leaves it to this block
                 with pm.blas_threads(None), threadpool_limits(default, user_api="blas"):
-                    out[label, "default"] = median_time(fn)
+                    out[label, "default"] = median_of(fn)
                 with pm.blas_threads(None), threadpool_limits(1, user_api="blas"):
-                    out[label, "one"] = median_time(fn)
+                    out[label, "one"] = median_of(fn)
         rows.append((name, out))
     print(f"{a.rows:,} x 22; BLAS default threads = {default}; busy = {n_busy} spinning processes;"
           " median of 7 runs, seconds")

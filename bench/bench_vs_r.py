@@ -105,19 +105,19 @@ def time_ours(tasks: dict, only: list[str], repeat: int = 3, min_seconds: float 
         warnings.simplefilter("ignore")
         for name in only:
             times: list[float] = []
-            cpu = wall = 0.0
+            cpu = 0.0
             start = time.perf_counter()
             while len(times) < repeat or (time.perf_counter() - start < min_seconds
                                           and len(times) < max_repeat):
                 t0, c0 = time.perf_counter(), time.process_time()
                 tasks[name]()
                 times.append(time.perf_counter() - t0)
-                cpu, wall = cpu + time.process_time() - c0, wall + times[-1]
+                cpu += time.process_time() - c0
             out[name] = sorted(times)[len(times) // 2]
             # the share of a core the task got: 1 idle for single-threaded work; busy, 2/3
             # with perfect balancing of 3 runnable processes on 2 cores, 1/2 when the
             # scheduler keeps us on a core with a spinner
-            out[name + ":share"] = cpu / wall if wall else float("nan")
+            out[name + ":share"] = cpu / sum(times) if sum(times) else float("nan")
     return out
 
 
@@ -154,12 +154,13 @@ def main() -> None:
           " ours: median of >= 3 runs (short tasks: of those in 1 s, up to 25), R: one run")
     print(f"{'task':<11}{'ours idle':>10}{'R idle':>9}{'R/ours':>8}{'ours busy':>11}{'R busy':>9}"
           f"{'R/ours':>8}{'target':>8}{'busy/idle':>10}{'R b/i':>7}{'core':>6}")
+    busy_ours, busy_r = results.get("busy", ({}, {}))
     for t in only:
         oi, ri = results["idle"][0].get(t, np.nan), results["idle"][1].get(t, np.nan)
-        ob, rb = results.get("busy", ({}, {}))[0].get(t, np.nan), results.get("busy", ({}, {}))[1].get(t, np.nan)
+        ob, rb = busy_ours.get(t, np.nan), busy_r.get(t, np.nan)
         print(f"{t:<11}{oi:10.3f}{ri:9.2f}{ri / oi:7.1f}x{ob:11.3f}{rb:9.2f}{rb / ob:7.1f}x"
               f"{TARGET[t]:7d}x{ob / oi:9.1f}x{rb / ri:6.1f}x"
-              f"{results.get('busy', ({}, {}))[0].get(t + ':share', np.nan):6.2f}")
+              f"{busy_ours.get(t + ':share', np.nan):6.2f}")
     print("busy/idle: ours, then R's (R b/i) in the same run; core: the share of a core our task "
           "got while busy (CPU time / wall time: 0.67 = a fair third lost, 0.5 = sharing one core "
           "with a spinner)")

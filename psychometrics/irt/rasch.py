@@ -289,8 +289,7 @@ class RaschResult(Result):
     # ---------------------------------------------------------------- tests
     def _groups(self, split):
         """Group codes (0..G-1) per used row and the group labels, as eRm splits."""
-        return split_groups(self._fit.x, self._fit.m, split, self.data.index,
-                            len(self.rows_dropped), self.kept)
+        return split_groups(self._fit.x, self._fit.m, split, self.data.index, self.kept)
 
     def _excluded_in_groups(self, codes: np.ndarray, n_groups: int) -> list[int]:
         return excluded_in_groups(self._fit.x, self._fit.m, self.model, codes, n_groups)

@@ -18,13 +18,12 @@ from . import cml
 __all__ = ["excluded_in_groups", "split_groups"]
 
 
-def split_groups(x: np.ndarray, m: np.ndarray, split, index: pd.Index, n_dropped: int,
+def split_groups(x: np.ndarray, m: np.ndarray, split, index: pd.Index,
                  kept: np.ndarray) -> tuple[np.ndarray, list[str], str]:
     """Group codes (0..G-1) per used row, the group labels and the split's name.
 
     ``x`` holds the rows the model used (``index`` their labels); ``kept`` marks them among
-    the caller's rows (``n_dropped`` were left out), so a grouping vector may have one value
-    per used row or per row given.
+    the rows given, so a grouping vector may have one value per used row or per row given.
     """
     raw = np.nansum(x, axis=1)
     n = len(x)
@@ -43,7 +42,7 @@ def split_groups(x: np.ndarray, m: np.ndarray, split, index: pd.Index, n_dropped
         arr = np.asarray(split, dtype=object).ravel()
         if len(arr) == n:
             values = pd.Series(arr, index=index)
-        elif len(arr) == n + n_dropped:
+        elif len(arr) == len(kept):
             values = pd.Series(arr[kept], index=index)
         else:
             raise DataError(f"split has {len(arr)} values; the model has {n} respondents")
