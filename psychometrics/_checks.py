@@ -117,7 +117,8 @@ def respondent_labels(frame: pd.DataFrame) -> pd.Index:
     is still a column with one value per row, else the frame's index. Never a column picked
     by its name."""
     idcol = (frame.attrs.get("psychometrics") or {}).get("id")
-    if idcol is not None and idcol in frame.columns and getattr(frame[idcol], "ndim", 2) == 1:
+    # a record read back from a file may hold anything: only a column name can name a column
+    if isinstance(idcol, (str, int)) and idcol in frame.columns and frame[idcol].ndim == 1:
         return pd.Index(frame[idcol].to_numpy())
     return frame.index
 

@@ -246,3 +246,29 @@ def test_score_given_a_path_names_the_readers(tmp_path, as_path):
     with pytest.raises(DataError, match=r"read_export.*score_file") as err:
         pm.score(as_path(path), "mbi-hss")
     assert "export.csv" in str(err.value)
+
+
+@pytest.mark.parametrize("meta", [b"not json {", b"[1, 2]", b'"junk"'])
+def test_parquet_with_a_broken_scoring_record_is_an_export_error(tmp_path, meta):
+    """The record is read back from the file's metadata: a file that was not written by the
+    package (or was tampered with) is an ExportError naming it, not a crash later."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from psychometrics.errors import ExportError
+    table = pa.table({"EE": [1.0, 2.0]}).replace_schema_metadata({b"psychometrics": meta})
+    pq.write_table(table, tmp_path / "s.parquet")
+    with pytest.raises(ExportError, match=r"s\.parquet.*psychometrics"):
+        pm.read_export(tmp_path / "s.parquet")
+
+
+def test_a_recorded_id_that_is_no_column_name_falls_back_to_the_index(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from psychometrics._checks import respondent_labels
+    table = pa.table({"EE": [1.0, 2.0]}).replace_schema_metadata(
+        {b"psychometrics": b'{"id": ["EE"], "scoring": {"EE": "mean"}}'})
+    pq.write_table(table, tmp_path / "s.parquet")
+    back = pm.read_export(tmp_path / "s.parquet")
+    assert list(respondent_labels(back)) == [0, 1]

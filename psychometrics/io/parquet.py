@@ -53,7 +53,16 @@ def read_parquet(path: str | Path, *, id: str | None = None) -> pd.DataFrame:
     df = table.to_pandas()
     meta = (table.schema.metadata or {}).get(b"psychometrics")
     if meta:
-        df.attrs["psychometrics"] = json.loads(meta)
+        # the record is data from the file: a file not written by the package must fail here,
+        # naming it, not later where norms read the record
+        try:
+            record = json.loads(meta)
+        except (ValueError, RecursionError):
+            record = None
+        if not isinstance(record, dict):
+            raise ExportError(f"{p}: its 'psychometrics' metadata is not the scoring report "
+                              "this package writes (a JSON object); remove it or rescore")
+        df.attrs["psychometrics"] = record
     if id is not None:
         if id not in df.columns:
             raise ExportError(f"{p}: no column {id!r}; columns: {', '.join(map(str, df.columns[:15]))}")
