@@ -53,6 +53,8 @@ def _numeric_column(col: pd.Series, label: str) -> np.ndarray:
     """Convert one column to float, naming the first non-numeric cells if any."""
     if pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=float)
+    if pd.api.types.is_complex_dtype(col):  # float() of a complex drops its imaginary part
+        raise DataError(f"column {label!r}: complex numbers are not answers or scores")
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=np.nan)
     conv = pd.to_numeric(col, errors="coerce")

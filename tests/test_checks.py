@@ -237,3 +237,11 @@ def test_check_items_numeric_block_equals_column_by_column():
     assert list(fast.index) == list(slow.index) and len(fast.index) == 48
     fast.values[0, 0] = 99                                   # a copy: the caller's frame is untouched
     assert df.iloc[0, 0] != 99
+
+
+def test_complex_columns_are_refused_not_truncated():
+    df = pd.DataFrame({"a": [1 + 1j, 2], "b": [1, 2]})
+    with pytest.raises(DataError, match="'a': complex"):
+        check_items(df)
+    with pytest.raises(DataError, match="'x': complex"):
+        check_vector(pd.Series([1 + 2j, 3]), name="x")
